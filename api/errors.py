@@ -1,0 +1,92 @@
+"""One error format for every error: application/problem+json with a stable `code` and a Vietnamese `detail`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine import errors as engine_errors
+from workflows.core.errors import MotcuaError
+
+log = logging.getLogger("motcua.api")
+
+PROBLEM = "application/problem+json"
+
+# Engine errors are generic; the application decides how they look to people.
+ENGINE_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    engine_errors.DefinitionInvalid: (422, "Tệp BPMN không hợp lệ."),
+    engine_errors.DefinitionNotFound: (404, "Không tìm thấy quy trình."),
+    engine_errors.InstanceNotFound: (404, "Không tìm thấy phiên bản quy trình của hồ sơ."),
+    engine_errors.WorkItemNotFound: (404, "Không tìm thấy công việc."),
+    engine_errors.WorkItemNotOpen: (409, "Công việc đã được hoàn thành hoặc không còn mở."),
+    engine_errors.ConcurrentModification: (409, "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại."),
+    engine_errors.FormDataInvalid: (422, "Dữ liệu biểu mẫu không hợp lệ."),
+    engine_errors.InstanceInIncident: (409, "Hồ sơ đang gặp sự cố xử lý; quản trị viên cần xử lý trước."),
+    engine_errors.MessageNotExpected: (409, "Hồ sơ không ở bước có thể nhận yêu cầu này."),
+}
+
+STATUS_TEXT = {
+    400: ("bad_request", "Yêu cầu không hợp lệ."),
+    401: ("not_authenticated", "Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn."),
+    403: ("forbidden", "Bạn không có quyền thực hiện thao tác này."),
+    404: ("not_found", "Không tìm thấy địa chỉ yêu cầu."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ."),
+    413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
+    415: ("unsupported_media_type", "Định dạng dữ liệu không được hỗ trợ."),
+    429: ("rate_limited", "Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau."),
+}
+
+
+def problem(
+    status: int, code: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://motcua.example/errors/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(MotcuaError)
+    async def _domain(_: Request, exc: MotcuaError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return problem(exc.status_code, exc.error_code, exc.detail, errors=exc.errors, headers=headers)
+
+    @app.exception_handler(engine_errors.EngineError)
+    async def _engine(_: Request, exc: engine_errors.EngineError) -> JSONResponse:
+        status, detail = next(
+            (v for cls, v in ENGINE_ERRORS.items() if isinstance(exc, cls)), (400, "Yêu cầu không hợp lệ.")
+        )
+        return problem(status, exc.code, detail, errors=exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
+        return problem(422, "validation_failed", "Dữ liệu gửi lên không hợp lệ.", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, detail = STATUS_TEXT.get(exc.status_code, ("http_error", "Yêu cầu không thể xử lý."))
+        return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "internal_error", "Hệ thống gặp lỗi; vui lòng thử lại sau.")

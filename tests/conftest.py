@@ -1,0 +1,150 @@
+"""Shared fixtures: a real database per backend (SQLite file and PostgreSQL), migrated with Alembic.
+
+PostgreSQL: `MOTCUA_TEST_POSTGRES_URL` (default postgresql+psycopg://postgres@127.0.0.1:5432/test) is the
+admin connection; each test session creates its own database and drops it at the end, so parallel runs do
+not meet. With `MOTCUA_TEST_POSTGRES=required` (set by .ci/run) an unreachable server is an error and the
+run fails when no PostgreSQL test passed; otherwise PostgreSQL tests are skipped when it is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+from workflows.core import migrate
+from workflows.core.clock import ManualClock
+from workflows.core.config import DatabaseSettings, Settings
+from workflows.core.db import make_db_engine
+
+PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_REQUIRED = os.environ.get("MOTCUA_TEST_POSTGRES", "") == "required"
+_pg_passed = 0
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {exc}"
+
+
+_PG_ERROR = _pg_available()
+if PG_REQUIRED and _PG_ERROR:
+    raise pytest.UsageError(f"MOTCUA_TEST_POSTGRES=required but PostgreSQL is unreachable: {_PG_ERROR}")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    if _PG_ERROR:
+        pytest.skip(f"PostgreSQL unreachable: {_PG_ERROR}")
+    name = f"motcua_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua-test.db'}"
+
+
+_migrated: dict[str, Engine] = {}
+
+
+def _migrated_engine(url: str) -> Engine:
+    if url not in _migrated:
+        engine = make_db_engine(DatabaseSettings(url=url, pool_size=20))
+        migrate.upgrade(engine)
+        _migrated[url] = engine
+    return _migrated[url]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        request.node.motcua_pg = True
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    name = "pg_database_url" if backend == "postgresql" else "sqlite_database_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend, emptied after the test (tests may commit freely)."""
+    engine = _migrated_engine(database_url)
+    yield engine
+    _truncate(engine)
+
+
+def _truncate(engine: Engine) -> None:
+    tables = [t for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            if tables:
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def session(db: Engine) -> Iterator[Session]:
+    with Session(db, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # Tuesday 2026-11-24 09:00 in Hanoi.
+    return ManualClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        database=DatabaseSettings(url=database_url, pool_size=20),
+        storage={"directory": tmp_path / "files"},  # type: ignore[arg-type]
+        scheduler={"enabled": False},  # type: ignore[arg-type]
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    global _pg_passed
+    if report.when == "call" and report.passed and getattr(item, "motcua_pg", False):
+        _pg_passed += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if PG_REQUIRED and exitstatus == 0 and _pg_passed == 0 and session.testscollected:
+        session.exitstatus = 1
+        print("\nMOTCUA_TEST_POSTGRES=required but no PostgreSQL test passed.")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    terminalreporter.write_line(f"PostgreSQL tests passed: {_pg_passed}")

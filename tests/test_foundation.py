@@ -1,0 +1,59 @@
+"""The skeleton: settings refuse default secrets in production; migrations run on both backends; errors
+come as problem+json."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from sqlalchemy import inspect
+
+from api.main import create_app
+from workflows.core.config import Settings
+
+
+class TestSettings:
+    def test_production_refuses_default_secrets(self) -> None:
+        with pytest.raises(ValidationError) as info:
+            Settings(env="production", zalo={"emulator": False})
+        assert "MOTCUA_AUTH__SECRET_KEY" in str(info.value)
+
+    def test_production_accepts_real_secrets(self) -> None:
+        settings = Settings(
+            env="production",
+            auth={"secret_key": "x" * 48},
+            crypto={"data_key": "A" * 43 + "=", "hmac_key": "h" * 40},
+            zalo={"emulator": False, "app_secret": "s" * 20, "oa_secret_key": "o" * 20},
+        )
+        assert settings.env == "production"
+
+    def test_nested_environment_variables(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("MOTCUA_DATABASE__URL", "sqlite:///var/other.db")
+        monkeypatch.setenv("MOTCUA_ZALO__TIMEOUT_SECONDS", "3.5")
+        settings = Settings()
+        assert settings.database.url == "sqlite:///var/other.db"
+        assert settings.zalo.timeout_seconds == 3.5
+
+
+class TestMigrations:
+    def test_schema_matches_models(self, db) -> None:  # type: ignore[no-untyped-def]
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+        from sqlmodel import SQLModel
+
+        with db.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        assert "alembic_version" in inspect(db).get_table_names()
+
+
+class TestApp:
+    def test_health_and_problem_json(self, settings: Settings) -> None:
+        with TestClient(create_app(settings, start_background=False)) as client:
+            assert client.get("/healthz").json() == {"status": "ok"}
+            assert client.get("/readyz").status_code == 200
+            missing = client.get("/no-such-path")
+            assert missing.status_code == 404
+            assert missing.headers["content-type"].startswith("application/problem+json")
+            assert missing.json()["code"] == "not_found"
+            assert client.get("/openapi.json").status_code == 200

@@ -1,0 +1,108 @@
+"""Settings: one validated tree read from `MOTCUA_*` environment variables, built once and passed in."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults. Outside development/test mode they are refused at start-up.
+DEV_SECRET_KEY = "motcua-dev-secret-key-change-me-0123456789abcdef"
+DEV_DATA_KEY = "bW90Y3VhLWRldi1kYXRhLWtleS0zMmJ5dGVzLWxvbmchIQ=="  # urlsafe base64 of 32 bytes
+DEV_HMAC_KEY = "motcua-dev-hmac-key-change-me"
+DEV_ZALO_SECRET = "motcua-dev-zalo-app-secret"
+DEV_ZALO_OA_SECRET = "motcua-dev-zalo-oa-secret"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field("sqlite:///var/motcua.db", description="SQLAlchemy URL; sqlite:/// or postgresql+psycopg://")
+    echo: bool = False
+    pool_size: int = Field(10, ge=1, le=200)
+
+
+class AuthSettings(BaseModel):
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(7, ge=1, le=90)
+
+
+class CryptoSettings(BaseModel):
+    data_key: SecretStr = Field(SecretStr(DEV_DATA_KEY), description="Fernet key encrypting ID and phone numbers")
+    hmac_key: SecretStr = Field(SecretStr(DEV_HMAC_KEY), description="Key of the lookup hashes")
+
+
+class ZaloSettings(BaseModel):
+    emulator: bool = Field(True, description="Serve the Zalo emulator under /zalo-emulator and point the client at it")
+    openapi_base_url: str = "https://openapi.zalo.me"
+    business_base_url: str = "https://business.openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    app_id: str = "1000000000000000001"
+    app_secret: SecretStr = SecretStr(DEV_ZALO_SECRET)
+    oa_secret_key: SecretStr = Field(SecretStr(DEV_ZALO_OA_SECRET), description="Verifies X-ZEvent-Signature")
+    oa_id: str = "2000000000000000002"
+    timeout_seconds: float = Field(10.0, gt=0, le=60)
+    max_attempts: int = Field(8, ge=1, le=50)
+
+
+class SchedulerSettings(BaseModel):
+    enabled: bool = Field(True, description="Run the jobs inside the server process")
+    timer_interval_seconds: float = Field(1.0, gt=0)
+    reminder_interval_seconds: float = Field(60.0, gt=0)
+    outbox_interval_seconds: float = Field(0.5, gt=0)
+
+
+class StorageSettings(BaseModel):
+    directory: Path = Path("var/files")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
+
+
+class CalendarSettings(BaseModel):
+    morning_start: time = time(7, 30)
+    morning_end: time = time(11, 30)
+    afternoon_start: time = time(13, 30)
+    afternoon_end: time = time(17, 0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOTCUA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    agency_code: str = Field("H60.22", description="Agency code of the dossier numbers (mã đơn vị)")
+    agency_name: str = "Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang"
+    public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links sent to citizens")
+    dossier_code_format: str = "{agency}-{yymmdd}-{seq:04d}"
+    database: DatabaseSettings = DatabaseSettings()
+    auth: AuthSettings = AuthSettings()
+    crypto: CryptoSettings = CryptoSettings()
+    zalo: ZaloSettings = ZaloSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    storage: StorageSettings = StorageSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    max_task_depth: int = Field(600, ge=50, le=950, description="Task-tree depth past which an instance is halted")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        defaults = {
+            "MOTCUA_AUTH__SECRET_KEY": (self.auth.secret_key, DEV_SECRET_KEY),
+            "MOTCUA_CRYPTO__DATA_KEY": (self.crypto.data_key, DEV_DATA_KEY),
+            "MOTCUA_CRYPTO__HMAC_KEY": (self.crypto.hmac_key, DEV_HMAC_KEY),
+            "MOTCUA_ZALO__APP_SECRET": (self.zalo.app_secret, DEV_ZALO_SECRET),
+            "MOTCUA_ZALO__OA_SECRET_KEY": (self.zalo.oa_secret_key, DEV_ZALO_OA_SECRET),
+        }
+        weak = [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
+        if weak:
+            raise ValueError(f"production refuses the development defaults of: {', '.join(weak)}")
+        if self.zalo.emulator:
+            raise ValueError("production cannot run against the Zalo emulator (MOTCUA_ZALO__EMULATOR=false)")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"

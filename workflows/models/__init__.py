@@ -1,0 +1,1 @@
+"""Imports every table module so that SQLModel.metadata is complete (Alembic and tests rely on it)."""
