@@ -1,1 +1,2 @@
 """Imports every table module so that SQLModel.metadata is complete (Alembic and tests rely on it)."""
+import engine.models  # noqa: F401
