@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine
+from workflows.privacy import PersonalDataCipher, install_log_masking
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Wiring:
     clock: Clock
     db: DbEngine
     metrics_registry: CollectorRegistry
+    cipher: PersonalDataCipher
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -37,9 +39,11 @@ class Wiring:
 
 def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # Spiff logs every state change at INFO
+    install_log_masking()  # no phone or ID number reaches a log (DESIGN.md "Data protection")
     return Wiring(
         settings=settings,
         clock=clock or SystemClock(),
         db=make_db_engine(settings.database),
         metrics_registry=CollectorRegistry(),
+        cipher=PersonalDataCipher.from_settings(settings.crypto),
     )

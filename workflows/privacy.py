@@ -1,0 +1,210 @@
+"""Personal-data primitives (Luật 91/2025/QH15, NĐ 356/2025): field encryption, keyed lookup hashes,
+normalisation of Vietnamese phone and ID numbers, masking for responses and logs.
+
+Masking rules (API.md, DOMAIN.md §6):
+- phone: first 4 and last 3 digits kept — `0912***678`;
+- CCCD (12 digits): first 4 (province + sex/century + year code) and last 4 — `0010****1234`;
+  old CMND (9 digits): first 2 and last 3 — `01****234`;
+- name: the family name (first word) kept, every other word reduced to its initial followed by one `*`
+  per remaining letter — `Nguyễn Văn An` → `Nguyễn V** A*`.
+Malformed values are masked whole but for their last 2 characters; masking never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from workflows.core.config import CryptoSettings
+from workflows.core.errors import ValidationFailed
+
+
+class InvalidPersonalData(ValidationFailed, ValueError):
+    """A phone or ID number that is not valid; a ValueError too, so pydantic validators may raise it."""
+
+    code = "invalid_personal_data"
+
+
+_MOBILE = re.compile(r"0[35789]\d{8}")
+_LANDLINE = re.compile(r"02\d{9}")
+_SEPARATORS = re.compile(r"[\s.\-()]")
+
+
+def normalize_phone(value: str) -> str:
+    """`+84 912 345 678`, `84912345678`, `0912.345.678` → `0912345678`. Mobile numbers (03/05/07/08/09,
+    10 digits) and landlines (02x, 11 digits) are accepted; anything else raises InvalidPersonalData."""
+    digits = _SEPARATORS.sub("", value)
+    digits = digits[1:] if digits.startswith("+") else digits
+    digits = digits[2:] if digits.startswith("00") else digits
+    if digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        return digits
+    raise InvalidPersonalData(
+        "Số điện thoại không hợp lệ.",
+        errors=[{"field": "phone", "message": "invalid Vietnamese phone number"}],
+    )
+
+
+def to_zalo_phone(value: str) -> str:
+    """The international form Zalo expects (`84912345678`); only mobile numbers have Zalo accounts."""
+    phone = normalize_phone(value)
+    if not _MOBILE.fullmatch(phone):
+        raise InvalidPersonalData(
+            "Số điện thoại không phải số di động.",
+            errors=[{"field": "phone", "message": "not a mobile number"}],
+        )
+    return "84" + phone[1:]
+
+
+def normalize_id_number(value: str) -> str:
+    """A CCCD/personal ID number (12 digits) or an old CMND number (9 digits), separators removed."""
+    digits = _SEPARATORS.sub("", value)
+    if digits.isdigit() and len(digits) in (9, 12):
+        return digits
+    raise InvalidPersonalData(
+        "Số định danh cá nhân/CCCD phải gồm 12 chữ số (hoặc 9 chữ số với CMND cũ).",
+        errors=[{"field": "id_number", "message": "expected 9 or 12 digits"}],
+    )
+
+
+def _mask_whole(value: str) -> str:
+    return "*" * max(len(value) - 2, 0) + value[-2:] if len(value) > 4 else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    try:
+        phone = normalize_phone(value)
+    except InvalidPersonalData:
+        return _mask_whole(value)
+    return phone[:4] + "*" * (len(phone) - 7) + phone[-3:]
+
+
+def mask_id_number(value: str) -> str:
+    try:
+        number = normalize_id_number(value)
+    except InvalidPersonalData:
+        return _mask_whole(value)
+    return number[:4] + "****" + number[-4:] if len(number) == 12 else number[:2] + "****" + number[-3:]
+
+
+def mask_name(value: str) -> str:
+    words = unicodedata.normalize("NFC", value).split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][0] + "*" * (len(words[0]) - 1)
+    return " ".join([words[0], *(word[0] + "*" * (len(word) - 1) for word in words[1:])])
+
+
+_NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "phone": normalize_phone,
+    "id_number": normalize_id_number,
+    "email": lambda value: value.strip().lower(),
+}
+
+
+class PersonalDataCipher:
+    """Encrypts personal fields (Fernet: AES-128-CBC + HMAC-SHA256, random IV) and computes keyed lookup
+    hashes. `data_key` may list several comma-separated Fernet keys: the first encrypts, all decrypt
+    (key rotation)."""
+
+    def __init__(self, data_key: str, hmac_key: str) -> None:
+        keys = [key.strip() for key in data_key.split(",") if key.strip()]
+        if not keys or not hmac_key:
+            raise ValueError("PersonalDataCipher needs a data key and an HMAC key")
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+        self._hmac_key = hmac_key.encode()
+
+    @classmethod
+    def from_settings(cls, settings: CryptoSettings) -> PersonalDataCipher:
+        return cls(settings.data_key.get_secret_value(), settings.hmac_key.get_secret_value())
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode("ascii")
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            return self._fernet.decrypt(ciphertext.encode("ascii")).decode()
+        except (InvalidToken, UnicodeEncodeError):
+            raise ValueError("ciphertext cannot be decrypted with the configured data keys") from None
+
+    def rotate(self, ciphertext: str) -> str:
+        """Re-encrypt under the first (current) key."""
+        return self._fernet.rotate(ciphertext.encode("ascii")).decode("ascii")
+
+    def lookup_hash(self, kind: str, value: str) -> str:
+        """HMAC-SHA256 (hex) of `kind` and the normalised value: equal numbers written differently hash
+        alike, and the hash is useless without the key. Raises InvalidPersonalData for invalid values."""
+        if kind not in _NORMALIZERS:
+            raise ValueError(f"unknown personal-data kind {kind!r}")
+        message = f"{kind}:{_NORMALIZERS[kind](value)}".encode()
+        return hmac.new(self._hmac_key, message, hashlib.sha256).hexdigest()
+
+
+# A phone (0/84/+84 prefix, optional single separators) or a lone 9/12-digit run (CMND/CCCD), not glued
+# to letters or other digits, so dossier codes, Zalo user ids (18-19 digits) and timestamps stay readable.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+84|84|0)(?:[ .\-]?\d){8,10}(?![\w])")
+_ID_IN_TEXT = re.compile(r"(?<![\w])(?:\d{12}|\d{9})(?![\w])")
+
+
+def mask_text(text: str) -> str:
+    """Every phone-like and ID-like number in free text, masked."""
+    text = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()) if _is_phone(m.group()) else m.group(), text)
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+
+
+def _is_phone(candidate: str) -> bool:
+    try:
+        normalize_phone(candidate)
+    except InvalidPersonalData:
+        return False
+    return True
+
+
+class PersonalDataLogFilter(logging.Filter):
+    """Masks phone and ID numbers in a record's message (arguments merged in), exception and stack text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: mask what we can, let logging report the error
+            record.msg = mask_text(str(record.msg))
+            if isinstance(record.args, tuple):
+                record.args = tuple(mask_text(a) if isinstance(a, str) else a for a in record.args)
+            return True
+        record.msg, record.args = mask_text(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        return True
+
+
+def install_log_masking() -> PersonalDataLogFilter:
+    """Mask every log record of the process, once (idempotent). Applied in the record factory rather than on
+    a logger or handler: logger filters miss records propagated from child loggers, and handlers are added
+    later (uvicorn configures its own after the app is built)."""
+    current: Any = logging.getLogRecordFactory()
+    installed = getattr(current, "motcua_filter", None)
+    if isinstance(installed, PersonalDataLogFilter):
+        return installed
+    log_filter = PersonalDataLogFilter()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = current(*args, **kwargs)
+        log_filter.filter(record)
+        return record
+
+    factory.motcua_filter = log_filter  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+    return log_filter
