@@ -12,6 +12,8 @@ Malformed values are masked whole but for their last 2 characters; masking never
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -21,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from workflows.core.config import CryptoSettings
 from workflows.core.errors import ValidationFailed
@@ -111,16 +115,31 @@ _NORMALIZERS: dict[str, Callable[[str], str]] = {
 }
 
 
+def _fernet_key(material: str) -> bytes:
+    try:
+        if len(base64.urlsafe_b64decode(material.encode("ascii"))) == 32:
+            return material.encode("ascii")
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        pass
+    if len(material) < 32:
+        raise ValueError("a data key must be a Fernet key or a secret of at least 32 characters")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"motcua personal data").derive(
+        material.encode()
+    )
+    return base64.urlsafe_b64encode(derived)
+
+
 class PersonalDataCipher:
     """Encrypts personal fields (Fernet: AES-128-CBC + HMAC-SHA256, random IV) and computes keyed lookup
-    hashes. `data_key` may list several comma-separated Fernet keys: the first encrypts, all decrypt
-    (key rotation)."""
+    hashes. `data_key` may list several comma-separated keys: the first encrypts, all decrypt (key
+    rotation). Each is a Fernet key (urlsafe base64 of 32 bytes) or any secret of at least 32 characters,
+    from which a Fernet key is derived with HKDF-SHA256."""
 
     def __init__(self, data_key: str, hmac_key: str) -> None:
         keys = [key.strip() for key in data_key.split(",") if key.strip()]
         if not keys or not hmac_key:
             raise ValueError("PersonalDataCipher needs a data key and an HMAC key")
-        self._fernet = MultiFernet([Fernet(key) for key in keys])
+        self._fernet = MultiFernet([Fernet(_fernet_key(key)) for key in keys])
         self._hmac_key = hmac_key.encode()
 
     @classmethod
