@@ -1,0 +1,215 @@
+"""Departments, officials, passwords and API keys. Functions flush; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from workflows.core.clock import SystemClock
+from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from workflows.identity.models import ApiKey, Department, Official, RefreshToken, Role
+from workflows.identity.principal import Principal
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+SCOPE_RE = re.compile(r"^[a-z_]+:(read|write)$")
+MIN_PASSWORD_LENGTH = 8
+API_KEY_PREFIX = "mck_"
+
+# Verified against when the username is unknown, so both failures cost one argon2 verification.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$Buy2TjBV+rve6mRmCku/gA$WWIG+r0DAQglGwrk1nGS4eufDltmyeGFsOge52efowc"
+)
+BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else SystemClock().now()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (argon2-cffi defaults: 64 MiB, 3 passes)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
+            errors=[{"field": "password", "message": "too short"}],
+        )
+    return PasswordHasher().hash(password)
+
+
+def create_department(
+    session: Session, *, code: str, name: str, agency_code: str, now: datetime | None = None
+) -> Department:
+    if session.exec(select(Department).where(Department.code == code)).first() is not None:
+        raise Conflict(f"Phòng/ban có mã {code} đã tồn tại.", code="department_exists")
+    department = Department(code=code, name=name, agency_code=agency_code, created_at=_now(now))
+    session.add(department)
+    session.flush()
+    return department
+
+
+def get_department(session: Session, *, code: str) -> Department:
+    department = session.exec(select(Department).where(Department.code == code)).first()
+    if department is None:
+        raise NotFound(f"Không tìm thấy phòng/ban có mã {code}.", code="department_not_found")
+    return department
+
+
+def department_of(session: Session, *, official: Official) -> Department:
+    department = session.get(Department, official.department_id)
+    assert department is not None  # enforced by the foreign key
+    return department
+
+
+def _roles(roles: Iterable[str | Role]) -> list[str]:
+    values = list(dict.fromkeys(str(role) for role in roles))
+    unknown = [role for role in values if role not in Role.__members__]
+    if unknown or not values:
+        raise ValidationFailed(
+            "Vai trò không hợp lệ: " + (", ".join(unknown) if unknown else "cần ít nhất một vai trò."),
+            errors=[{"field": "roles", "message": f"unknown roles: {unknown}" if unknown else "empty"}],
+        )
+    return values
+
+
+def create_official(
+    session: Session, *, username: str, password: str, full_name: str, department_code: str,
+    roles: Iterable[str | Role], now: datetime | None = None, password_hash: str | None = None,
+) -> Official:
+    """Create an official. `password_hash` lets a seed reuse one hash for many demo accounts."""
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            "Tên đăng nhập gồm 3–64 ký tự thường, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
+            errors=[{"field": "username", "message": "invalid username"}],
+        )
+    if not full_name.strip():
+        raise ValidationFailed(
+            "Họ và tên không được để trống.", errors=[{"field": "full_name", "message": "empty"}]
+        )
+    role_codes = _roles(roles)
+    department = get_department(session, code=department_code)
+    if session.exec(select(Official).where(Official.username == username)).first() is not None:
+        raise Conflict(f"Tên đăng nhập {username} đã được sử dụng.", code="username_taken")
+    official = Official(
+        username=username, full_name=full_name.strip(),
+        password_hash=password_hash or hash_password(password),
+        department_id=department.id, roles=role_codes, created_at=_now(now),
+    )
+    session.add(official)
+    session.flush()
+    return official
+
+
+def get_official(session: Session, *, username: str) -> Official:
+    official = session.exec(select(Official).where(Official.username == username)).first()
+    if official is None:
+        raise NotFound(f"Không tìm thấy cán bộ {username}.", code="official_not_found")
+    return official
+
+
+def list_officials(
+    session: Session, *, page: int, page_size: int, department_code: str | None = None
+) -> tuple[list[tuple[Official, Department]], int]:
+    """A page of officials with their departments, ordered by username, and the total count."""
+    query = select(Official, Department).join(Department, col(Department.id) == col(Official.department_id))
+    count = select(func.count()).select_from(Official).join(Department)
+    if department_code is not None:
+        query = query.where(Department.code == department_code)
+        count = count.where(Department.code == department_code)
+    rows = session.exec(
+        query.order_by(col(Official.username)).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return [(official, department) for official, department in rows], int(session.exec(count).one())
+
+
+def authenticate(session: Session, *, username: str, password: str) -> Official:
+    """The official whose password matches. Unknown user and wrong password give the same error and
+    cost the same argon2 verification; a disabled account is refused only after a correct password."""
+    hasher = PasswordHasher()
+    official = session.exec(select(Official).where(Official.username == username)).first()
+    try:
+        hasher.verify(official.password_hash if official else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise NotAuthenticated(BAD_CREDENTIALS, code="invalid_credentials") from None
+    if official is None:  # the dummy hash matched: cannot happen with a random password, but never log in
+        raise NotAuthenticated(BAD_CREDENTIALS, code="invalid_credentials")
+    if official.disabled:
+        raise NotAuthenticated(
+            "Tài khoản đã bị khóa; vui lòng liên hệ quản trị viên.", code="account_disabled"
+        )
+    if hasher.check_needs_rehash(official.password_hash):
+        official.password_hash = hasher.hash(password)
+        session.flush()
+    return official
+
+
+def revoke_all_tokens(session: Session, *, official: Official, now: datetime | None = None) -> None:
+    """Every access and refresh token of the official stops working at once."""
+    official.token_version += 1
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.official_id) == official.id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=_now(now))
+    )
+    session.flush()
+
+
+def disable_official(session: Session, *, username: str, now: datetime | None = None) -> Official:
+    official = get_official(session, username=username)
+    official.disabled = True
+    revoke_all_tokens(session, official=official, now=now)
+    return official
+
+
+def set_password(session: Session, *, official: Official, password: str, now: datetime | None = None) -> None:
+    """Change the password and log the official out everywhere."""
+    official.password_hash = hash_password(password)
+    revoke_all_tokens(session, official=official, now=now)
+
+
+def _key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(
+    session: Session, *, name: str, scopes: Iterable[str], department_code: str | None = None,
+    now: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its secret; only the secret's sha256 is kept, so the secret is shown this once."""
+    scope_list = list(dict.fromkeys(scopes))
+    bad = [scope for scope in scope_list if not SCOPE_RE.match(scope)]
+    if bad or not scope_list:
+        raise ValidationFailed(
+            "Phạm vi quyền (scope) không hợp lệ.", errors=[{"field": "scopes", "message": f"invalid: {bad}"}]
+        )
+    department_id = get_department(session, code=department_code).id if department_code else None
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name, prefix=secret[: len(API_KEY_PREFIX) + 8], key_hash=_key_hash(secret), scopes=scope_list,
+        department_id=department_id, created_at=_now(now),
+    )
+    session.add(key)
+    session.flush()
+    return key, secret
+
+
+def api_key_principal(session: Session, *, secret: str, now: datetime) -> Principal:
+    """The integration holding `secret`; revoked and unknown keys are refused alike."""
+    key = session.exec(select(ApiKey).where(ApiKey.key_hash == _key_hash(secret))).first()
+    if key is None or key.revoked_at is not None:
+        raise NotAuthenticated("Khóa API không hợp lệ hoặc đã bị thu hồi.", code="invalid_api_key")
+    key.last_used_at = now
+    session.flush()
+    return Principal.of_api_key(key)
+
+
+def revoke_api_key(session: Session, *, key: ApiKey, now: datetime) -> None:
+    key.revoked_at = now
+    session.flush()
