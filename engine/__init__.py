@@ -1,0 +1,15 @@
+"""Generic BPMN runtime over SpiffWorkflow 3.2.0 (imports nothing else of ours). See README.md."""
+
+from engine.engine import Engine
+from engine.operators import OperatorContext, OperatorRegistry
+from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
+
+__all__ = [
+    "DeployResult",
+    "Engine",
+    "IncidentView",
+    "OperatorContext",
+    "OperatorRegistry",
+    "StepResult",
+    "WorkItemView",
+]

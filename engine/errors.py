@@ -54,3 +54,13 @@ class InstanceInIncident(EngineError):
 
 class MessageNotExpected(EngineError):
     code = "message_not_expected"
+
+
+class IncidentNotFound(EngineError):
+    code = "incident_not_found"
+
+
+class IncidentNotOpen(EngineError):
+    """The incident was already resolved (retried or the instance cancelled)."""
+
+    code = "incident_resolved"

@@ -1,4 +1,4 @@
-"""Engine tables: deployed definitions, instances (instance-only Spiff JSON), work items (READY user tasks), incidents."""
+"""Engine tables: definitions, instances (instance-only Spiff JSON), work items, incidents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from sqlmodel import Field, SQLModel
 
 
 def _dt(*, nullable: bool, index: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+    )
 
 
 class ProcessDefinition(SQLModel, table=True):

@@ -1,0 +1,96 @@
+"""Helpers of one engine step: turning failures into incidents, form validation, message correlation."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import jsonschema
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.errors import EngineError, FormDataInvalid, MessageNotExpected
+
+
+@dataclass(frozen=True)
+class Failure:
+    element_id: str | None
+    reason: str
+
+
+class LoopBoundExceeded(Exception):
+    def __init__(self, task: Any, limit: int) -> None:
+        self.element_id = task.task_spec.name
+        super().__init__(
+            f"loop bound exceeded: '{self.element_id}' at task-tree depth {task.depth} (limit {limit})"
+        )
+
+
+def capture_failure(action: Callable[[], None]) -> Failure | None:
+    """Run `action`; BPMN-level failures become a Failure (an incident); engine and DB errors propagate."""
+    try:
+        action()
+    except (EngineError, SQLAlchemyError):
+        raise
+    except LoopBoundExceeded as exc:
+        return Failure(exc.element_id, str(exc))
+    except RecursionError:
+        return Failure(None, "loop bound exceeded: the task tree is too deep (RecursionError)")
+    except WorkflowTaskException as exc:
+        return Failure(exc.task.task_spec.name if exc.task else None, _reason(exc))
+    except SpiffWorkflowException as exc:
+        spec = getattr(exc, "task_spec", None)
+        return Failure(getattr(spec, "name", None), _reason(exc))
+    except Exception as exc:  # noqa: BLE001 - an incident, never a 500 or a silent stop
+        return Failure(None, _reason(exc))
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    reason = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) and str(cause) not in reason:
+        reason += f" ({type(cause).__name__}: {cause})"
+    return reason
+
+
+def find_task(wf: BpmnWorkflow, task_id: str) -> Any:
+    try:
+        return wf.get_task_from_id(UUID(task_id))
+    except (TaskNotFoundException, ValueError):
+        return None
+
+
+def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    """FormDataInvalid with errors [{"field": "a.b", "message"}] when `data` fails the task's JSON Schema."""
+    if not schema:
+        return
+    errors = []
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(data):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required" and isinstance(error.instance, dict):
+            path += [p for p in error.validator_value if p not in error.instance][:1]
+        errors.append({"field": ".".join(path), "message": error.message})
+    if errors:
+        raise FormDataInvalid("form data does not match the task's schema", errors=errors)
+
+
+def message_correlations(wf: BpmnWorkflow, waiting: list[Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """Correlation keys of a message computed from its payload, as the catching event computes them."""
+    correlations: dict[str, Any] = {}
+    for event in waiting:
+        for prop in event.value or []:
+            try:
+                value = wf.script_engine.environment.evaluate(
+                    prop.retrieval_expression, copy.deepcopy(payload)
+                )
+            except Exception as exc:  # noqa: BLE001 - a payload without the key cannot be correlated
+                raise MessageNotExpected(f"message payload lacks correlation property '{prop.name}'") from exc
+            for key in prop.correlation_keys:
+                correlations.setdefault(key, {})[prop.name] = value
+    return correlations

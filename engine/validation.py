@@ -1,0 +1,216 @@
+"""Deploy-time validation: XML, XSD, Spiff parse, our rules (lanes, operators, forms, scripts, timers)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jsonschema
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from engine.operators import OperatorRegistry
+from engine.sandbox import Sandbox
+from engine.spiff import parse_cycle, use_engine_clock
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+
+# (xpath, mode, take text or attribute)
+_CODE_NODES: list[tuple[str, str, str | None]] = [
+    ("//bpmn:scriptTask/bpmn:script", "exec", None),
+    ("//spiffworkflow:preScript", "exec", None),
+    ("//spiffworkflow:postScript", "exec", None),
+    ("//bpmn:conditionExpression", "eval", None),
+    ("//bpmn:conditionalEventDefinition/bpmn:condition", "eval", None),
+    ("//bpmn:loopCondition", "eval", None),
+    ("//bpmn:completionCondition", "eval", None),
+    ("//spiffworkflow:messagePayload", "eval", None),
+    ("//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression", "eval", None),
+    ("//spiffworkflow:parameter", "eval", "value"),
+]
+_TIMERS = {"timeDate", "timeDuration", "timeCycle"}
+_UNQUOTED_ISO = re.compile(r"^(R\d*/.*|P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}.*)$", re.IGNORECASE)
+
+
+@dataclass
+class ParsedDefinition:
+    key: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+def _error(field: str | None, line: int | None, message: str) -> dict[str, Any]:
+    return {"field": field or "xml", "line": line, "message": message}
+
+
+class DefinitionValidator:
+    """Validates BPMN bytes and parses them into specs. Built once per Engine."""
+
+    def __init__(self, *, operators: OperatorRegistry, sandbox: Sandbox) -> None:
+        self.operators = operators
+        self.sandbox = sandbox
+        self._lock = threading.Lock()  # the shared lxml XMLSchema keeps its error log on the object
+
+    def parse(
+        self, content: bytes, *, filename: str, now: datetime
+    ) -> tuple[list[dict[str, Any]], ParsedDefinition | None]:
+        try:
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            return [_error("xml", exc.lineno, f"XML is not well-formed: {exc.msg}")], None
+        lines = {
+            el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")
+        }
+        with self._lock:
+            errors = self._xsd(root, lines)
+            if errors:
+                return errors, None
+            errors, parsed = self._spiff(content, filename, lines)
+        if parsed is None:
+            return errors, None
+        errors += self._rules(parsed, lines)
+        errors += self._code(root, now)
+        return errors, (parsed if not errors else None)
+
+    def _xsd(self, root: Any, lines: dict[str, int]) -> list[dict[str, Any]]:
+        tree = etree.fromstring(etree.tostring(root))  # Spiff's preprocess mutates the tree
+        VALIDATOR.preprocess(tree)
+        if VALIDATOR.validator.validate(tree):
+            return []
+        by_line = {line: element_id for element_id, line in lines.items()}
+        return [
+            _error(by_line.get(e.line, "xml"), e.line, f"BPMN schema: {e.message}")
+            for e in VALIDATOR.validator.error_log
+        ]
+
+    def _spiff(
+        self, content: bytes, filename: str, lines: dict[str, int]
+    ) -> tuple[list[dict[str, Any]], ParsedDefinition | None]:
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        try:
+            parser.add_bpmn_str(content, filename)
+            called = parser.get_process_dependencies()
+            keys = [k for k in parser.get_process_ids() if k not in called]
+            if len(keys) != 1:
+                found = ", ".join(keys) or "none"
+                return [
+                    _error("xml", None, f"expected exactly one executable top-level process, found: {found}")
+                ], None
+            key = keys[0]
+            spec = parser.get_spec(key)
+            subs = parser.get_subprocess_specs(key)
+        except ValidationException as exc:
+            element_id = exc.id or None
+            line = exc.line_number if isinstance(exc.line_number, int) else lines.get(element_id or "")
+            return [_error(element_id, line, str(exc))], None
+        except (SpiffWorkflowException, ValueError, KeyError, TypeError) as exc:
+            return [_error("xml", None, f"{type(exc).__name__}: {exc}")], None
+        use_engine_clock(spec, *subs.values())
+        return [], ParsedDefinition(key=key, spec=spec, subprocess_specs=subs)
+
+    def _rules(self, parsed: ParsedDefinition, lines: dict[str, int]) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = []
+        for spec in (parsed.spec, *parsed.subprocess_specs.values()):
+            for ts in spec.task_specs.values():
+                element_id = ts.name
+                line = lines.get(element_id)
+                if ts.manual:
+                    if not getattr(ts, "lane", None):
+                        errors.append(_error(element_id, line, "user task is not in a lane"))
+                    errors += self._form_schema(ts, element_id, line)
+                operation = getattr(ts, "operation_name", None)
+                if operation is not None:
+                    errors += self._operator(operation, ts.operation_params, element_id, line)
+        return errors
+
+    def _form_schema(self, ts: Any, element_id: str, line: int | None) -> list[dict[str, Any]]:
+        raw = (ts.extensions or {}).get("properties", {}).get("formJsonSchema")
+        if raw is None:
+            return []
+        try:
+            jsonschema.Draft202012Validator.check_schema(json.loads(raw))
+        except (ValueError, jsonschema.SchemaError) as exc:
+            message = getattr(exc, "message", str(exc))
+            return [_error(element_id, line, f"formJsonSchema is not a valid JSON Schema: {message}")]
+        return []
+
+    def _operator(
+        self, name: str, params: dict[str, Any], element_id: str, line: int | None
+    ) -> list[dict[str, Any]]:
+        operator = self.operators.get(name)
+        if operator is None:
+            known = ", ".join(self.operators.names()) or "none"
+            return [_error(element_id, line, f"unknown service-task operator '{name}' (registered: {known})")]
+        missing = sorted(operator.required_params - set(params))
+        if missing:
+            return [_error(element_id, line, f"operator '{name}' needs parameter(s): {', '.join(missing)}")]
+        return []
+
+    def _code(self, root: Any, now: datetime) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = []
+        for xpath, mode, attribute in _CODE_NODES:
+            for node in root.xpath(xpath, namespaces=NS):
+                source = node.get(attribute) if attribute else node.text
+                if not source or not source.strip():
+                    continue
+                reason = self.sandbox.check(source, mode=mode)
+                if reason:
+                    errors.append(_error(_owner(node), node.sourceline, f"{_label(node)} refused: {reason}"))
+        for node in root.iter(*(f"{{{BPMN}}}{t}" for t in _TIMERS)):
+            reason = self._timer(etree.QName(node).localname, (node.text or "").strip(), now)
+            if reason:
+                errors.append(_error(_owner(node), node.sourceline, reason))
+        return errors
+
+    def _timer(self, kind: str, text: str, now: datetime) -> str | None:
+        if not text:
+            return f"{kind} is empty"
+        if _UNQUOTED_ISO.match(text):
+            return f'{kind} {text!r} is evaluated as Python: quote the ISO 8601 literal, e.g. "{text}"'
+        reason = self.sandbox.check(text, mode="eval")
+        if reason:
+            return f"{kind} expression refused: {reason}"
+        try:
+            value = self.sandbox.evaluate(text, {})
+        except NameError:
+            return None  # depends on process variables: checked when the timer is reached
+        except Exception as exc:  # noqa: BLE001 - any failure is a deploy error to report
+            return f"{kind} expression fails: {type(exc).__name__}: {exc}"
+        if not isinstance(value, str):
+            return f"{kind} must evaluate to an ISO 8601 string, got {type(value).__name__}"
+        try:
+            if kind == "timeDate":
+                if not isinstance(TimerEventDefinition.parse_time_or_duration(value), datetime):
+                    return f"timeDate {value!r} is not a date-time"
+            elif kind == "timeDuration":
+                TimerEventDefinition.parse_iso_duration(value)
+            else:
+                parse_cycle(value, now)
+        except Exception as exc:  # noqa: BLE001 - Spiff raises bare Exception('Invalid duration')
+            return f"{kind} {value!r} is not a valid ISO 8601 value: {exc}"
+        return None
+
+
+def _owner(node: Any) -> str:
+    current = node
+    while current is not None:
+        qname = etree.QName(current)
+        skip = qname.localname.endswith("EventDefinition") or qname.localname == "formalExpression"
+        if qname.namespace == BPMN and current.get("id") and not skip:
+            return str(current.get("id"))
+        current = current.getparent()
+    return "xml"
+
+
+def _label(node: Any) -> str:
+    name = etree.QName(node).localname
+    return {"script": "script", "conditionExpression": "condition", "parameter": "parameter"}.get(name, name)
