@@ -64,14 +64,14 @@ class DefinitionValidator:
         self, content: bytes, *, filename: str, now: datetime
     ) -> tuple[list[dict[str, Any]], ParsedDefinition | None]:
         try:
-            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+            root = etree.fromstring(content, _xml_parser())
         except etree.XMLSyntaxError as exc:
             return [_error("xml", exc.lineno, f"XML is not well-formed: {exc.msg}")], None
         lines = {
             el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")
         }
         with self._lock:
-            errors = self._xsd(root, lines)
+            errors = self._xsd(content, lines)
             if errors:
                 return errors, None
             errors, parsed = self._spiff(content, filename, lines)
@@ -81,8 +81,8 @@ class DefinitionValidator:
         errors += self._code(root, now)
         return errors, (parsed if not errors else None)
 
-    def _xsd(self, root: Any, lines: dict[str, int]) -> list[dict[str, Any]]:
-        tree = etree.fromstring(etree.tostring(root))  # Spiff's preprocess mutates the tree
+    def _xsd(self, content: bytes, lines: dict[str, int]) -> list[dict[str, Any]]:
+        tree = etree.fromstring(content, _xml_parser())  # a fresh tree: Spiff's preprocess mutates it
         VALIDATOR.preprocess(tree)
         if VALIDATOR.validator.validate(tree):
             return []
@@ -198,6 +198,10 @@ class DefinitionValidator:
         except Exception as exc:  # noqa: BLE001 - Spiff raises bare Exception('Invalid duration')
             return f"{kind} {value!r} is not a valid ISO 8601 value: {exc}"
         return None
+
+
+def _xml_parser() -> Any:
+    return etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def _owner(node: Any) -> str:
