@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.routers import auth as auth_routes
 from api.routers import health
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
@@ -37,4 +38,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(auth_routes.router)
     return app

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api.main import create_app
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
-from workflows.identity.seed import DEMO_PASSWORD, seed_demo
+from workflows.identity.seed import seed_demo
 
 
 @pytest.fixture
@@ -27,12 +27,3 @@ def client(settings: Settings, clock: ManualClock, db: Engine, demo: None) -> It
     with TestClient(create_app(settings, clock=clock, start_background=False)) as test_client:
         yield test_client
 
-
-def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,95 @@
+"""Who is calling, and may they: bearer tokens of officials, `X-API-Key` of integrations, role checks.
+
+Errors are our own (NotAuthenticated → 401 with `WWW-Authenticate`, Forbidden → 403), rendered as
+problem+json; the security schemes are built with `auto_error=False` for that reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from api.deps import ClockDep, SessionDep, SettingsDep
+from workflows.core.errors import Forbidden, NotAuthenticated
+from workflows.identity import service, tokens
+from workflows.identity.models import Official, Role
+from workflows.identity.principal import Principal
+
+__all__ = [
+    "Admin", "CurrentOfficial", "CurrentPrincipal", "Principal", "require_principal", "require_roles",
+]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Key of a system integration")
+
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
+ApiKeySecret = Annotated[str | None, Depends(api_key_scheme)]
+
+
+def get_current_official(
+    session: SessionDep, settings: SettingsDep, clock: ClockDep, token: BearerToken
+) -> Official:
+    if not token:
+        raise NotAuthenticated()
+    return tokens.official_from_access_token(session, token=token, settings=settings.auth, now=clock.now())
+
+
+CurrentOfficial = Annotated[Official, Depends(get_current_official)]
+
+
+def get_current_principal(
+    session: SessionDep, settings: SettingsDep, clock: ClockDep, token: BearerToken, api_key: ApiKeySecret
+) -> Principal:
+    """An official by bearer token, or an integration by `X-API-Key` (the key wins when both are sent)."""
+    if api_key:
+        return service.api_key_principal(session, secret=api_key, now=clock.now())
+    if token:
+        return Principal.of_official(get_current_official(session, settings, clock, token))
+    raise NotAuthenticated()
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+
+
+def _forbidden(roles: tuple[Role, ...]) -> Forbidden:
+    if not roles:
+        return Forbidden()
+    return Forbidden(
+        "Bạn không có quyền thực hiện thao tác này (cần vai trò: "
+        + ", ".join(role.label for role in roles) + ").",
+    )
+
+
+def require_roles(*roles: Role) -> Callable[[Official], Official]:
+    """A dependency admitting officials holding any of `roles`."""
+
+    def dependency(official: CurrentOfficial) -> Official:
+        if not official.has_role(*roles):
+            raise _forbidden(roles)
+        return official
+
+    return dependency
+
+
+def require_principal(
+    *, roles: tuple[Role, ...] = (), scopes: tuple[str, ...] = ()
+) -> Callable[[Principal], Principal]:
+    """A dependency admitting officials holding any of `roles` and API keys holding all of `scopes`
+    (an empty `roles` refuses every official; an empty `scopes` refuses every key)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.kind == "official" and roles and principal.has_role(*roles):
+            return principal
+        if principal.kind == "api_key" and scopes and principal.has_scopes(*scopes):
+            return principal
+        if principal.kind == "api_key":
+            raise Forbidden("Khóa API không có phạm vi quyền cần thiết: " + ", ".join(scopes) + ".")
+        raise _forbidden(roles)
+
+    return dependency
+
+
+Admin = Annotated[Official, Depends(require_roles(Role.QUAN_TRI))]

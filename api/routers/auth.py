@@ -1,0 +1,113 @@
+"""Login, token refresh, the caller's profile, and the administration of officials and API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.auth import Admin, CurrentOfficial
+from api.deps import ClockDep, SessionDep, SettingsDep
+from workflows.identity import service, tokens
+from workflows.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    Me,
+    OfficialCreate,
+    OfficialPage,
+    OfficialPublic,
+    RefreshRequest,
+    TokenResponse,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+R401: dict[int | str, dict[str, Any]] = {401: {"description": "No, bad, expired or revoked token", **PROBLEM}}
+R403: dict[int | str, dict[str, Any]] = {**R401, 403: {"description": "Role QUAN_TRI required", **PROBLEM}}
+
+
+@router.post(
+    "/auth/token", response_model=TokenResponse, summary="Log in with username and password",
+    description="OAuth2 password flow (form fields `username`, `password`). Returns a short-lived access "
+    "token and a single-use refresh token.", responses=R401,
+)
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep,
+    clock: ClockDep,
+) -> TokenResponse:
+    official = service.authenticate(session, username=form.username, password=form.password)
+    pair = tokens.issue_tokens(session, official=official, settings=settings.auth, now=clock.now())
+    return TokenResponse.of(pair)
+
+
+@router.post(
+    "/auth/refresh", response_model=TokenResponse, summary="Exchange a refresh token for a new pair",
+    description="The refresh token is single-use. Presenting a spent one revokes every token of that login "
+    "(`refresh_token_reused`).", responses=R401,
+)
+def refresh(
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> TokenResponse:
+    try:
+        pair = tokens.refresh(
+            session, refresh_token=body.refresh_token, settings=settings.auth, now=clock.now()
+        )
+    except tokens.RefreshTokenReused:
+        session.commit()  # the family's revocation must outlive this failed request
+        raise
+    return TokenResponse.of(pair)
+
+
+@router.get("/me", response_model=Me, summary="The logged-in official", responses=R401)
+def me(official: CurrentOfficial, session: SessionDep) -> OfficialPublic:
+    return OfficialPublic.of(official, service.department_of(session, official=official))
+
+
+@router.get("/officials", response_model=OfficialPage, summary="List officials (QUAN_TRI)", responses=R403)
+def list_officials(
+    _: Admin, session: SessionDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    department: Annotated[str | None, Query(description="Department code")] = None,
+) -> OfficialPage:
+    rows, total = service.list_officials(session, page=page, page_size=page_size, department_code=department)
+    items = [OfficialPublic.of(official, dept) for official, dept in rows]
+    return OfficialPage(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.post(
+    "/officials", response_model=OfficialPublic, status_code=status.HTTP_201_CREATED,
+    summary="Create an official (QUAN_TRI)",
+    responses={**R403, 409: {"description": "Username taken", **PROBLEM}},
+)
+def create_official(body: OfficialCreate, _: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
+    official = service.create_official(
+        session, username=body.username, password=body.password, full_name=body.full_name,
+        department_code=body.department_code, roles=body.roles, now=clock.now(),
+    )
+    return OfficialPublic.of(official, service.department_of(session, official=official))
+
+
+@router.post(
+    "/officials/{username}/disable", response_model=OfficialPublic,
+    summary="Disable an official (QUAN_TRI); their tokens stop working at once",
+    responses={**R403, 404: {"description": "Unknown username", **PROBLEM}},
+)
+def disable_official(username: str, _: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
+    official = service.disable_official(session, username=username, now=clock.now())
+    return OfficialPublic.of(official, service.department_of(session, official=official))
+
+
+@router.post(
+    "/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED,
+    summary="Create an API key for a system integration (QUAN_TRI); the secret is shown once",
+    responses=R403,
+)
+def create_api_key(body: ApiKeyCreate, _: Admin, session: SessionDep, clock: ClockDep) -> ApiKeyCreated:
+    key, secret = service.create_api_key(
+        session, name=body.name, scopes=body.scopes, department_code=body.department_code, now=clock.now()
+    )
+    return ApiKeyCreated.of(key, secret=secret, department_code=body.department_code)
+
