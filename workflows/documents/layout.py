@@ -1,0 +1,217 @@
+"""Drawing primitives shared by the forms: the page, the two-column national header, labelled lines that
+wrap, tables, signature blocks and the lookup QR code. Every text goes through `nfc` so that decomposed
+Vietnamese input (combining marks) prints with the font's precomposed glyphs."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from fpdf import FPDF, FontFace
+from fpdf.enums import Align, XPos, YPos
+
+from workflows.core.clock import ensure_utc, to_local
+from workflows.documents.context import FormCode, vn_date
+
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT = "DejaVuSerif"
+MOTTO_1 = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
+LINE = 5.3  # body line height, mm
+BODY_PT = 10.5
+QR_SIZE = 22.0
+
+
+def nfc(text: object) -> str:
+    return unicodedata.normalize("NFC", "" if text is None else str(text))
+
+
+class FormPdf(FPDF):
+    """An A4 page with the margins of administrative documents and a footer naming the dossier."""
+
+    def __init__(self, *, landscape: bool = False, footer_text: str = "", lookup_url: str = "") -> None:
+        super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
+        self.footer_text = nfc(footer_text)
+        self.lookup_url = lookup_url
+        for style, suffix in (("", ""), ("B", "-Bold"), ("I", "-Italic"), ("BI", "-BoldItalic")):
+            self.add_font(FONT, style, str(FONT_DIR / f"{FONT}{suffix}.ttf"))
+        if landscape:
+            self.set_margins(12, 12, 12)
+        else:
+            self.set_margins(25, 12, 15)  # wider left margin for binding, as on paper forms
+        self.set_auto_page_break(True, margin=14)
+        self.alias_nb_pages()
+        self.add_page()
+        self.set_font(FONT, "", BODY_PT)
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font(FONT, "I", 8)
+        parts = [self.footer_text] if self.footer_text else []
+        # The lookup address (which names the dossier) for those who cannot scan; dropped when too long.
+        with_url = [f"Tra cứu hồ sơ: {self.lookup_url}"]
+        if self.lookup_url and self.get_string_width(" — ".join([*with_url, "Trang 9/9"])) < self.epw - 4:
+            parts = with_url
+        self.cell(0, 4, " — ".join([*parts, f"Trang {self.page_no()}/{{nb}}"]), align="C")
+
+
+def form_label(pdf: FormPdf, form: FormCode) -> None:
+    """Small right-aligned reference to the form above the header."""
+    pdf.set_font(FONT, "I", 8)
+    pdf.cell(0, 4, f"{form.label} — Phụ lục I, Thông tư số 03/2025/TT-VPCP", align="R",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+
+
+def national_header(pdf: FormPdf, *, parent_agency: str, agency: str, number: str | None,
+                    place: str, issued_at: datetime) -> None:
+    """Agency block (left) beside the national motto (right); both wrap; the body starts below the taller."""
+    top = pdf.get_y()
+    left_w = pdf.epw - 92
+    right_x = pdf.l_margin + left_w + 2
+    right_w = 90.0
+
+    pdf.set_xy(pdf.l_margin, top)
+    if parent_agency:
+        pdf.set_font(FONT, "", 9.5)
+        _centered(pdf, left_w, nfc(parent_agency).upper(), 5)
+    pdf.set_font(FONT, "B", 9.5)
+    _centered(pdf, left_w, nfc(agency).upper(), 5)
+    _rule(pdf, pdf.l_margin + left_w / 2, pdf.get_y() + 1, min(left_w / 3, 30))
+    pdf.set_y(pdf.get_y() + 3)
+    if number is not None:
+        pdf.set_font(FONT, "", 10)
+        _centered(pdf, left_w, f"Số: {nfc(number) or '…/…'}", 5)
+    left_bottom = pdf.get_y()
+
+    pdf.set_xy(right_x, top)
+    pdf.set_font(FONT, "B", 10)
+    _centered(pdf, right_w, MOTTO_1, 5, x=right_x)
+    pdf.set_font(FONT, "B", 10.5)
+    _centered(pdf, right_w, MOTTO_2, 5, x=right_x)
+    _rule(pdf, right_x + right_w / 2, pdf.get_y() + 1, pdf.get_string_width(MOTTO_2))
+    pdf.set_y(pdf.get_y() + 3)
+    pdf.set_font(FONT, "I", 10)
+    local_day = to_local(ensure_utc(issued_at)).date()
+    dated = f"{nfc(place)}, {vn_date(local_day)}" if place else vn_date(local_day).capitalize()
+    _centered(pdf, right_w, dated, 5, x=right_x)
+    pdf.set_xy(pdf.l_margin, max(left_bottom, pdf.get_y()) + 4)
+    pdf.set_font(FONT, "", BODY_PT)
+
+
+def title(pdf: FormPdf, text: str, subtitle: str = "", *, qr_url: str = "") -> None:
+    """The form's title, centred; with `qr_url`, the lookup QR code sits at the right of the title."""
+    top = pdf.get_y()
+    inset = QR_SIZE + 3 if qr_url else 0.0
+    if qr_url:
+        x = pdf.l_margin + pdf.epw - QR_SIZE
+        pdf.image(qr_png(qr_url), x=x, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_font(FONT, "I", 7)
+        _centered(pdf, QR_SIZE + 4, "Quét mã để tra cứu hồ sơ", 3, x=x - 2, y=top + QR_SIZE)
+    qr_bottom = pdf.get_y()
+    # Centred in the width the QR code leaves, so that long titles keep to as few lines as possible.
+    pdf.set_xy(pdf.l_margin, top + (3 if qr_url else 0))
+    pdf.set_font(FONT, "B", 12.5)
+    _centered(pdf, pdf.epw - inset, nfc(text).upper(), 6.5)
+    if subtitle:
+        pdf.set_font(FONT, "I", 11)
+        _centered(pdf, pdf.epw - inset, nfc(subtitle), 5.5)
+    pdf.set_xy(pdf.l_margin, max(pdf.get_y() + 3, qr_bottom + 1))
+    pdf.set_font(FONT, "", BODY_PT)
+
+
+def field(pdf: FormPdf, label: str, value: str, *, strong: bool = False) -> None:
+    """`Label: value` on as many lines as it takes (continuation lines start at the left margin)."""
+    pdf.set_x(pdf.l_margin)
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.write(LINE, nfc(label) + " ")
+    pdf.set_font(FONT, "B" if strong else "", BODY_PT)
+    pdf.write(LINE, nfc(value) or "…")
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.ln(LINE)
+
+
+def paragraph(pdf: FormPdf, text: str, *, style: str = "", align: Align = Align.J,
+              size: float = BODY_PT) -> None:
+    pdf.set_font(FONT, style, size)
+    pdf.multi_cell(0, LINE, nfc(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", BODY_PT)
+
+
+def table(pdf: FormPdf, headings: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float],
+          *, size: float = 10, aligns: Sequence[str] | None = None) -> None:
+    """A bordered table whose cells wrap; headings repeat on every page the table runs onto."""
+    pdf.set_font(FONT, "", size)
+    with pdf.table(col_widths=tuple(widths), width=sum(widths), text_align="LEFT", line_height=size * 0.5,
+                   headings_style=FontFace(emphasis="BOLD"), padding=1, v_align="MIDDLE") as tbl:
+        head = tbl.row()
+        for heading in headings:
+            head.cell(nfc(heading), align="CENTER")
+        for values in rows:
+            row = tbl.row()
+            for index, value in enumerate(values):
+                row.cell(nfc(value), align=(aligns[index] if aligns else "LEFT"))
+    pdf.ln(2)
+    pdf.set_font(FONT, "", BODY_PT)
+
+
+def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, str, str]], *,
+               left_note: Sequence[str] | None = None) -> None:
+    """Signature blocks `(title, hint, name)` side by side; a single block sits on the right half, with an
+    optional `Nơi nhận` list on the left as on official letters. Kept on one page."""
+    needed = 48.0 + (len(left_note or []) * 4.5 if left_note else 0)
+    if pdf.get_y() + needed > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(3)
+    top = pdf.get_y()
+    bottoms = [top]
+    if len(blocks) == 1:
+        columns = [(pdf.l_margin + pdf.epw / 2, pdf.epw / 2)]
+    else:
+        width = pdf.epw / len(blocks)
+        columns = [(pdf.l_margin + i * width, width) for i in range(len(blocks))]
+    if left_note:
+        pdf.set_xy(pdf.l_margin, top)
+        pdf.set_font(FONT, "BI", 10)
+        pdf.multi_cell(pdf.epw / 2 - 4, 5, nfc(left_note[0]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 9)
+        for line in left_note[1:]:
+            pdf.multi_cell(pdf.epw / 2 - 4, 4.5, nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        bottoms.append(pdf.get_y())
+    for (block_title, hint, name), (x, width) in zip(blocks, columns, strict=True):
+        pdf.set_xy(x, top)
+        pdf.set_font(FONT, "B", 11)
+        _centered(pdf, width, nfc(block_title).upper(), 5.5, x=x)
+        pdf.set_font(FONT, "I", 9.5)
+        _centered(pdf, width, nfc(hint), 5, x=x)
+        pdf.set_y(pdf.get_y() + 19)
+        pdf.set_font(FONT, "B", 11)
+        _centered(pdf, width, nfc(name), 5.5, x=x)
+        bottoms.append(pdf.get_y())
+    pdf.set_xy(pdf.l_margin, max(bottoms) + 3)
+    pdf.set_font(FONT, "", BODY_PT)
+
+
+def qr_png(url: str) -> io.BytesIO:
+    """PNG of the QR code (error correction M, 4-module quiet zone) — the image embedded in the PDF."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
+    buffer.seek(0)
+    return buffer
+
+
+def _centered(pdf: FormPdf, width: float, text: str, height: float, *, x: float | None = None,
+              y: float | None = None) -> None:
+    if y is not None:
+        pdf.set_y(y)
+    pdf.set_x(pdf.l_margin if x is None else x)
+    pdf.multi_cell(width, height, text, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+
+def _rule(pdf: FormPdf, center_x: float, y: float, length: float) -> None:
+    pdf.set_line_width(0.3)
+    pdf.line(center_x - length / 2, y, center_x + length / 2, y)

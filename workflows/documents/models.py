@@ -1,0 +1,33 @@
+"""The documents of a dossier: printed forms, citizens' uploads and results. The bytes live in the
+content-addressed FileStore; this table holds what they are and whose they are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class DocumentKind(StrEnum):
+    FORM = "form"  # one of Mẫu 01–07, rendered by the system
+    UPLOAD = "upload"  # a file the citizen or an official attached
+    RESULT = "result"  # the signed result (licence, decision)
+
+
+class DossierDocument(SQLModel, table=True):
+    __tablename__ = "dossier_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_code: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=16)
+    form_code: str | None = Field(default=None, max_length=16)
+    filename: str = Field(max_length=255)
+    media_type: str = Field(max_length=127)
+    size: int = Field(sa_type=sa.BigInteger)
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=128)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    created_by: str = Field(max_length=128)
+    note: str | None = Field(default=None, max_length=1000)
