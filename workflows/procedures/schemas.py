@@ -1,0 +1,81 @@
+"""API shapes of the catalogue (docs API.md: `GET /api/v1/procedures` and `/procedures/{code}`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from workflows.procedures.models import ProcedureVersion
+from workflows.procedures.spec import DocumentRequirement, Fee, Step, SupplementPolicy, TimeLimit
+
+
+class ProcedurePublic(BaseModel):
+    """A list item. `fee` is the fee table (name, amount in VND or null, condition); empty when free."""
+
+    code: str
+    national_code: str | None
+    name: str
+    field: str
+    authority: str
+    time_limit: TimeLimit
+    fee: list[Fee]
+    process_key: str
+    documents: list[DocumentRequirement]
+    version: int
+
+    @classmethod
+    def from_version(cls, version: ProcedureVersion) -> ProcedurePublic:
+        return cls.model_validate(_fields(version))
+
+
+class ProcedureDetail(ProcedurePublic):
+    """One procedure with everything an official or a form needs."""
+
+    id: int
+    level: str
+    result: str
+    legal_basis: str
+    supplement_policy: SupplementPolicy
+    has_financial_obligation: bool
+    requires_site_inspection: bool
+    steps: list[Step]
+    sha256: str
+    active: bool
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def from_version(cls, version: ProcedureVersion) -> ProcedureDetail:
+        return cls.model_validate(
+            {
+                **_fields(version),
+                "id": version.id,
+                "level": version.level,
+                "result": version.result,
+                "legal_basis": version.legal_basis,
+                "supplement_policy": version.supplement_policy,
+                "has_financial_obligation": version.has_financial_obligation,
+                "requires_site_inspection": version.requires_site_inspection,
+                "steps": version.steps,
+                "sha256": version.sha256,
+                "active": version.active,
+                "created_at": version.created_at,
+                "created_by": version.created_by,
+            }
+        )
+
+
+def _fields(version: ProcedureVersion) -> dict[str, object]:
+    return {
+        "code": version.code,
+        "national_code": version.national_code,
+        "name": version.name,
+        "field": version.field,
+        "authority": version.authority,
+        "time_limit": {"value": version.time_limit_value, "unit": version.time_limit_unit},
+        "fee": version.fees,
+        "process_key": version.process_key,
+        "documents": version.documents,
+        "version": version.version,
+    }

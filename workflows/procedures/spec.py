@@ -1,0 +1,156 @@
+"""The content of one procedure version, validated: what a data file or an administrator's edit
+must satisfy before it becomes a version of the catalogue."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workflows.calendar.working import HOURS_PER_WORKING_DAY
+from workflows.core.errors import ValidationFailed
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Step keys and their order in every process (docs/BPMN_CONVENTIONS.md).
+STEP_ORDER: tuple[str, ...] = (
+    "tiep_nhan", "nhan_bo_sung", "phan_cong", "tham_dinh", "kiem_tra_thuc_te", "thu_phi", "xem_xet",
+    "ky_duyet", "phat_hanh", "tra_ket_qua",
+)
+ROLES: frozenset[str] = frozenset({"MOT_CUA", "LANH_DAO_PHONG", "CHUYEN_VIEN", "LANH_DAO_SO", "VAN_THU"})
+PROCESS_KEYS: frozenset[str] = frozenset({"mot_cua_chuan", "karaoke_vu_truong"})
+
+
+class TimeUnit(StrEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_HOURS = "working_hours"
+
+
+class SupplementPolicy(StrEnum):
+    """After a supplement during appraisal: `pause` extends the appointment by the working time
+    spent waiting (QĐ 766 formula); `restart` counts the full period again from the complete dossier."""
+
+    PAUSE = "pause"
+    RESTART = "restart"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TimeLimit(_Strict):
+    value: int = Field(ge=1, le=365)
+    unit: TimeUnit
+
+    @property
+    def working_hours_bound(self) -> float:
+        """The most working hours the period can hold (a calendar week has five working days)."""
+        if self.unit is TimeUnit.WORKING_HOURS:
+            return float(self.value)
+        if self.unit is TimeUnit.WORKING_DAYS:
+            return float(self.value * HOURS_PER_WORKING_DAY)
+        return self.value * 5 / 7 * HOURS_PER_WORKING_DAY
+
+
+class Fee(_Strict):
+    name: str = Field(min_length=1)
+    amount: int | None = Field(default=None, ge=0, description="VND; null when set elsewhere (see condition)")
+    condition: str = ""
+
+
+class DocumentRequirement(_Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["original", "copy", "certified_copy"]
+    count: int = Field(default=1, ge=1, le=20)
+
+
+class Step(_Strict):
+    step: str
+    role: str
+    hours: float = Field(ge=0, le=2000)
+
+    @model_validator(mode="after")
+    def _known(self) -> Step:
+        if self.step not in STEP_ORDER:
+            raise ValueError(f"unknown step key {self.step!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
+        return self
+
+
+class ProcedureSpec(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9.\-]{1,63}$")
+    national_code: str | None = None
+    name: str = Field(min_length=1)
+    field: str = Field(min_length=1)
+    authority: str = Field(min_length=1)
+    level: str = Field(min_length=1)
+    time_limit: TimeLimit
+    fees: list[Fee] = []
+    documents: list[DocumentRequirement] = Field(min_length=1)
+    result: str = Field(min_length=1)
+    legal_basis: str = Field(min_length=1)
+    supplement_policy: SupplementPolicy
+    has_financial_obligation: bool
+    requires_site_inspection: bool
+    process_key: str
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ProcedureSpec:
+        if self.process_key not in PROCESS_KEYS:
+            raise ValueError(f"unknown process_key {self.process_key!r}")
+        keys = [s.step for s in self.steps]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a step appears twice")
+        if keys != sorted(keys, key=STEP_ORDER.index):
+            raise ValueError(f"steps must follow the order {', '.join(STEP_ORDER)}")
+        if keys[0] != "tiep_nhan":
+            raise ValueError("the first step must be tiep_nhan")
+        if ("thu_phi" in keys) != self.has_financial_obligation:
+            raise ValueError("a thu_phi step exists exactly when has_financial_obligation is true")
+        if ("kiem_tra_thuc_te" in keys) != self.requires_site_inspection:
+            raise ValueError("a kiem_tra_thuc_te step exists exactly when requires_site_inspection is true")
+        total = sum(s.hours for s in self.steps)
+        if total > self.time_limit.working_hours_bound:
+            raise ValueError(
+                f"the steps take {total:g} working hours, more than the time limit "
+                f"({self.time_limit.value} {self.time_limit.unit.value})"
+            )
+        return self
+
+    def sha256(self) -> str:
+        """Digest of the canonical JSON of the content: equal content, equal digest."""
+        content = self.model_dump(mode="json")
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_spec(data: dict[str, object]) -> ProcedureSpec:
+    """Validate content; failures become ValidationFailed with one error per field (Vietnamese detail)."""
+    try:
+        return ProcedureSpec.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(part) for part in error["loc"]) or "procedure", "message": error["msg"]}
+            for error in exc.errors()
+        ]
+        raise ValidationFailed("Thông tin thủ tục hành chính không hợp lệ.", errors=errors) from exc
+
+
+def read_spec_file(path: Path) -> ProcedureSpec:
+    """One `<code>.toml` data file; the file name must be the code."""
+    with path.open("rb") as handle:
+        spec = parse_spec(tomllib.load(handle))
+    if spec.code != path.stem:
+        raise ValidationFailed(
+            f"Tệp {path.name} phải mang tên theo mã thủ tục {spec.code}.",
+            errors=[{"field": "code", "message": f"file name {path.stem!r} differs from code {spec.code!r}"}],
+        )
+    return spec
