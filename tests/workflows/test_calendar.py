@@ -191,6 +191,7 @@ class TestOfficeHoursAndVersion:
         )
         assert calendar_version(changed) != calendar_version(official)
         assert len(calendar_version(official)) == 12
+        assert official.version == calendar_version(official) != changed.version
 
     def test_override_file_is_complete_for_announced_years(self) -> None:
         kinds = {o.day: o.kind for o in read_overrides()}

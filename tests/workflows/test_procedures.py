@@ -23,6 +23,7 @@ from workflows.procedures import (
     read_spec_file,
     spec_of,
     sync_catalogue,
+    to_out,
     update_procedure,
 )
 
@@ -228,3 +229,4 @@ class TestSchemas:
         detail = ProcedureDetail.from_version(current(session, code="VHTTDL-LUU-TRU-1-3-SAO"))
         assert detail.supplement_policy == "restart" and detail.has_financial_obligation
         assert "thu_phi" in [s.step for s in detail.steps]
+        assert to_out(current(session, code="VHTTDL-LUU-TRU-1-3-SAO")) == detail

@@ -100,6 +100,14 @@ class WorkingCalendar:
         if both:
             raise ValueError(f"days both off and working: {sorted(both)}")
         self.office_hours = office_hours
+        self._version: str | None = None
+
+    @property
+    def version(self) -> str:
+        """`calendar_version(self)`, computed once (the calendar is immutable)."""
+        if self._version is None:
+            self._version = calendar_version(self)
+        return self._version
 
     # -- days -----------------------------------------------------------------------------------
     def is_working_day(self, d: date) -> bool:

@@ -1,6 +1,6 @@
 """The versioned catalogue of administrative procedures (thủ tục hành chính)."""
 
-from workflows.procedures.schemas import ProcedureDetail, ProcedurePublic
+from workflows.procedures.schemas import ProcedureDetail, ProcedureOut, ProcedurePublic
 from workflows.procedures.service import (
     current,
     get_version,
@@ -8,6 +8,7 @@ from workflows.procedures.service import (
     list_versions,
     spec_of,
     sync_catalogue,
+    to_out,
     update_procedure,
 )
 from workflows.procedures.spec import (
@@ -23,6 +24,7 @@ from workflows.procedures.spec import (
 __all__ = [
     "DATA_DIR",
     "ProcedureDetail",
+    "ProcedureOut",
     "ProcedurePublic",
     "ProcedureSpec",
     "SupplementPolicy",
@@ -36,5 +38,6 @@ __all__ = [
     "read_spec_file",
     "spec_of",
     "sync_catalogue",
+    "to_out",
     "update_procedure",
 ]

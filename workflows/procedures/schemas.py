@@ -79,3 +79,7 @@ def _fields(version: ProcedureVersion) -> dict[str, object]:
         "documents": version.documents,
         "version": version.version,
     }
+
+
+# The name the API router uses: the detail shape, a superset of the list item of API.md.
+ProcedureOut = ProcedureDetail

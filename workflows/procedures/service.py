@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.procedures.models import ProcedureVersion
+from workflows.procedures.schemas import ProcedureDetail
 from workflows.procedures.spec import DATA_DIR, ProcedureSpec, parse_spec, read_spec_file
 
 CATALOGUE_ACTOR = "catalogue"
@@ -78,6 +79,11 @@ def get_version(session: Session, *, version_id: int) -> ProcedureVersion:
 def spec_of(version: ProcedureVersion) -> ProcedureSpec:
     """The validated content of a stored version (e.g. to render it, or to edit it)."""
     return ProcedureSpec.model_validate(_content(version))
+
+
+def to_out(version: ProcedureVersion) -> ProcedureDetail:
+    """The API shape of a stored version (API.md fields plus steps, policy and version data)."""
+    return ProcedureDetail.from_version(version)
 
 
 def update_procedure(
