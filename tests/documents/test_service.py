@@ -26,6 +26,7 @@ from workflows.documents.service import (
     read_document,
     safe_filename,
     store_document,
+    store_form,
     validate_upload,
 )
 from workflows.documents.storage import FileStore, StoredFileCorrupted
@@ -166,3 +167,14 @@ def test_too_large_upload() -> None:
     assert "vượt quá giới hạn 2,0 MB" in info.value.detail
     assert validate_upload(filename="ho-so-quet.pdf", media_type=PDF, content=content,
                            max_bytes=len(content)) == PDF
+
+
+def test_store_form_renders_and_records_it(session: Session, store: FileStore, clock: ManualClock,
+                                           form_context: FormContext) -> None:
+    document = store_form(session, store=store, form=FormCode.MAU_04, ctx=form_context,
+                          created_by="lanhdao.vinh", now=clock.now())
+    assert (document.kind, document.form_code, document.media_type) == ("form", "MAU_04", PDF)
+    assert document.filename == f"mau-04-{form_context.dossier_code}.pdf"
+    _, content = read_document(session, store=store, dossier_code=form_context.dossier_code,
+                               document_id=document.id)
+    assert content == render_form(FormCode.MAU_04, form_context)

@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from workflows.core.clock import ensure_utc
 from workflows.core.errors import NotFound, PayloadTooLarge, ValidationFailed
-from workflows.documents.context import FormCode
+from workflows.documents.context import FormCode, FormContext
 from workflows.documents.models import DocumentKind, DossierDocument
+from workflows.documents.render import render_form
 from workflows.documents.storage import FileStore, StoredFileCorrupted
 
 PDF = "application/pdf"
@@ -71,6 +72,22 @@ def store_document(
     session.add(document)
     session.flush()
     return document
+
+
+def store_form(
+    session: Session, *, store: FileStore, form: FormCode, ctx: FormContext, created_by: str, now: datetime,
+    note: str | None = None,
+) -> DossierDocument:
+    """Render `form` from `ctx` and store it as a document of `ctx.dossier_code`
+    (filename `mau-01-<dossier code>.pdf`)."""
+    if not ctx.dossier_code:
+        raise ValueError("store_form needs ctx.dossier_code")
+    content = render_form(form, ctx)
+    return store_document(
+        session, store=store, dossier_code=ctx.dossier_code, kind=DocumentKind.FORM, form_code=form,
+        filename=f"mau-{form.number}-{ctx.dossier_code}.pdf", media_type=PDF, content=content,
+        created_by=created_by, now=now, note=note,
+    )
 
 
 def list_documents(session: Session, *, dossier_code: str) -> list[DossierDocument]:
