@@ -1,0 +1,8 @@
+"""Every table of the connectors, imported so SQLModel.metadata knows them (see workflows/models)."""
+
+from connectors.outbox.models import OutboxMessage
+from connectors.zalo.tokens import ZaloToken
+from connectors.zalo.users import ZaloUser
+from connectors.zalo.webhook import ZaloEventRecord
+
+__all__ = ["OutboxMessage", "ZaloEventRecord", "ZaloToken", "ZaloUser"]

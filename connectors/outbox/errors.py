@@ -1,0 +1,37 @@
+"""What a sender may raise; the relay turns each class into a row status.
+
+`parts_done` lets a multi-part send (text, then files) resume where it stopped instead of repeating
+what the recipient already received.
+"""
+
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    """Base: the message was not (fully) delivered."""
+
+    def __init__(self, message: str, *, parts_done: int | None = None) -> None:
+        super().__init__(message)
+        self.parts_done = parts_done
+
+
+class RetryableDelivery(DeliveryError):
+    """Transient (rate limit, 5xx, timeout, credentials being renewed): try again later with backoff.
+
+    `rate_limited` asks the relay to stop its current batch, not only to delay this message.
+    """
+
+    rate_limited: bool = False
+
+
+class UnreachableRecipient(DeliveryError):
+    """The recipient cannot be reached on this channel now (not a follower, outside the window, blocked,
+    phone not on Zalo...). Recorded with `reason`, never retried."""
+
+    def __init__(self, message: str, *, reason: str = "unreachable", parts_done: int | None = None) -> None:
+        super().__init__(message, parts_done=parts_done)
+        self.reason = reason
+
+
+class PermanentDelivery(DeliveryError):
+    """The request itself is wrong (bad parameter, unapproved template...): dead-letter at once."""

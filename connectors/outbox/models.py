@@ -1,0 +1,43 @@
+"""The transactional outbox: one row per message to a citizen, written in the business transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+PENDING, SENDING, SENT, UNREACHABLE, DEAD = "pending", "sending", "sent", "unreachable", "dead"
+ACTIVE = (PENDING, SENDING)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """`recipient_ref` is an opaque reference resolved at send time (e.g. a citizen id): no phone or ID-card
+    number is stored here. `next_attempt_at` is NULL once the row is final (sent/unreachable/dead), so the
+    due index holds only live rows. `sequence` orders the messages of one `subject_ref` (e.g. a dossier).
+    `parts_done` counts the parts (text chunks, files) already delivered, so a retry does not repeat them.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ux_outbox_message_idempotency_key", "idempotency_key", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200)
+    channel: str = Field(default="zalo", max_length=16)
+    kind: str = Field(max_length=32)
+    subject_ref: str = Field(max_length=100, index=True)
+    recipient_ref: str = Field(max_length=100)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    status: str = Field(default=PENDING, max_length=16)
+    attempts: int = Field(default=0)
+    parts_done: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True, index=True))
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    channel_used: str | None = Field(default=None, max_length=16)
+    provider_message_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
+    sequence: int = Field(default=1)

@@ -1,0 +1,251 @@
+"""The relay: sends committed outbox rows, in order per subject, with backoff and a dead letter.
+
+A run claims due rows that are the head of their subject (no earlier pending/sending row of the same
+subject), marks them `sending` with a lease, commits, sends without holding a transaction, and records each
+outcome in its own short transaction. PostgreSQL claims with FOR UPDATE SKIP LOCKED, so several relays
+(processes) can run; SQLite serialises writers anyway. A row stuck in `sending` (a crash) is claimed again
+when its lease ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, and_, col, exists, or_, select, update
+
+from connectors.outbox.errors import PermanentDelivery, RetryableDelivery, UnreachableRecipient
+from connectors.outbox.models import ACTIVE, DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
+from connectors.timeutil import utc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who to reach, resolved at send time from the row's opaque `recipient_ref`."""
+
+    zalo_user_id: str | None
+    phone_84: str | None
+    display_name: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A claimed row, detached from the database."""
+
+    id: int
+    idempotency_key: str
+    kind: str
+    subject_ref: str
+    recipient_ref: str
+    payload: dict[str, Any]
+    attempts: int
+    parts_done: int
+
+
+@dataclass(frozen=True)
+class SendResult:
+    channel_used: str
+    provider_message_id: str | None
+
+
+class Sender(Protocol):
+    def send(self, message: OutgoingMessage, recipient: Recipient) -> SendResult:
+        """Deliver or raise a `connectors.outbox.errors.DeliveryError` subclass."""
+        ...
+
+
+@dataclass
+class RelayStats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    unreachable: int = 0
+    dead: int = 0
+    released: int = 0
+    rate_limited: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+class OutboxRelay:
+    def __init__(
+        self, *, db_engine: Engine, sender: Sender, resolve_recipient: Callable[[str], Recipient | None],
+        now: Callable[[], datetime], max_attempts: int = 8, base_delay: float = 5.0,
+        max_delay: float = 3600.0, lease: timedelta = timedelta(minutes=5), interval: float = 0.5,
+        batch_size: int = 50, channel: str = "zalo", rng: random.Random | None = None,
+    ) -> None:
+        """Delays in seconds: attempt n waits about base_delay·2^(n-1), capped at max_delay, with jitter."""
+        self._engine = db_engine
+        self._sender = sender
+        self._resolve = resolve_recipient
+        self._now = now
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._lease = lease
+        self._interval = interval
+        self._batch_size = batch_size
+        self._channel = channel
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one pass -----------------------------------------------------------------------------------------
+
+    def run_once(self, limit: int = 50) -> RelayStats:
+        """Claim up to `limit` due subject heads and send them; returns what happened."""
+        stats = RelayStats()
+        claimed = self._claim(limit)
+        stats.claimed = len(claimed)
+        for index, message in enumerate(claimed):
+            self._deliver(message, stats)
+            if stats.rate_limited:
+                # Zalo said "too many calls": leave the rest for a later pass.
+                stats.released += self._release(claimed[index + 1:])
+                break
+        return stats
+
+    def _claim(self, limit: int) -> list[OutgoingMessage]:
+        now = utc(self._now())
+        earlier = aliased(OutboxMessage)
+        blocked = exists().where(
+            earlier.subject_ref == OutboxMessage.subject_ref,
+            col(earlier.status).in_(ACTIVE),
+            or_(earlier.sequence < OutboxMessage.sequence,
+                and_(earlier.sequence == OutboxMessage.sequence, earlier.id < OutboxMessage.id)),
+        )
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == self._channel, col(OutboxMessage.status).in_(ACTIVE),
+                   col(OutboxMessage.next_attempt_at) <= now, ~blocked)
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        with Session(self._engine, expire_on_commit=False) as session:
+            if self._engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+            rows = list(session.exec(query).all())
+            claimed = []
+            for row in rows:
+                row.status = SENDING
+                row.next_attempt_at = now + self._lease
+                session.add(row)
+                claimed.append(OutgoingMessage(
+                    id=row.id or 0, idempotency_key=row.idempotency_key, kind=row.kind,
+                    subject_ref=row.subject_ref, recipient_ref=row.recipient_ref,
+                    payload=dict(row.payload or {}), attempts=row.attempts, parts_done=row.parts_done))
+            session.commit()
+        return claimed
+
+    def _deliver(self, message: OutgoingMessage, stats: RelayStats) -> None:
+        attempts = message.attempts + 1
+        try:
+            recipient = self._resolve(message.recipient_ref)
+            if recipient is None:
+                raise UnreachableRecipient("recipient reference resolves to nobody",
+                                           reason="recipient_unknown")
+            result = self._sender.send(message, recipient)
+        except UnreachableRecipient as exc:
+            stats.unreachable += 1
+            self._finish(message, status=UNREACHABLE, attempts=attempts, error=f"{exc.reason}: {exc}",
+                         exc=exc)
+        except PermanentDelivery as exc:
+            stats.dead += 1
+            log.warning("outbox message %s dead-lettered: %s", message.id, exc)
+            self._finish(message, status=DEAD, attempts=attempts, error=str(exc), exc=exc)
+        except Exception as exc:  # noqa: BLE001 - retryable errors and bugs alike are retried, then dead-lettered
+            if not isinstance(exc, RetryableDelivery):
+                log.exception("outbox message %s: unexpected failure", message.id)
+            stats.errors.append(f"{message.id}: {exc}")
+            stats.rate_limited = bool(getattr(exc, "rate_limited", False))
+            error = str(exc) if isinstance(exc, RetryableDelivery) else f"{type(exc).__name__}: {exc}"
+            if attempts >= self._max_attempts:
+                stats.dead += 1
+                log.warning("outbox message %s dead after %s attempts: %s", message.id, attempts, error)
+                self._finish(message, status=DEAD, attempts=attempts, error=error, exc=exc)
+            else:
+                stats.retried += 1
+                self._finish(message, status=PENDING, attempts=attempts, error=error, exc=exc,
+                             next_attempt_at=utc(self._now()) + timedelta(seconds=self._backoff(attempts)))
+        else:
+            stats.sent += 1
+            self._finish(message, status=SENT, attempts=attempts, error=None, result=result)
+
+    def _backoff(self, attempts: int) -> float:
+        delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))
+        return delay / 2 + self._rng.uniform(0, delay / 2)
+
+    def _finish(self, message: OutgoingMessage, *, status: str, attempts: int, error: str | None,
+                exc: BaseException | None = None, result: SendResult | None = None,
+                next_attempt_at: datetime | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "attempts": attempts, "last_error": error,
+                                  "next_attempt_at": next_attempt_at}
+        parts_done = getattr(exc, "parts_done", None)
+        if parts_done is not None:
+            values["parts_done"] = parts_done
+        if result is not None:
+            values.update(channel_used=result.channel_used, provider_message_id=result.provider_message_id,
+                          sent_at=utc(self._now()))
+        with Session(self._engine) as session:
+            # Only while we still hold the claim (a lease that ran out may have been taken over).
+            session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                         .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING)
+                         .values(**values))
+            session.commit()
+
+    def _release(self, messages: list[OutgoingMessage]) -> int:
+        if not messages:
+            return 0
+        with Session(self._engine) as session:
+            session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                         .where(col(OutboxMessage.id).in_([m.id for m in messages]),
+                                col(OutboxMessage.status) == SENDING)
+                         .values(status=PENDING, next_attempt_at=utc(self._now())))
+            session.commit()
+        return len(messages)
+
+    # --- background thread --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run passes in a daemon thread: every `interval` seconds, and at once after `notify()`."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def notify(self) -> None:
+        """Wake the thread now (call after committing an enqueue)."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            progressed = False
+            try:
+                stats = self.run_once(self._batch_size)
+                progressed = (stats.sent + stats.unreachable + stats.dead > 0) and not stats.rate_limited
+            except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+                log.exception("outbox relay pass failed")
+            if not progressed:
+                self._wake.wait(self._interval)

@@ -1,0 +1,67 @@
+"""Writing to the outbox, inside the caller's transaction (flush, never commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from connectors.outbox.models import DEAD, PENDING, UNREACHABLE, OutboxMessage
+from connectors.timeutil import utc
+
+
+def enqueue(
+    session: Session, *, idempotency_key: str, kind: str, subject_ref: str, recipient_ref: str,
+    payload: dict[str, Any], now: datetime, channel: str = "zalo",
+    on_commit: Callable[[], None] | None = None,
+) -> OutboxMessage | None:
+    """Add a message in the caller's transaction; None (and nothing written) when the key already exists.
+
+    The relay sees the row only after the caller commits; `on_commit` (e.g. `relay.notify`) runs right
+    after that commit so the message leaves at once instead of at the next poll.
+    """
+    same_key = OutboxMessage.idempotency_key == idempotency_key
+    exists = session.exec(select(OutboxMessage.id).where(same_key)).first()
+    if exists is not None:
+        return None
+    same_subject = OutboxMessage.subject_ref == subject_ref
+    last = session.exec(select(func.max(OutboxMessage.sequence)).where(same_subject)).one()
+    message = OutboxMessage(
+        idempotency_key=idempotency_key, channel=channel, kind=kind, subject_ref=subject_ref,
+        recipient_ref=recipient_ref, payload=payload, status=PENDING, next_attempt_at=utc(now),
+        created_at=utc(now), sequence=(last or 0) + 1,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None  # a concurrent transaction enqueued the same key first
+    if on_commit is not None:
+        event.listen(session, "after_commit", lambda _session: on_commit(), once=True)
+    return message
+
+
+def messages_for(session: Session, *, subject_ref: str) -> list[OutboxMessage]:
+    """The subject's messages in sending order (for the dossier view and the operators)."""
+    query = (select(OutboxMessage).where(OutboxMessage.subject_ref == subject_ref)
+             .order_by(col(OutboxMessage.sequence), col(OutboxMessage.id)))
+    return list(session.exec(query).all())
+
+
+def requeue(session: Session, *, message_id: int, now: datetime) -> OutboxMessage:
+    """Send a dead or unreachable message again (an operator's decision); attempts start over."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise LookupError(f"no outbox message {message_id}")
+    if message.status not in (DEAD, UNREACHABLE):
+        raise ValueError(f"outbox message {message_id} is {message.status}, not dead or unreachable")
+    message.status = PENDING
+    message.attempts = 0
+    message.next_attempt_at = utc(now)
+    session.add(message)
+    session.flush()
+    return message

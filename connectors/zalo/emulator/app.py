@@ -1,0 +1,279 @@
+"""The emulator's HTTP surface: Zalo's three hosts under path prefixes, and the citizen's phone.
+
+    {prefix}/openapi/...   stands in for https://openapi.zalo.me
+    {prefix}/business/...  stands in for https://business.openapi.zalo.me
+    {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
+    {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+
+Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from connectors.timeutil import to_epoch_ms
+from connectors.zalo.emulator.state import EmuError, EmulatorState
+from connectors.zalo.emulator.webhooks import WebhookDispatcher
+
+
+class FaultsIn(BaseModel):
+    rate: float = Field(0.0, ge=0, le=1)
+    kinds: list[str] = []
+    seed: int | None = None
+
+
+class NewUserIn(BaseModel):
+    phone: str | None = None
+    display_name: str | None = None
+
+
+class TextIn(BaseModel):
+    text: str
+
+
+class SubmitInfoIn(BaseModel):
+    phone: str | None = None
+    name: str | None = None
+    address: str | None = None
+
+
+def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter:
+    router = APIRouter()
+
+    def ok(data: Any) -> JSONResponse:
+        return JSONResponse({"data": data, "error": 0, "message": "Success"},
+                            headers={"X-RateLimit-Limit": str(state.rate_limit_per_minute)})
+
+    def fail(code: int, message: str) -> JSONResponse:
+        return JSONResponse({"error": code, "message": message})
+
+    async def api(request: Request, action: Callable[[], Any], *, business: bool = False) -> Response:
+        fault = state.draw_fault()
+        if fault == "http_500":
+            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
+        if fault == "timeout":  # never processed: the caller gives up first
+            await asyncio.sleep(state.fault_timeout_seconds)
+            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
+        if fault == "rate_limit":
+            return fail(-32, "Your application reached limit call api")
+        if fault and fault.startswith("error:"):
+            return fail(int(fault.split(":", 1)[1]), "Injected error")
+        token = request.headers.get("access_token")
+        try:
+            state.count_call()
+            if fault == "token_expired":
+                state.revoke_access_token(token)
+            state.check_access_token(token, business=business)
+            data = action()
+        except EmuError as exc:
+            return fail(exc.code, exc.message)
+        if fault == "timeout_after_send":  # processed, but the answer comes too late
+            await asyncio.sleep(state.fault_timeout_seconds)
+        return ok(data)
+
+    async def json_body(request: Request) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        return body if isinstance(body, dict) else {}
+
+    # --- openapi.zalo.me ----------------------------------------------------------------------------------
+
+    @router.post("/openapi/v3.0/oa/message/cs")
+    async def message_cs(request: Request) -> Response:
+        body = await json_body(request)
+        return await api(request, lambda: state.send_cs(body))
+
+    @router.post("/openapi/v3.0/oa/message/template")
+    async def message_template_uid(request: Request) -> Response:
+        body = await json_body(request)
+        return await api(request, lambda: state.send_template(
+            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
+            user_id=str(body.get("user_id") or "")))
+
+    @router.post("/openapi/v2.0/oa/upload/file")
+    async def upload_file(request: Request) -> Response:
+        form = await request.form()
+        part = form.get("file")
+        if part is None or isinstance(part, str):
+            return await api(request, lambda: _raise(EmuError(-201, "file is invalid!")))
+        content = await part.read()
+        return await api(request, lambda: state.upload(
+            filename=part.filename or "file", content=content, content_type=part.content_type or ""))
+
+    @router.get("/openapi/v3.0/oa/user/detail")
+    async def user_detail(request: Request, data: str = "") -> Response:
+        return await api(request, lambda: state.user_detail(_data_param(data).get("user_id", "")))
+
+    @router.post("/openapi/v3.0/oa/quota/message")
+    async def user_quota(request: Request) -> Response:
+        body = await json_body(request)
+        return await api(request, lambda: state.user_quota(str(body.get("user_id") or "")))
+
+    # --- business.openapi.zalo.me -------------------------------------------------------------------------
+
+    @router.post("/business/message/template")
+    async def message_template_phone(request: Request) -> Response:
+        body = await json_body(request)
+        return await api(request, lambda: state.send_template(
+            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
+            phone=str(body.get("phone") or "")), business=True)
+
+    # --- oauth.zaloapp.com --------------------------------------------------------------------------------
+
+    @router.get("/oauth/v4/oa/permission")
+    async def permission(request: Request, app_id: str, redirect_uri: str,
+                         code_challenge: str | None = None) -> Response:
+        if app_id != state.app_id:
+            return JSONResponse({"error": -14002, "error_name": "Invalid appId"}, status_code=400)
+        query = {"code": state.issue_authorization_code(code_challenge), "oa_id": state.oa_id}
+        if request.query_params.get("state") is not None:
+            query["state"] = request.query_params["state"]
+        return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(query)}")
+
+    @router.post("/oauth/v4/oa/access_token")
+    async def access_token(request: Request) -> Response:
+        fault = state.draw_fault()
+        if fault == "http_500":
+            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
+        if fault == "timeout":
+            await asyncio.sleep(state.fault_timeout_seconds)
+            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        return JSONResponse(state.token_grant(secret_key=request.headers.get("secret_key"), form=form))
+
+    # --- the citizen's phone and the test hooks -----------------------------------------------------------
+
+    @router.post("/users")
+    async def create_user(body: NewUserIn | None = None) -> dict[str, Any]:
+        body = body or NewUserIn()
+        try:
+            user = state.create_user(phone=body.phone, display_name=body.display_name)
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return {"user_id": user.user_id, "phone": user.phone, "display_name": user.display_name}
+
+    async def emit(event: dict[str, Any]) -> dict[str, Any]:
+        record = await run_in_threadpool(webhooks.emit, event)
+        return {"event": event, "delivery": record["status"]}
+
+    def known(user_id: str) -> Any:
+        try:
+            return state.user(user_id)
+        except EmuError as exc:
+            raise HTTPException(404, "no such Zalo user") from exc
+
+    def management_event(name: str, user: Any) -> dict[str, Any]:
+        return {"oa_id": state.oa_id, "follower": {"id": user.user_id}, "user_id_by_app": user.user_id_by_app,
+                "event_name": name, "source": "oa_profile", "app_id": state.app_id,
+                "timestamp": to_epoch_ms(state.now())}
+
+    def user_event(name: str, user: Any, **extra: Any) -> dict[str, Any]:
+        return {"app_id": state.app_id, "user_id_by_app": user.user_id_by_app, "event_name": name,
+                "timestamp": to_epoch_ms(state.now()), "sender": {"id": user.user_id},
+                "recipient": {"id": state.oa_id}, **extra}
+
+    @router.post("/users/{user_id}/follow")
+    async def follow(user_id: str) -> dict[str, Any]:
+        user = state.interact(known(user_id).user_id, follow=True)
+        return await emit(management_event("follow", user))
+
+    @router.post("/users/{user_id}/unfollow")
+    async def unfollow(user_id: str) -> dict[str, Any]:
+        user = state.interact(known(user_id).user_id, follow=False)
+        return await emit(management_event("unfollow", user))
+
+    @router.post("/users/{user_id}/send-text")
+    async def send_text(user_id: str, body: TextIn) -> dict[str, Any]:
+        user = state.interact(known(user_id).user_id)
+        message = {"msg_id": state.new_message_id(), "text": body.text}
+        return await emit(user_event("user_send_text", user, message=message))
+
+    @router.post("/users/{user_id}/submit-info")
+    async def submit_info(user_id: str, body: SubmitInfoIn) -> dict[str, Any]:
+        user = known(user_id)
+        info = {"name": body.name or user.display_name, "phone": body.phone or user.phone,
+                "address": body.address or "", "city": "", "district": "", "ward": ""}
+        user = state.interact(user.user_id, shared=info)
+        return await emit(user_event("user_submit_info", user, info={
+            "name": info["name"], "phone": info["phone"],
+            "full_address": {"user_address": info["address"], "user_ward": "", "user_city": ""}}))
+
+    @router.get("/inbox")
+    async def inbox(request: Request, user_id: str | None = None, phone: str | None = None) -> dict[str, Any]:
+        try:
+            user = state.inbox(user_id=user_id, phone=phone)
+        except KeyError as exc:
+            raise HTTPException(404, "no such Zalo user") from exc
+        with state.lock:
+            messages = [dict(m) for m in user.inbox]
+        for message in messages:
+            if message.get("file"):
+                message["file"] = dict(message["file"], download_path=request.url_for(
+                    "emulator_file", token=message["file"]["token"]).path)
+        return {"user_id": user.user_id, "phone": user.phone, "display_name": user.display_name,
+                "followed": user.followed, "messages": messages}
+
+    @router.get("/files/{token}", name="emulator_file")
+    async def file(token: str) -> Response:
+        upload = state.uploads.get(token)
+        if upload is None:
+            raise HTTPException(404, "no such file")
+        return Response(upload.content, media_type=upload.content_type or "application/octet-stream",
+                        headers={"Content-Disposition": f'attachment; filename="{upload.filename}"'})
+
+    @router.post("/faults")
+    async def faults(body: FaultsIn) -> dict[str, Any]:
+        try:
+            plan = state.set_faults(rate=body.rate, kinds=body.kinds, seed=body.seed)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return {"rate": plan.rate, "kinds": list(plan.kinds), "seed": plan.seed}
+
+    @router.post("/grant")
+    async def grant() -> dict[str, Any]:
+        """The consent screen in one call: an authorization code for the token endpoint (no PKCE)."""
+        return {"code": state.issue_authorization_code(), "oa_id": state.oa_id}
+
+    @router.get("/stats")
+    async def stats() -> dict[str, Any]:
+        with state.lock:
+            return dict(state.stats)
+
+    @router.get("/webhook-deliveries")
+    async def deliveries() -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items()} for r in webhooks.deliveries]
+
+    return router
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
+
+
+def _data_param(raw: str) -> dict[str, Any]:
+    # OA GET endpoints take one query parameter `data` holding a JSON object (§2.3).
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str) -> FastAPI:
+    app = FastAPI(title="Zalo emulator", docs_url=f"{prefix}/docs", openapi_url=f"{prefix}/openapi.json")
+    app.include_router(build_router(state, webhooks), prefix=prefix)
+    app.state.emulator = state
+    app.state.webhooks = webhooks
+    return app

@@ -1,0 +1,93 @@
+"""Zalo's application errors (HTTP 200 with a negative `error`, ZALO_API.md §10) mapped to four classes."""
+
+from __future__ import annotations
+
+from connectors.outbox.errors import (
+    DeliveryError,
+    PermanentDelivery,
+    RetryableDelivery,
+    UnreachableRecipient,
+)
+
+RATE_LIMIT = -32
+# Expired or invalid access token: -216/-220 on the OA host, -124 on the business (ZNS/ZBS) host.
+TOKEN_CODES = frozenset({-216, -220, -124})
+# Transient on Zalo's side or resolved by waiting: generic send failure, expired upload (re-uploaded on the
+# next attempt), ZNS "unknown error, retry later", night curfew, daily quotas, wallet/quota exhaustion.
+RETRYABLE_CODES = frozenset({RATE_LIMIT, -100, -200, -211, -234, -133, -144, -115, -321})
+# The recipient cannot be reached now; the value is the reason recorded on the outbox row.
+UNREACHABLE_REASONS: dict[int, str] = {
+    -213: "not_follower",
+    -217: "blocked_oa",
+    -218: "receive_quota_exhausted",
+    -222: "user_inactive",
+    -227: "user_inactive",
+    -230: "outside_window",
+    -232: "outside_window",
+    -244: "user_restricted_message_type",
+    -249: "template_not_for_uid",
+    -108: "phone_invalid",
+    -114: "user_cannot_receive",
+    -118: "phone_not_on_zalo",
+    -119: "user_cannot_receive",
+    -139: "user_refused_content",
+    -140: "user_ineligible",
+    -141: "user_refused_oa",
+    -1472: "user_daily_limit",
+}
+
+
+class ZaloError(DeliveryError):
+    """Any failure of a Zalo call; `code` is Zalo's error code (None for HTTP/transport failures)."""
+
+    def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.http_status = http_status
+
+    def __str__(self) -> str:
+        where = f"zalo {self.code}" if self.code is not None else f"http {self.http_status or '-'}"
+        return f"[{where}] {self.args[0]}"
+
+
+class ZaloRetryable(ZaloError, RetryableDelivery):
+    """Rate limit (-32), 5xx, timeouts and other transient failures.
+
+    `outcome_unknown` is set for timeouts: Zalo may have delivered the message (it has no idempotency key).
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None,
+                 outcome_unknown: bool = False) -> None:
+        super().__init__(message, code=code, http_status=http_status)
+        self.outcome_unknown = outcome_unknown
+        self.rate_limited = code == RATE_LIMIT
+
+
+class ZaloTokenError(ZaloError, RetryableDelivery):
+    """The access token was refused even after one refresh, or the refresh itself failed.
+
+    Retryable for the outbox (credentials may be restored); an operator must look when it persists.
+    """
+
+
+class ZaloUnreachable(ZaloError, UnreachableRecipient):
+    """Not a follower, outside the interaction window, blocked, phone not on Zalo: record, do not retry."""
+
+    def __init__(self, message: str, *, code: int | None = None, reason: str) -> None:
+        super().__init__(message, code=code)
+        self.reason = reason
+
+
+class ZaloBadRequest(ZaloError, PermanentDelivery):
+    """A request Zalo will never accept as it is (-201 bad parameter, unapproved template...): dead-letter."""
+
+
+def error_for(code: int, message: str) -> ZaloError:
+    """The exception for a Zalo application error code."""
+    if code in TOKEN_CODES:
+        return ZaloTokenError(message, code=code)
+    if code in RETRYABLE_CODES:
+        return ZaloRetryable(message, code=code)
+    if code in UNREACHABLE_REASONS:
+        return ZaloUnreachable(message, code=code, reason=UNREACHABLE_REASONS[code])
+    return ZaloBadRequest(message, code=code)

@@ -1,0 +1,180 @@
+"""Channel choice for one outbox message (DESIGN.md "Notifications", ZALO_API.md §4.8).
+
+1. A linked Zalo user who interacted within the window (7 days; the first 48 h are free) gets a
+   customer-service message: the text (split at 2,000 characters) and each attachment as a file message.
+2. Otherwise a pre-approved ZBS template by user id, then by phone (`84…`). Templates carry no file; the
+   payload's template data holds a CTA URL instead.
+3. Otherwise the recipient is unreachable, with the reason.
+
+Payload read here (written by the domain through `enqueue`):
+    {"event": "tiep_nhan", "text": "...",
+     "attachment": {"document_id", "filename"} | None,  "attachments": [{...}]  (either or both),
+     "template": {<template params>}  or  {"template_id": "...", "data": {<params>}},
+     "template_id": "..." (optional; else looked up by "event", else the default template)}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from connectors.outbox.errors import DeliveryError, UnreachableRecipient
+from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult
+from connectors.timeutil import utc
+from connectors.zalo.client import ZaloClient
+from connectors.zalo.errors import ZaloBadRequest, ZaloUnreachable
+from connectors.zalo.users import get_user, last_interaction, record_user
+
+log = logging.getLogger(__name__)
+
+CS_TEXT_LIMIT = 2000
+CS_WINDOW = timedelta(days=7)
+FREE_WINDOW = timedelta(hours=48)
+
+LoadAttachment = Callable[[str], tuple[str, bytes]]
+
+
+class ZaloSender:
+    def __init__(
+        self, *, client: ZaloClient, db_engine: Engine, now: Callable[[], datetime],
+        load_attachment: LoadAttachment,
+        template_ids: Mapping[str, str] | None = None, default_template_id: str | None = None,
+        cs_window: timedelta = CS_WINDOW, ask_zalo_for_interaction: bool = True,
+    ) -> None:
+        """`template_ids`: event name → approved template id. `cs_window`: 7 days, or 48 h to stay free."""
+        self._client = client
+        self._engine = db_engine
+        self._now = now
+        self._load_attachment = load_attachment
+        self._template_ids = dict(template_ids or {})
+        self._default_template_id = default_template_id
+        self._cs_window = cs_window
+        self._ask_zalo = ask_zalo_for_interaction
+
+    def send(self, message: OutgoingMessage, recipient: Recipient) -> SendResult:
+        reasons: list[str] = []
+        uid = recipient.zalo_user_id
+        if uid and self._in_window(uid):
+            try:
+                return self._send_cs(message, uid)
+            except ZaloUnreachable as exc:  # our interaction data was stale: fall back to a template
+                reasons.append(f"cs: {exc.reason}")
+        elif uid:
+            reasons.append("cs: outside_window")
+        template = self._template(message.payload)
+        if template is None:
+            reasons.append("no template for this message")
+        else:
+            template_id, data = template
+            tracking_id = _tracking_id(message.idempotency_key)
+            if uid:
+                try:
+                    provider_id = self._client.send_template_by_uid(uid, template_id, data, tracking_id)
+                    return SendResult(channel_used="template_uid", provider_message_id=provider_id)
+                except ZaloUnreachable as exc:
+                    reasons.append(f"template_uid: {exc.reason}")
+            if recipient.phone_84:
+                try:
+                    provider_id = self._client.send_template_by_phone(
+                        recipient.phone_84, template_id, data, tracking_id)
+                    return SendResult(channel_used="template_phone", provider_message_id=provider_id)
+                except ZaloUnreachable as exc:
+                    reasons.append(f"template_phone: {exc.reason}")
+        if not uid and not recipient.phone_84:
+            reasons.append("no Zalo user linked and no phone")
+        raise UnreachableRecipient("; ".join(reasons), reason=_main_reason(uid, recipient.phone_84, reasons))
+
+    # --- customer-service channel -------------------------------------------------------------------------
+
+    def _send_cs(self, message: OutgoingMessage, user_id: str) -> SendResult:
+        parts = [("text", chunk) for chunk in split_text(str(message.payload.get("text") or ""))]
+        parts += [("file", ref) for ref in _attachments(message.payload)]
+        if not parts:
+            raise ZaloBadRequest("message has neither text nor attachment")
+        first_id: str | None = None
+        done = message.parts_done
+        for kind, part in parts[done:]:
+            try:
+                if kind == "text":
+                    provider_id = self._client.send_text(user_id, part)
+                else:
+                    filename, content = self._load_attachment(str(part["document_id"]))
+                    token = self._client.upload_file(str(part.get("filename") or filename), content)
+                    provider_id = self._client.send_file(user_id, token)
+            except DeliveryError as exc:
+                exc.parts_done = done
+                raise
+            first_id = first_id or provider_id
+            done += 1
+        return SendResult(channel_used="cs", provider_message_id=first_id)
+
+    def _in_window(self, user_id: str) -> bool:
+        now = utc(self._now())
+        with Session(self._engine) as session:
+            known = last_interaction(get_user(session, user_id=user_id))
+        if known is not None and now - known <= self._cs_window:
+            return True
+        if not self._ask_zalo:
+            return False
+        try:
+            fresh = self._client.last_interaction(user_id)
+        except (ZaloUnreachable, ZaloBadRequest) as exc:
+            log.info("zalo has no interaction data for a user: %s", exc)
+            return False
+        if fresh is not None and (known is None or fresh > known):
+            with Session(self._engine) as session:
+                record_user(session, user_id=user_id, now=now, interacted_at=fresh)
+                session.commit()
+        return fresh is not None and now - fresh <= self._cs_window
+
+    # --- templates ----------------------------------------------------------------------------------------
+
+    def _template(self, payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        raw = payload.get("template")
+        if not isinstance(raw, Mapping):
+            return None
+        data = raw.get("data") if isinstance(raw.get("data"), Mapping) else raw
+        by_event = self._template_ids.get(str(payload.get("event") or ""))
+        template_id = (raw.get("template_id") or payload.get("template_id") or by_event
+                       or self._default_template_id)
+        if not template_id:
+            return None
+        return str(template_id), {k: v for k, v in data.items() if k != "template_id"}
+
+
+def split_text(text: str, limit: int = CS_TEXT_LIMIT) -> list[str]:
+    """NFC-normalised text in chunks of at most `limit` characters, cut at a line break or a space."""
+    text = unicodedata.normalize("NFC", text).strip()
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def _attachments(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    refs = [payload.get("attachment")] + list(payload.get("attachments") or [])
+    return [ref for ref in refs if isinstance(ref, Mapping) and ref.get("document_id")]
+
+
+def _tracking_id(idempotency_key: str) -> str:
+    # ≤ 48 characters without special characters (§9.1); keep the end, which tells the messages apart.
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", idempotency_key)[-48:]
+
+
+def _main_reason(uid: str | None, phone: str | None, reasons: list[str]) -> str:
+    if not uid and not phone:
+        return "no_contact"
+    last = reasons[-1] if reasons else ""
+    return last.split(": ", 1)[1] if ": " in last else (last.replace(" ", "_") or "unreachable")

@@ -1,0 +1,182 @@
+"""ZaloClient against the emulator over HTTP: wire protocol, error classes, token refresh and rotation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from zalo_world import APP_ID, APP_SECRET, CLIENT_TIMEOUT, ZaloWorld
+
+from connectors.zalo.client import make_pkce_pair
+from connectors.zalo.emulator import INVALID_GRANT
+from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloTokenError, ZaloUnreachable
+from connectors.zalo.tokens import DbTokenStore
+
+
+class TestMessages:
+    def test_text_file_and_request_user_info_reach_the_inbox(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        text_id = zalo.client.send_text(user["user_id"], "Hồ sơ H60.22-261124-0001 đã được tiếp nhận.")
+        token = zalo.client.upload_file("phieu-bien-nhan.pdf", b"%PDF-1.7 receipt")
+        file_id = zalo.client.send_file(user["user_id"], token)
+        zalo.client.send_request_user_info(user["user_id"], "Trung tâm PVHCC", "Xin chia sẻ số điện thoại")
+
+        inbox = zalo.inbox(user_id=user["user_id"])
+        assert [m["type"] for m in inbox] == ["text", "file", "request_user_info"]
+        assert inbox[0]["message_id"] == text_id and inbox[0]["text"].startswith("Hồ sơ H60.22")
+        assert inbox[0]["billed"] is False  # within 48 h of the follow: free
+        assert inbox[1]["message_id"] == file_id and inbox[1]["file"]["filename"] == "phieu-bien-nhan.pdf"
+        download = zalo.http.get(zalo.base + inbox[1]["file"]["download_path"], timeout=5)
+        assert download.content == b"%PDF-1.7 receipt"
+
+    def test_templates_by_uid_and_by_phone(self, zalo: ZaloWorld) -> None:
+        user = zalo.user(phone="84912345678")
+        data = {"ten": "Nguyễn Văn A", "ma_ho_so": "H60.22-261124-0001", "trang_thai": "Đã tiếp nhận",
+                "cta_url": "https://example.gov.vn/tra-cuu/1"}
+        uid_id = zalo.client.send_template_by_uid(user["user_id"], "400001", data, "t-1")
+        phone_id = zalo.client.send_template_by_phone("84912345678", "400001", data, "t-2")
+        inbox = zalo.inbox(phone="84912345678")
+        assert [(m["channel"], m["message_id"]) for m in inbox] == [("template_uid", uid_id),
+                                                                    ("template_phone", phone_id)]
+        assert "H60.22-261124-0001" in inbox[0]["text"]
+
+    def test_user_detail_and_last_interaction(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        followed_at = zalo.clock.now()
+        zalo.clock.advance(timedelta(hours=3))
+        zalo.http.post(zalo.url(f"/users/{user['user_id']}/submit-info"), json={"name": "Trần Thị B"}, timeout=5)
+        detail = zalo.client.user_detail(user["user_id"])
+        assert detail["user_is_follower"] is True
+        assert detail["shared_info"]["phone"] == user["phone"] and detail["shared_info"]["name"] == "Trần Thị B"
+        assert zalo.client.last_interaction(user["user_id"]) == followed_at + timedelta(hours=3)
+
+
+class TestErrors:
+    def test_outside_the_window_is_unreachable(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        zalo.clock.advance(timedelta(days=7, minutes=1))
+        with pytest.raises(ZaloUnreachable) as caught:
+            zalo.client.send_text(user["user_id"], "Xin chào")
+        assert caught.value.code == -230 and caught.value.reason == "outside_window"
+
+    def test_never_interacted_and_phone_not_on_zalo_are_unreachable(self, zalo: ZaloWorld) -> None:
+        user = zalo.user(follow=False)
+        with pytest.raises(ZaloUnreachable) as never:
+            zalo.client.send_text(user["user_id"], "Xin chào")
+        assert never.value.code == -232
+        data = {"ten": "A", "ma_ho_so": "X-1", "trang_thai": "Đã tiếp nhận"}
+        with pytest.raises(ZaloUnreachable) as no_account:
+            zalo.client.send_template_by_phone("84900000001", "400001", data, "t")
+        assert no_account.value.reason == "phone_not_on_zalo"
+
+    def test_bad_requests_are_permanent(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        with pytest.raises(ZaloBadRequest) as too_long:
+            zalo.client.send_text(user["user_id"], "a" * 2001)
+        assert too_long.value.code == -201
+        with pytest.raises(ZaloBadRequest) as missing:
+            zalo.client.send_template_by_uid(user["user_id"], "400001", {"ten": "A"}, "t")
+        assert missing.value.code == -1122
+        assert zalo.inbox(user_id=user["user_id"]) == []
+
+    @pytest.mark.parametrize(("kind", "check"), [
+        ("rate_limit", lambda e: e.code == -32 and e.rate_limited),
+        ("http_500", lambda e: e.http_status == 500 and not e.outcome_unknown),
+        ("timeout", lambda e: e.outcome_unknown),
+    ])
+    def test_transient_failures_are_retryable(self, zalo: ZaloWorld, kind: str, check) -> None:  # type: ignore[no-untyped-def]
+        user = zalo.user()
+        zalo.faults(1.0, [kind])
+        started = time.monotonic()
+        with pytest.raises(ZaloRetryable) as caught:
+            zalo.client.send_text(user["user_id"], "Xin chào")
+        assert check(caught.value)
+        assert time.monotonic() - started < CLIENT_TIMEOUT + 1.0
+        zalo.faults(0, [])
+        assert zalo.inbox(user_id=user["user_id"]) == []
+
+
+class TestTokens:
+    def test_refused_token_refreshes_once_and_retries_once(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        before = zalo.tokens.current()
+        assert before is not None
+        zalo.state.revoke_access_token(before.access_token)
+
+        zalo.client.send_text(user["user_id"], "Sau khi làm mới token")
+
+        assert zalo.stats()["refreshes"] == 1
+        assert len(zalo.inbox(user_id=user["user_id"])) == 1
+        persisted = DbTokenStore(zalo.db).current()  # a fresh store reads the row: the rotation was committed
+        assert persisted is not None and persisted.refresh_token != before.refresh_token
+        assert persisted == zalo.tokens.current()
+        # The consumed refresh token is refused from now on (single use).
+        reused = zalo.http.post(zalo.url("/oauth/v4/oa/access_token"), headers={"secret_key": APP_SECRET}, data={
+            "refresh_token": before.refresh_token, "app_id": APP_ID, "grant_type": "refresh_token"}, timeout=5)
+        assert reused.json()["error"] == INVALID_GRANT and "access_token" not in reused.json()
+
+    def test_a_token_refused_again_after_refresh_is_an_error_not_a_loop(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        zalo.faults(1.0, ["token_expired"])
+        with pytest.raises(ZaloTokenError):
+            zalo.client.send_text(user["user_id"], "Xin chào")
+        assert zalo.stats()["refreshes"] == 1
+
+    def test_expiry_by_time_triggers_a_proactive_refresh(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        before = zalo.tokens.current()
+        zalo.clock.advance(timedelta(hours=21))  # 4 h left of 25: inside the refresh margin
+        zalo.http.post(zalo.url(f"/users/{user['user_id']}/send-text"), json={"text": "hi"}, timeout=5)
+        zalo.client.send_text(user["user_id"], "Xin chào")
+        assert zalo.stats()["refreshes"] == 1
+        assert zalo.tokens.current() != before
+
+    def test_concurrent_callers_share_one_refresh(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        current = zalo.tokens.current()
+        assert current is not None
+        zalo.state.revoke_access_token(current.access_token)
+        # A second "process": its own store, with the old pair cached.
+        other = zalo.new_client(tokens=DbTokenStore(zalo.db))
+        other_tokens = other._tokens  # noqa: SLF001 - seed its cache with the stale pair
+        assert other_tokens.current() == current
+        errors: list[BaseException] = []
+
+        def send(client, n: int) -> None:  # type: ignore[no-untyped-def]
+            try:
+                client.send_text(user["user_id"], f"tin {n}")
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=send, args=(zalo.client if n % 2 else other, n)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert errors == []
+        assert zalo.stats()["refreshes"] == 1
+        assert len(zalo.inbox(user_id=user["user_id"])) == 8
+
+    def test_missing_grant_is_a_token_error(self, zalo: ZaloWorld, db) -> None:  # type: ignore[no-untyped-def]
+        with db.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM zalo_token")
+        client = zalo.new_client()
+        with pytest.raises(ZaloTokenError):
+            client.send_text("1", "x")
+
+    def test_authorization_code_with_pkce(self, zalo: ZaloWorld) -> None:
+        verifier, challenge = make_pkce_pair()
+        url = zalo.client.authorization_url(redirect_uri="https://motcua.example/zalo/callback",
+                                            code_challenge=challenge, state="xyz")
+        redirect = zalo.http.get(url, allow_redirects=False, timeout=5)
+        query = parse_qs(urlparse(redirect.headers["location"]).query)
+        assert query["state"] == ["xyz"] and query["oa_id"]
+        with pytest.raises(ZaloTokenError):
+            zalo.client.exchange_code(query["code"][0], code_verifier="wrong-verifier-" + "x" * 30)
+        second = parse_qs(urlparse(zalo.http.get(url, allow_redirects=False, timeout=5)
+                                   .headers["location"]).query)["code"][0]
+        pair = zalo.client.exchange_code(second, code_verifier=verifier)
+        assert DbTokenStore(zalo.db).current() == pair
