@@ -57,7 +57,9 @@ class Definitions:
             filename=filename,
             bpmn_xml=content.decode("utf-8"),
             deployed_at=now,
-            spec_json=self.serializer.spec_to_json(parsed.spec, parsed.subprocess_specs),
+            spec_json=self.serializer.spec_to_json(
+                parsed.spec, parsed.subprocess_specs, interrupting=parsed.interrupting
+            ),
         )
         session.add(row)
         session.flush()

@@ -35,6 +35,8 @@ from engine.steps import (
     LoopBoundExceeded,
     capture_failure,
     find_task,
+    interrupt_for_event_subprocess,
+    message_catchers,
     message_correlations,
     validate_form,
 )
@@ -181,23 +183,25 @@ class Engine:
         now = self.now()
         read_version = row.version
         wf = self._load(session, row, now, actor=None)
-        waiting = [e for e in wf.waiting_events() if e.name == name and "Message" in e.event_type]
-        if not waiting:
+        catchers = message_catchers(wf, name)
+        if not catchers:
             raise MessageNotExpected(f"instance {row.id} is not waiting for message '{name}'")
         event = BpmnEvent(
             MessageEventDefinition(name),
             payload=copy.deepcopy(payload),
-            correlations=message_correlations(wf, waiting, payload),
+            correlations=message_correlations(wf, catchers, payload),
         )
         last: list[Any] = []
 
         def run() -> None:
+            before = {child.id for child in wf.task_tree.children}
             try:
                 wf.send_event(event)
             except WorkflowException as exc:
                 if "not waiting" in str(exc):
                     raise MessageNotExpected(f"instance {row.id} does not accept message '{name}'") from exc
                 raise
+            interrupt_for_event_subprocess(wf, before)
             self._steps(wf, last)
 
         failure = capture_failure(run)

@@ -144,6 +144,10 @@ _CLOCK_TIMERS: dict[type, type] = {
 }
 
 
+# PendingBpmnEvent.event_type is the definition's class name.
+TIMER_EVENT_TYPES = frozenset(c.__name__ for pair in _CLOCK_TIMERS.items() for c in pair)
+
+
 def _clocked(definition: Any) -> Any:
     if isinstance(definition, MultipleEventDefinition):
         definition.event_definitions = [_clocked(d) for d in definition.event_definitions]
@@ -198,12 +202,14 @@ class SpiffSerializer:
     def version(self) -> str:
         return str(self._serializer.VERSION)
 
-    def spec_to_json(self, spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    def spec_to_json(self, spec: Any, subprocess_specs: dict[str, Any], *, interrupting: list[str]) -> str:
+        """`interrupting`: ids of event subprocesses with an interrupting start (Spiff ignores that flag)."""
         registry = self._serializer.registry
         return json.dumps(
             {
                 "spec": registry.convert(spec),
                 "subprocess_specs": {name: registry.convert(sub) for name, sub in subprocess_specs.items()},
+                "interrupting_event_subprocesses": sorted(interrupting),
             }
         )
 
@@ -212,7 +218,9 @@ class SpiffSerializer:
         registry = self._serializer.registry
         dct = json.loads(text)
         subs = {name: registry.restore(sub) for name, sub in dct["subprocess_specs"].items()}
-        return registry.restore(dct["spec"]), subs
+        spec = registry.restore(dct["spec"])
+        spec.interrupting_event_subprocesses = frozenset(dct.get("interrupting_event_subprocesses", []))
+        return spec, subs
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
         return str(self._serializer.serialize_json(workflow))

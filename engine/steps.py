@@ -11,7 +11,9 @@ from uuid import UUID
 import jsonschema
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import EngineError, FormDataInvalid, MessageNotExpected
@@ -80,11 +82,23 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
         raise FormDataInvalid("form data does not match the task's schema", errors=errors)
 
 
-def message_correlations(wf: BpmnWorkflow, waiting: list[Any], payload: dict[str, Any]) -> dict[str, Any]:
+def message_catchers(wf: BpmnWorkflow, name: str) -> list[Any]:
+    """Message definitions that would catch `name`: waiting catch events and event-subprocess start events."""
+    found = [
+        t.task_spec.event_definition
+        for t in wf.event_manager.tasks.values()
+        if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+    ]
+    for spec_name in wf.spec.start.trigger_specs:
+        found += [ts.event_definition for ts in wf.subprocess_specs[spec_name].bpmn_start_events]
+    return [d for d in found if isinstance(d, MessageEventDefinition) and d.name == name]
+
+
+def message_correlations(wf: BpmnWorkflow, catchers: list[Any], payload: dict[str, Any]) -> dict[str, Any]:
     """Correlation keys of a message computed from its payload, as the catching event computes them."""
     correlations: dict[str, Any] = {}
-    for event in waiting:
-        for prop in event.value or []:
+    for definition in catchers:
+        for prop in definition.correlation_properties:
             try:
                 value = wf.script_engine.environment.evaluate(
                     prop.retrieval_expression, copy.deepcopy(payload)
@@ -94,3 +108,22 @@ def message_correlations(wf: BpmnWorkflow, waiting: list[Any], payload: dict[str
             for key in prop.correlation_keys:
                 correlations.setdefault(key, {})[prop.name] = value
     return correlations
+
+
+def interrupt_for_event_subprocess(wf: BpmnWorkflow, before: set[Any]) -> None:
+    """Cancel the main path when an interrupting event subprocess was just triggered.
+
+    SpiffWorkflow 3.2.0 starts event subprocesses as siblings of the main path but ignores isInterrupting."""
+    interrupting = getattr(wf.spec, "interrupting_event_subprocesses", frozenset())
+    root = wf.task_tree
+    triggered = [c for c in root.children if c.id not in before and c.task_spec.name in interrupting]
+    if not triggered:
+        return
+    keep = {t.id for t in triggered}
+    for child in list(root.children):
+        if child.id not in keep:
+            child.cancel()
+    for sp_id, subprocess in list(wf.subprocesses.items()):
+        parent = wf.get_task_from_id(sp_id)
+        if parent is not None and parent.state == TaskState.CANCELLED and not subprocess.is_completed():
+            wf.cancel(subprocess)

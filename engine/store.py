@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from engine.errors import ConcurrentModification
 from engine.models import Incident, ProcessInstance, WorkItem
+from engine.spiff import TIMER_EVENT_TYPES
 from engine.views import WorkItemView
 
 ACTIVE = ("running", "waiting")
@@ -34,7 +35,7 @@ def next_timer_at(wf: BpmnWorkflow) -> datetime | None:
     """Earliest due time among waiting timer events (Spiff keeps it as an ISO string in the task)."""
     due: list[datetime] = []
     for event in wf.waiting_events():
-        if "Timer" not in event.event_type or not isinstance(event.value, str):
+        if event.event_type not in TIMER_EVENT_TYPES or not isinstance(event.value, str):
             continue
         try:
             value = TimerEventDefinition.parse_time_or_duration(event.value)

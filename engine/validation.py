@@ -46,6 +46,7 @@ class ParsedDefinition:
     key: str
     spec: Any
     subprocess_specs: dict[str, Any]
+    interrupting: list[str]  # event subprocesses whose start event interrupts the process
 
 
 def _error(field: str | None, line: int | None, message: str) -> dict[str, Any]:
@@ -75,6 +76,8 @@ class DefinitionValidator:
             if errors:
                 return errors, None
             errors, parsed = self._spiff(content, filename, lines)
+        if parsed is not None:
+            parsed.interrupting = _interrupting_event_subprocesses(root)
         if parsed is None:
             return errors, None
         errors += self._rules(parsed, lines)
@@ -115,7 +118,7 @@ class DefinitionValidator:
         except (SpiffWorkflowException, ValueError, KeyError, TypeError) as exc:
             return [_error("xml", None, f"{type(exc).__name__}: {exc}")], None
         use_engine_clock(spec, *subs.values())
-        return [], ParsedDefinition(key=key, spec=spec, subprocess_specs=subs)
+        return [], ParsedDefinition(key=key, spec=spec, subprocess_specs=subs, interrupting=[])
 
     def _rules(self, parsed: ParsedDefinition, lines: dict[str, int]) -> list[dict[str, Any]]:
         errors: list[dict[str, Any]] = []
@@ -198,6 +201,15 @@ class DefinitionValidator:
         except Exception as exc:  # noqa: BLE001 - Spiff raises bare Exception('Invalid duration')
             return f"{kind} {value!r} is not a valid ISO 8601 value: {exc}"
         return None
+
+
+def _interrupting_event_subprocesses(root: Any) -> list[str]:
+    ids = []
+    for sub in root.xpath("//bpmn:subProcess[@triggeredByEvent='true']", namespaces=NS):
+        starts = sub.xpath("./bpmn:startEvent", namespaces=NS)
+        if any(start.get("isInterrupting", "true").lower() != "false" for start in starts):
+            ids.append(str(sub.get("id")))
+    return ids
 
 
 def _xml_parser() -> Any:

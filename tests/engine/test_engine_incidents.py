@@ -1,4 +1,4 @@
-"""Failures become incidents (never a 500, never a silent stop): operators, scripts, gateways, loops; retry; cancel."""
+"""Failures become incidents (no 500, no silent stop): operators, scripts, gateways, loops; retry; cancel."""
 
 from __future__ import annotations
 
