@@ -201,3 +201,12 @@ def test_long_control_log_runs_onto_more_pages(form_context: FormContext) -> Non
     second_page = " ".join(reader.pages[1].extract_text().split())
     assert "Thời gian giao, nhận hồ sơ" in second_page  # headings repeat
     assert f"Trang 2/{len(reader.pages)}" in second_page
+
+
+def test_documents_and_items_may_be_plain_tuples_or_names(form_context: FormContext) -> None:
+    form_context.documents = [("Tờ khai đăng ký hoạt động thể thao", 2, "Bản chính")]
+    form_context.items = ["Giấy chứng nhận đủ điều kiện về an ninh, trật tự"]
+    _, receipt = pdf_text(render_form(FormCode.MAU_01, form_context))
+    assert "1 Tờ khai đăng ký hoạt động thể thao 02 Bản chính" in receipt
+    _, request = pdf_text(render_form(FormCode.MAU_02, form_context))
+    assert "1 Giấy chứng nhận đủ điều kiện về an ninh, trật tự 01" in request

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from typing import NamedTuple
 from urllib.parse import quote
 
 from workflows.core.clock import ensure_utc, to_local
@@ -50,9 +51,9 @@ STEP_ON_TIME = "Đúng hạn"
 STEP_LATE = "Quá hạn"
 
 
-@dataclass(frozen=True)
-class DocumentLine:
-    """One component of a dossier (or one item to supplement): name, number of copies, kind of copy."""
+class DocumentLine(NamedTuple):
+    """One component of a dossier (or one item to supplement): name, number of copies, kind of copy.
+    A plain `(name, count, kind)` tuple is accepted wherever a DocumentLine is (see `as_line`)."""
 
     name: str
     count: int = 1
@@ -113,7 +114,7 @@ class FormContext:
     applicant_address: str = ""
     applicant_phone_masked: str = ""
     applicant_email: str = ""
-    documents: list[DocumentLine] = field(default_factory=list)
+    documents: list[DocumentLine | tuple | str] = field(default_factory=list)
     dossier_sets: int = 1
     received_at: datetime | None = None
     appointment_at: datetime | None = None
@@ -122,7 +123,7 @@ class FormContext:
     official_title: str = ""
     official_phone: str = ""  # the official's work phone, printed on Mẫu 02 for guidance
     reason: str = ""
-    items: list[DocumentLine] = field(default_factory=list)
+    items: list[DocumentLine | tuple | str] = field(default_factory=list)  # what to supplement (Mẫu 02)
     stage: str = ""  # Mẫu 05: how far processing had got
     coordinating_agency: str = ""  # Mẫu 06: cơ quan phối hợp
     control_log: list[ControlLogRow] = field(default_factory=list)
@@ -134,6 +135,13 @@ class FormContext:
     fees_text: str = ""
     register_book: str = ""  # Mẫu 01: "Quyển số"
     register_seq: str = ""  # Mẫu 01: "Số thứ tự"
+
+
+def as_line(value: DocumentLine | tuple | str) -> DocumentLine:
+    """A DocumentLine from a DocumentLine, a `(name[, count[, kind]])` tuple or a bare name."""
+    if isinstance(value, str):
+        return DocumentLine(value, 1, "")
+    return DocumentLine(*value)
 
 
 def lookup_url(public_base_url: str, dossier_code: str) -> str:

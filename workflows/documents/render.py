@@ -17,6 +17,7 @@ from workflows.documents import layout as ly
 from workflows.documents.context import (
     FormCode,
     FormContext,
+    as_line,
     step_result,
     vn_compact,
     vn_date,
@@ -24,6 +25,8 @@ from workflows.documents.context import (
     vn_datetime_short,
     vn_day,
 )
+
+__all__ = ["FormCode", "FormContext", "render_form"]
 
 # Fields each form cannot be printed without (the caller gets a ValueError naming them).
 _REQUIRED: dict[FormCode, tuple[str, ...]] = {
@@ -83,7 +86,8 @@ def _applicant(pdf: ly.FormPdf, ctx: FormContext, label: str) -> None:
 
 
 def _documents_table(pdf: ly.FormPdf, lines: list, heading: str) -> None:
-    rows = [(f"{i}", line.name, f"{line.count:02d}", line.kind) for i, line in enumerate(lines, 1)]
+    rows = [(f"{i}", line.name, f"{int(line.count):02d}", line.kind)
+            for i, line in enumerate(map(as_line, lines), 1)]
     ly.table(pdf, ("STT", heading, "Số lượng", "Loại bản"), rows, (12, pdf.epw - 12 - 22 - 40, 22, 40),
              aligns=("CENTER", "LEFT", "CENTER", "CENTER"))
 
