@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlmodel import select
+
 from engine.models import ProcessInstance, WorkItem
 from engine.store import as_utc
 
@@ -87,3 +90,22 @@ def test_reminder_timer_on_the_multilane_process(engine, tx, deploy, clock, oper
     assert fired.status == "running" and fired.opened == [] and fired.closed == []  # tham_dinh stays open
     assert operators.events() == ["TIEP_NHAN", "NHAC_HAN"]
     assert engine.due_timer_instance_ids(session) == []
+
+
+def test_fire_timers_skips_a_row_locked_by_another_worker(engine, tx, deploy, clock, backend) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE; there is no row lock to skip")
+    with tx() as session:
+        deploy(engine, session, "hen_gio.bpmn")
+        started = engine.start(session, process_key="hen_gio", business_key="HS-1", data=START)
+        session.commit()
+    clock.advance(timedelta(hours=1))
+    holder = tx()
+    holder.exec(
+        select(ProcessInstance).where(ProcessInstance.id == started.instance_id).with_for_update()
+    ).one()
+    with tx() as session:
+        assert engine.fire_timers(session, instance_id=started.instance_id) is None
+    holder.rollback()
+    with tx() as session:
+        assert engine.fire_timers(session, instance_id=started.instance_id).status == "running"
