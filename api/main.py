@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.routers import auth as auth_routes
 from api.routers import health
+from api.routers import notifications as notification_routes
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.wiring import Wiring, build_wiring
@@ -39,4 +40,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     errors.install(app)
     app.include_router(health.router)
     app.include_router(auth_routes.router)
+    app.include_router(notification_routes.router)
     return app

@@ -1,0 +1,86 @@
+"""Officials' in-app notifications (reminders of due and late steps, apology due); the scheduler's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from api.auth import CurrentOfficial, require_roles
+from api.deps import ClockDep, SessionDep, WiringDep
+from workflows.identity.models import Official, Role
+from workflows.reminders import service
+from workflows.reminders.models import OfficialNotification
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+ERRORS: dict[int | str, dict[str, object]] = {401: {"description": "Chưa đăng nhập"}}
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 12, "kind": "overdue", "title": "Quá hạn: Thẩm định hồ sơ — hồ sơ H60.22-261124-0001",
+        "body": "Bước «Thẩm định hồ sơ» của hồ sơ H60.22-261124-0001 đã quá hạn từ 17:00 ngày 27/11/2026. "
+                "Đề nghị đồng chí xử lý ngay.",
+        "dossier_code": "H60.22-261124-0001", "task_id": "6f1c…", "created_at": "2026-11-27T10:00:00Z",
+        "read_at": None}]})
+
+    id: int
+    kind: str  # due_soon | overdue | escalation | apology_due
+    title: str
+    body: str
+    dossier_code: str | None
+    task_id: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, row: OfficialNotification) -> NotificationOut:
+        assert row.id is not None
+        return cls(id=row.id, kind=row.kind, title=row.title, body=row.body, dossier_code=row.dossier_code,
+                   task_id=row.task_id, created_at=row.created_at, read_at=row.read_at)
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/notifications", response_model=NotificationPage, responses=ERRORS,
+            summary="Thông báo của tôi (nhắc hạn, quá hạn, xin lỗi)")
+def list_notifications(
+    session: SessionDep, official: CurrentOfficial,
+    unread: bool = False,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> NotificationPage:
+    """The calling official's notifications, newest first; `unread=true` leaves out those already read."""
+    assert official.id is not None
+    rows, total = service.list_notifications(session, official_id=official.id, unread=unread, page=page,
+                                             page_size=page_size)
+    return NotificationPage(items=[NotificationOut.of(r) for r in rows], total=total, page=page,
+                                 page_size=page_size)
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut,
+             responses={**ERRORS, 404: {"description": "Không tìm thấy thông báo"}},
+             summary="Đánh dấu đã đọc")
+def mark_read(notification_id: int, session: SessionDep, official: CurrentOfficial,
+              clock: ClockDep) -> NotificationOut:
+    assert official.id is not None
+    row = service.mark_read(session, official_id=official.id, notification_id=notification_id,
+                            now=clock.now())
+    return NotificationOut.of(row)
+
+
+Supervisor = Annotated[Official, Depends(require_roles(Role.QUAN_TRI, Role.GIAM_SAT))]
+
+
+@router.get("/admin/scheduler", responses={**ERRORS, 403: {"description": "Cần vai trò Quản trị / Giám sát"}},
+            summary="Trạng thái bộ lập lịch: lần chạy gần nhất của từng việc, số việc đến hạn còn tồn")
+def scheduler_state(wiring: WiringDep, _: Supervisor) -> dict[str, Any]:
+    return wiring.scheduler_state()
