@@ -1,0 +1,1 @@
+"""Citizens' self-service: public dossier lookup (three ways), feedback cases, news and the Zalo keywords."""
