@@ -28,6 +28,8 @@ ENGINE_ERRORS: dict[type[Exception], tuple[int, str]] = {
     engine_errors.FormDataInvalid: (422, "Dữ liệu biểu mẫu không hợp lệ."),
     engine_errors.InstanceInIncident: (409, "Hồ sơ đang gặp sự cố xử lý; quản trị viên cần xử lý trước."),
     engine_errors.MessageNotExpected: (409, "Hồ sơ không ở bước có thể nhận yêu cầu này."),
+    engine_errors.IncidentNotFound: (404, "Không tìm thấy sự cố."),
+    engine_errors.IncidentNotOpen: (409, "Sự cố đã được xử lý."),
 }
 
 STATUS_TEXT = {

@@ -9,7 +9,10 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routers import auth as auth_routes
+from api.routers import dossiers as dossier_routes
 from api.routers import health
+from api.routers import procedures as procedure_routes
+from api.routers import tasks as task_routes
 from api.routers import notifications as notification_routes
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
@@ -40,5 +43,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     errors.install(app)
     app.include_router(health.router)
     app.include_router(auth_routes.router)
+    app.include_router(dossier_routes.router)
+    app.include_router(task_routes.router)
+    app.include_router(procedure_routes.router)
     app.include_router(notification_routes.router)
     return app

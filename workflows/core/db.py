@@ -6,7 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import event
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -21,6 +26,8 @@ def make_db_engine(settings: DatabaseSettings) -> Engine:
         engine = create_engine(
             settings.url, echo=settings.echo, connect_args={"check_same_thread": False, "timeout": 30}
         )
+        # Every table's DateTime(timezone=True) reads back aware UTC, as on PostgreSQL.
+        engine.dialect.colspecs = {**engine.dialect.colspecs, sqltypes.DateTime: UtcSqliteDateTime}
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
@@ -28,6 +35,32 @@ def make_db_engine(settings: DatabaseSettings) -> Engine:
         settings.url, echo=settings.echo, pool_size=settings.pool_size, max_overflow=settings.pool_size,
         pool_pre_ping=True,
     )
+
+
+class UtcSqliteDateTime(SQLITE_DATETIME):
+    """SQLite keeps no offset: store aware values as UTC and give them back aware (timezone=True columns)."""
+
+    def bind_processor(self, dialect: Any) -> Any:
+        inner = super().bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return inner(value) if inner else value
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        inner = super().result_processor(dialect, coltype)
+        aware = bool(self.timezone)
+
+        def process(value: Any) -> Any:
+            value = inner(value) if inner else value
+            if aware and isinstance(value, datetime) and value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value
+
+        return process
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

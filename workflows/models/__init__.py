@@ -6,3 +6,4 @@ import workflows.calendar.models, workflows.procedures.models  # noqa: E401, F40
 import connectors.models  # noqa: F401
 import workflows.citizen.models  # noqa: F401
 import workflows.reminders.models  # noqa: F401
+import workflows.dossiers.models  # noqa: F401

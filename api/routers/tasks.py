@@ -1,0 +1,70 @@
+"""Officials' tasks: list by scope, detail, claim, unclaim, complete with form data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.actors import ActorDep, DomainDep, EngineDep
+from api.deps import SessionDep
+from workflows.dossiers.schemas import Page
+from workflows.tasks import service
+from workflows.tasks.service import CompleteOut, TaskOut
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "Chưa đăng nhập"}, 403: {"description": "Sai vai trò hoặc đơn vị"},
+    404: {"description": "Không tìm thấy công việc"}, 409: {"description": "Công việc đã hoàn thành / đã có người nhận"},
+}
+
+
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"data": {"quyet_dinh": "tiep_nhan"}}, {"data": {"case_officer": "chuyen_vien"}}]})
+    data: dict[str, Any] = Field(default_factory=dict, description="Form data, validated against form_schema")
+    expected_version: int | None = Field(default=None, description="Optimistic check of the dossier's process")
+
+
+@router.get("", response_model=Page[TaskOut], responses=ERRORS, summary="Danh sách công việc")
+def list_tasks(
+    session: SessionDep, actor: ActorDep, domain: DomainDep,
+    scope: Literal["mine", "candidate", "all"] = "mine",
+    procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+    due_before: datetime | None = None,
+    overdue: bool | None = None,
+    sort: Literal["due_at"] = "due_at",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[TaskOut]:
+    items, total = service.list_tasks(session, actor=actor, now=domain.clock.now(), scope=scope,
+                                      procedure_code=procedure_code, due_before=due_before, overdue=overdue,
+                                      page=page, page_size=page_size)
+    return Page[TaskOut](items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/{task_id}", response_model=TaskOut, responses=ERRORS, summary="Chi tiết công việc")
+def get_task(task_id: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> TaskOut:
+    return service.get_task(session, actor=actor, task_id=task_id, now=domain.clock.now())
+
+
+@router.post("/{task_id}/claim", response_model=TaskOut, responses=ERRORS, summary="Nhận xử lý công việc")
+def claim(task_id: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> TaskOut:
+    return service.claim(session, actor=actor, task_id=task_id, now=domain.clock.now())
+
+
+@router.post("/{task_id}/unclaim", response_model=TaskOut, responses=ERRORS, summary="Trả lại công việc")
+def unclaim(task_id: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> TaskOut:
+    return service.unclaim(session, actor=actor, task_id=task_id, now=domain.clock.now())
+
+
+@router.post("/{task_id}/complete", response_model=CompleteOut,
+             responses={**ERRORS, 422: {"description": "Dữ liệu biểu mẫu không hợp lệ"}},
+             summary="Hoàn thành công việc với dữ liệu biểu mẫu")
+def complete(task_id: str, body: CompleteIn, session: SessionDep, actor: ActorDep, engine: EngineDep,
+             domain: DomainDep) -> CompleteOut:
+    return service.complete(session, engine=engine, services=domain, actor=actor, task_id=task_id,
+                            data=body.data, expected_version=body.expected_version)

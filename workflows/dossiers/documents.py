@@ -1,0 +1,51 @@
+"""A dossier's documents for officials: list, upload (validated, checksummed), download (audited)."""
+
+from __future__ import annotations
+
+from fastapi import UploadFile
+from sqlmodel import Session
+
+from workflows.core.errors import PayloadTooLarge
+from workflows.documents import service as store_service
+from workflows.documents.models import DossierDocument
+from workflows.dossiers import audit
+from workflows.dossiers.access import Actor
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.schemas import DocumentOut
+from workflows.dossiers.services import DomainServices
+
+
+def list_for(session: Session, *, dossier: Dossier) -> list[DocumentOut]:
+    return [DocumentOut.model_validate(d, from_attributes=True)
+            for d in store_service.list_documents(session, dossier_code=dossier.code)]
+
+
+def upload(
+    session: Session, *, dossier: Dossier, actor: Actor, services: DomainServices, upload: UploadFile,
+    note: str | None,
+) -> DocumentOut:
+    limit = services.settings.storage.max_upload_bytes
+    content = upload.file.read(limit + 1)  # read one byte past the limit to know it was exceeded
+    if len(content) > limit:
+        raise PayloadTooLarge(f"Tệp vượt quá {limit // (1024 * 1024)} MB.", code="file_too_large")
+    filename = upload.filename or "tep-dinh-kem"
+    store_service.validate_upload(filename=filename, media_type=upload.content_type or "", content=content,
+                                  max_bytes=limit)
+    now = services.clock.now()
+    document = store_service.store_document(
+        session, store=services.store, dossier_code=dossier.code, kind="upload", filename=filename,
+        media_type=upload.content_type or "application/octet-stream", content=content,
+        created_by=actor.username, now=now, note=note)
+    audit.record(session, actor=actor.username, action="document.upload", at=now, dossier_code=dossier.code,
+                 data={"document_id": document.id, "sha256": document.sha256})
+    return DocumentOut.model_validate(document, from_attributes=True)
+
+
+def download(
+    session: Session, *, dossier: Dossier, document_id: int, actor: Actor, services: DomainServices,
+) -> tuple[DossierDocument, bytes]:
+    document, content = store_service.read_document(session, store=services.store, dossier_code=dossier.code,
+                                                    document_id=document_id)
+    audit.record(session, actor=actor.username, action="document.download", at=services.clock.now(),
+                 dossier_code=dossier.code, data={"document_id": document.id})
+    return document, content

@@ -1,0 +1,117 @@
+"""Builds the contexts of citizen messages and official forms from a dossier (decrypting only what the
+form needs, masking the phone), and issues forms as stored dossier documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from workflows.documents.models import DossierDocument
+from workflows.documents.context import ControlLogRow
+from workflows.documents.render import FormCode, FormContext, render_form
+from workflows.documents.service import store_document
+from workflows.dossiers.models import ControlLogEntry, Dossier
+from workflows.dossiers.services import DomainServices
+from workflows.identity.models import Department
+from workflows.notifications.texts import MessageContext
+from workflows.privacy import mask_phone
+from workflows.procedures.service import get_version
+
+UNIT_LABELS = {"working_days": "ngày làm việc", "calendar_days": "ngày", "working_hours": "giờ làm việc"}
+
+
+def time_limit_text(value: int | float, unit: str) -> str:
+    return f"{int(value):02d} {UNIT_LABELS.get(unit, unit)}"
+
+
+def _department_name(session: Session, dossier: Dossier) -> str:
+    department = session.get(Department, dossier.department_id)
+    return department.name if department else ""
+
+
+def message_context(
+    session: Session, *, dossier: Dossier, services: DomainServices, now: datetime, reason: str = "",
+    items: str = "",
+) -> MessageContext:
+    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    fee = sum(int(f.get("amount", 0)) for f in procedure.fees[:1]) if procedure.fees else 0
+    return MessageContext(
+        code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
+        agency=services.settings.agency_name, department=_department_name(session, dossier),
+        lookup_url=services.lookup_url(dossier.code), received_at=dossier.accepted_at or dossier.submitted_at,
+        due_at=dossier.due_at, time_limit=time_limit_text(procedure.time_limit_value, procedure.time_limit_unit),
+        reason=reason or "chưa đáp ứng yêu cầu theo quy định", items=items,
+        amount=f"{fee:,} đồng".replace(",", ".") if fee else "", at=now,
+    )
+
+
+def form_context(
+    session: Session, *, dossier: Dossier, services: DomainServices, now: datetime, actor: str,
+    data: dict[str, Any] | None = None,
+) -> FormContext:
+    data = data or {}
+    cipher = services.cipher
+    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    phone = cipher.decrypt(dossier.applicant_phone_enc) if dossier.applicant_phone_enc else ""
+    log = session.exec(select(ControlLogEntry).where(ControlLogEntry.dossier_id == dossier.id)
+                       .order_by(ControlLogEntry.id)).all()  # type: ignore[arg-type]
+    documents = dossier.documents or [
+        {"name": d.get("name", ""), "count": d.get("count", 1), "kind": d.get("kind", "Bản sao")}
+        for d in procedure.documents
+    ]
+    return FormContext(
+        agency_name=services.settings.agency_name,
+        parent_agency_name="UBND TỈNH TUYÊN QUANG",
+        agency_code=services.settings.agency_code,
+        dossier_code=dossier.code,
+        procedure_name=procedure.name,
+        time_limit_text=time_limit_text(procedure.time_limit_value, procedure.time_limit_unit),
+        applicant_name=dossier.applicant_name,
+        applicant_address=cipher.decrypt(dossier.applicant_address_enc) if dossier.applicant_address_enc else "",
+        applicant_phone_masked=mask_phone(phone) if phone else "",
+        applicant_email=cipher.decrypt(dossier.applicant_email_enc) if dossier.applicant_email_enc else "",
+        documents=[(d.get("name", ""), int(d.get("count", 1)), d.get("kind", "")) for d in documents],
+        received_at=dossier.accepted_at or dossier.submitted_at,
+        appointment_at=dossier.original_due_at or dossier.due_at,
+        new_appointment_at=dossier.due_at if dossier.apology_count else None,
+        official_name=actor,
+        official_title="Người tiếp nhận hồ sơ",
+        reason=str(data.get("ly_do") or data.get("ly_do_xin_loi") or ""),
+        items=_items(data),
+        control_log=[_log_row(e) for e in log],
+        lookup_url=services.lookup_url(dossier.code),
+        issued_at=now,
+        result_channel=str(data.get("hinh_thuc_tra") or "Tại Bộ phận Một cửa"),
+        fees_text=", ".join(f"{f.get('name', '')}: {int(f.get('amount', 0)):,} đồng".replace(",", ".")
+                       for f in procedure.fees),
+    )
+
+
+def _items(data: dict[str, Any]) -> list[str]:
+    raw = data.get("giay_to_thieu") or data.get("noi_dung_bo_sung") or []
+    if isinstance(raw, str):
+        return [line.strip() for line in raw.replace(";", "\n").splitlines() if line.strip()]
+    return [str(item) for item in raw]
+
+
+def _log_row(entry: ControlLogEntry) -> ControlLogRow:
+    return ControlLogRow(from_unit=entry.from_unit or "", to_unit=entry.to_unit or "", handed_at=entry.at,
+                         from_user=entry.from_actor or "", to_user=entry.to_actor or "", due_at=entry.due_at,
+                         note=entry.step_name + (f": {entry.note}" if entry.note else ""))
+
+
+def issue_form(
+    session: Session, *, dossier: Dossier, form: str, services: DomainServices, now: datetime, actor: str,
+    data: dict[str, Any] | None = None,
+) -> DossierDocument:
+    """Render `form` for the dossier and store it as one of its documents (with checksum)."""
+    code = FormCode(form)
+    content = render_form(code, form_context(session, dossier=dossier, services=services, now=now,
+                                             actor=actor, data=data))
+    return store_document(
+        session, store=services.store, dossier_code=dossier.code, kind="form",
+        filename=f"{code.value.lower()}-{dossier.code}.pdf", media_type="application/pdf", content=content,
+        created_by=actor, form_code=code.value, now=now,
+    )

@@ -1,0 +1,112 @@
+"""Dossier tables: the dossier with its (encrypted) applicant, the daily code sequence, the control log
+(Phiếu kiểm soát quá trình) and the audit trail of officials' reads and actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index))
+
+
+class Dossier(SQLModel, table=True):
+    __tablename__ = "dossier"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    agency_code: str = Field(max_length=40)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    procedure_version_id: int = Field(foreign_key="procedure_version.id")
+    procedure_code: str = Field(max_length=64, index=True)
+    process_key: str = Field(max_length=100)
+    instance_id: int | None = Field(default=None, index=True)
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=32, index=True)
+    national_status: int = Field(index=True)
+
+    applicant_kind: str = Field(default="person", max_length=16)
+    applicant_name: str = Field(max_length=255)
+    applicant_name_search: str = Field(max_length=255, index=True)  # lower-case, unaccented
+    applicant_id_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    applicant_id_hash: str | None = Field(default=None, max_length=64, index=True)
+    applicant_phone_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    applicant_phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    applicant_email_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    applicant_address_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    representative_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    documents: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+
+    notify_zalo: bool = Field(default=False)
+    zalo_consent_at: datetime | None = _ts()
+    zalo_user_id: str | None = Field(default=None, max_length=64, index=True)
+
+    submitted_at: datetime = _ts(nullable=False)
+    accepted_at: datetime | None = _ts()
+    due_at: datetime | None = _ts(index=True)
+    original_due_at: datetime | None = _ts()
+    calendar_version: str | None = Field(default=None, max_length=32)
+    paused_at: datetime | None = _ts()
+    paused_hours: float = Field(default=0.0)
+    supplement_count: int = Field(default=0)
+    supplement_override_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    counted_late: bool = Field(default=False)
+    apology_count: int = Field(default=0)
+    finished_at: datetime | None = _ts(index=True)
+    returned_at: datetime | None = _ts()
+    result_number: str | None = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+    __table_args__ = (
+        sa.Index("ix_dossier_department_status", "department_id", "status"),
+        sa.Index("ix_dossier_name_procedure", "applicant_name_search", "procedure_code"),
+    )
+
+
+class DossierCodeSequence(SQLModel, table=True):
+    """The daily sequence per agency: `last` is the highest number handed out for that day."""
+
+    __tablename__ = "dossier_code_sequence"
+
+    agency_code: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    last: int = Field(default=0)
+
+
+class ControlLogEntry(SQLModel, table=True):
+    """One append-only row per hand-over (Mẫu 06): from whom, to whom, when, the step's due time."""
+
+    __tablename__ = "control_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(foreign_key="dossier.id", index=True)
+    step: str = Field(max_length=64)
+    step_name: str = Field(max_length=255)
+    from_actor: str | None = Field(default=None, max_length=255)
+    from_unit: str | None = Field(default=None, max_length=255)
+    to_actor: str | None = Field(default=None, max_length=255)
+    to_unit: str | None = Field(default=None, max_length=255)
+    at: datetime = _ts(nullable=False)
+    due_at: datetime | None = _ts()
+    on_time: bool | None = Field(default=None)
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only evidence: who read or did what to whose data, when and why."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False, index=True)
+    actor: str = Field(max_length=120, index=True)
+    action: str = Field(max_length=64, index=True)
+    dossier_code: str | None = Field(default=None, max_length=64, index=True)
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))

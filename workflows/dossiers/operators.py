@@ -1,0 +1,135 @@
+"""The BPMN service-task operators of the dossier domain. Each runs inside the engine step, in the
+dossier's transaction, and does no network I/O: it changes rows, renders documents, enqueues messages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from connectors.outbox import OutboxMessage, enqueue
+from engine import OperatorContext, OperatorRegistry
+from workflows import deadlines
+from workflows.dossiers import forms
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.services import DomainServices
+from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
+from workflows.documents.models import DossierDocument
+from workflows.notifications import texts
+from workflows.procedures.service import get_version
+
+
+def register_operators(registry: OperatorRegistry, services: DomainServices) -> None:
+    registry.register("dossier/status", lambda ctx, p: set_status(ctx, p, services=services),
+                      required_params={"status"})
+    registry.register("zalo/notify", lambda ctx, p: notify(ctx, p, services=services),
+                      required_params={"event"})
+    registry.register("documents/render", lambda ctx, p: render_document(ctx, p, services=services),
+                      required_params={"form"})
+
+
+def dossier_by_code(session: Session, code: str) -> Dossier:
+    dossier = session.exec(select(Dossier).where(Dossier.code == code)).first()
+    if dossier is None:
+        raise LookupError(f"no dossier {code!r} for this process instance")
+    return dossier
+
+
+def set_status(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
+    """Move the dossier to a sub-status and run the clock rules that go with it."""
+    new = SubStatus(params["status"])
+    dossier = dossier_by_code(ctx.session, ctx.business_key)
+    apply_status(ctx.session, dossier=dossier, new=new, services=services, now=ctx.now)
+    return {"status": new.value, "national_status": NATIONAL[new]}
+
+
+def apply_status(
+    session: Session, *, dossier: Dossier, new: SubStatus, services: DomainServices, now: datetime,
+) -> None:
+    """Set the sub-status; acceptance starts the clock, a supplement pauses it, finishing stops it."""
+    old = SubStatus(dossier.status)
+    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    calendar = services.calendars.get(session, year=now.year)
+    if new is SubStatus.DA_TIEP_NHAN and dossier.accepted_at is None:
+        # The clock starts at acceptance of a complete dossier (Giấy tiếp nhận).
+        dossier.accepted_at = now
+        dossier.due_at = deadlines.appointment_at(
+            calendar, received_at=now, value=procedure.time_limit_value, unit=procedure.time_limit_unit)
+        dossier.original_due_at = dossier.due_at
+        dossier.calendar_version = calendar.version if hasattr(calendar, "version") else None
+    if new is SubStatus.CHO_BO_SUNG and dossier.accepted_at is not None and old is not SubStatus.CHO_BO_SUNG:
+        dossier.supplement_count += 1
+        dossier.paused_at = now
+        if dossier.supplement_count > 1:
+            dossier.counted_late = True  # QĐ 766: more than one supplement request counts as late
+    if old is SubStatus.CHO_BO_SUNG and new is not SubStatus.CHO_BO_SUNG and dossier.paused_at is not None:
+        if dossier.due_at is not None:
+            dossier.due_at = deadlines.resume_due_at(
+                calendar, policy=procedure.supplement_policy, due_at=dossier.due_at,
+                paused_at=dossier.paused_at, resumed_at=now, value=procedure.time_limit_value,
+                unit=procedure.time_limit_unit)
+        dossier.paused_at = None
+    if new in FINISHING and dossier.finished_at is None:
+        dossier.finished_at = now
+    if new is SubStatus.DA_TRA_KET_QUA:
+        dossier.returned_at = now
+    dossier.status = new.value
+    dossier.national_status = NATIONAL[new]
+    dossier.updated_at = now
+    session.add(dossier)
+
+
+def notify(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
+    """Enqueue the citizen's message for `event`; nothing when the applicant did not opt in."""
+    dossier = dossier_by_code(ctx.session, ctx.business_key)
+    key = enqueue_event(ctx.session, dossier=dossier, event=str(params["event"]), services=services,
+                        now=ctx.now, reason=str(ctx.data.get("ly_do") or ""),
+                        items=str(ctx.data.get("giay_to_thieu") or ctx.data.get("noi_dung_bo_sung") or ""))
+    return {"queued": key is not None, "key": key}
+
+
+def enqueue_event(
+    session: Session, *, dossier: Dossier, event: str, services: DomainServices, now: datetime,
+    reason: str = "", items: str = "", overrides: dict[str, Any] | None = None,
+) -> str | None:
+    """Queue the citizen's message for `event` in the caller's transaction; None without Zalo consent."""
+    if not dossier.notify_zalo:
+        return None
+    context = forms.message_context(session, dossier=dossier, services=services, now=now, reason=reason,
+                                    items=items)
+    rendered = texts.render(event, replace(context, **(overrides or {})))
+    # The n-th occurrence of an event gets its own key; a retried (rolled back) transition gets the same one.
+    prefix = f"{dossier.code}:{event}:"
+    seen = len(session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key.startswith(prefix))).all())
+    key = f"{prefix}{seen + 1}"
+    attachment = None
+    if rendered.attach_form:
+        document = latest_form(session, code=dossier.code, form=rendered.attach_form)
+        if document is not None:
+            attachment = {"document_id": document.id, "filename": document.filename}
+    payload = {
+        "event": event, "text": rendered.text, "attachment": attachment,
+        "template": {"ma_ho_so": dossier.code, "ten": dossier.applicant_name[:30],
+                     "trang_thai": rendered.status_label[:30], "cta_text": rendered.cta_text,
+                     "cta_url": services.lookup_url(dossier.code)},
+    }
+    enqueue(session, idempotency_key=key, kind="dossier_event", subject_ref=dossier.code,
+            recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)
+    return key
+
+
+def latest_form(session: Session, *, code: str, form: str) -> DossierDocument | None:
+    return session.exec(
+        select(DossierDocument)
+        .where(DossierDocument.dossier_code == code, DossierDocument.form_code == form)
+        .order_by(DossierDocument.id.desc())  # type: ignore[union-attr]
+    ).first()
+
+
+def render_document(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
+    dossier = dossier_by_code(ctx.session, ctx.business_key)
+    document = forms.issue_form(ctx.session, dossier=dossier, form=str(params["form"]), services=services,
+                                now=ctx.now, actor=ctx.actor or "system", data=ctx.data)
+    return {"document_id": document.id, "form": document.form_code}

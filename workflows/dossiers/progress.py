@@ -1,0 +1,78 @@
+"""What follows every engine step of a dossier: due times of the new work items (from the procedure's
+internal process) and the hand-over row of the control log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from engine import StepResult, WorkItemView
+from engine.models import WorkItem
+from workflows.dossiers import audit
+from workflows.dossiers.access import Actor
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.services import DomainServices
+from workflows.dossiers.statuses import STEP_NAMES
+from workflows.procedures.service import get_version
+
+ROLE_UNITS = {
+    "MOT_CUA": "Bộ phận Một cửa",
+    "LANH_DAO_PHONG": "Lãnh đạo phòng chuyên môn",
+    "CHUYEN_VIEN": "Chuyên viên thụ lý",
+    "LANH_DAO_SO": "Lãnh đạo Sở",
+    "VAN_THU": "Văn thư",
+}
+CITIZEN = "Tổ chức, cá nhân"
+
+
+def step_hours(session: Session, *, dossier: Dossier) -> dict[str, float]:
+    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    return {str(s["step"]): float(s["hours"]) for s in procedure.steps}
+
+
+def after_step(
+    session: Session, *, dossier: Dossier, result: StepResult, actor: Actor, services: DomainServices,
+    now: datetime, due_at: datetime | None = None, note: str | None = None,
+) -> None:
+    """Give the opened work items their due times and log the hand-over of the completed one."""
+    hours = step_hours(session, dossier=dossier)
+    calendar = services.calendars.get(session, year=now.year)
+    for item in result.opened:
+        row = session.get(WorkItem, item.id)
+        if row is not None and item.element_id in hours:
+            row.due_at = calendar.add_working_hours(now, hours[item.element_id])
+            session.add(row)
+    if result.completed is None:
+        return
+    audit.hand_over(
+        session, dossier_id=dossier.id or 0, step=result.completed.element_id,
+        step_name=STEP_NAMES.get(result.completed.element_id, result.completed.name or ""), at=now,
+        from_actor=actor.display_name, from_unit=_unit(actor), to_actor=_to_actor(result.opened),
+        to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=due_at, note=note,
+    )
+
+
+def log_submission(session: Session, *, dossier: Dossier, result: StepResult, now: datetime) -> None:
+    audit.hand_over(
+        session, dossier_id=dossier.id or 0, step="nop_ho_so", step_name=STEP_NAMES["nop_ho_so"], at=now,
+        from_actor=dossier.applicant_name, from_unit=CITIZEN, to_actor=_to_actor(result.opened),
+        to_unit=_to_unit(result.opened, finished=False), due_at=None,
+    )
+
+
+def _unit(actor: Actor) -> str:
+    role = next((r for r in ROLE_UNITS if r in actor.roles), None)
+    unit = ROLE_UNITS.get(role or "", "")
+    return ", ".join(p for p in (unit, actor.department_name) if p) or actor.kind
+
+
+def _to_actor(opened: list[WorkItemView]) -> str | None:
+    names = [item.assignee for item in opened if item.assignee]
+    return ", ".join(names) or None
+
+
+def _to_unit(opened: list[WorkItemView], *, finished: bool) -> str | None:
+    if not opened:
+        return CITIZEN if finished else None
+    return ", ".join(dict.fromkeys(ROLE_UNITS.get(item.lane or "", item.lane or "") for item in opened))

@@ -1,0 +1,167 @@
+"""Request and response shapes of the dossier API (docs/API.md keeps the contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["person", "organisation"] = "person"
+    full_name: str = Field(min_length=2, max_length=255, examples=["Nguyễn Văn An"])
+    id_number: str | None = Field(default=None, max_length=20, examples=["001089012345"],
+                                  description="CCCD (12 digits) or CMND (9 digits); stored encrypted")
+    phone: str | None = Field(default=None, max_length=20, examples=["0912345678"])
+    email: str | None = Field(default=None, max_length=255, pattern=EMAIL)
+    address: str | None = Field(default=None, max_length=500, examples=["Phường Minh Xuân, tỉnh Tuyên Quang"])
+
+
+class RepresentativeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    full_name: str = Field(min_length=2, max_length=255)
+    phone: str | None = Field(default=None, max_length=20)
+    authorization: str | None = Field(default=None, max_length=255, description="Giấy ủy quyền số …")
+
+
+class DocumentItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500)
+    count: int = Field(default=1, ge=1, le=100)
+    kind: str = Field(default="Bản sao", max_length=50, description="Bản chính / Bản sao / Bản chứng thực")
+
+
+class DossierCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "procedure_code": "VHTTDL-KARAOKE", "channel": "counter", "notify_zalo": True, "accept": True,
+        "applicant": {"full_name": "Nguyễn Văn An", "id_number": "001089012345", "phone": "0912345678",
+                      "address": "Phường Minh Xuân, tỉnh Tuyên Quang"}}]})
+    procedure_code: str = Field(min_length=1, max_length=64)
+    channel: Literal["counter", "online", "post"] = "counter"
+    applicant: ApplicantIn
+    representative: RepresentativeIn | None = None
+    documents: list[DocumentItem] = Field(default_factory=list, max_length=50)
+    notify_zalo: bool = Field(default=False, description="The applicant agrees to receive Zalo messages")
+    department_code: str | None = Field(default=None, description="Required for API keys without a department")
+    accept: bool = Field(default=False, description="Counter intake: accept at once (issues Mẫu 01)")
+
+
+class StepOut(BaseModel):
+    task_id: str
+    step: str
+    name: str
+    role: str | None
+    assignee: str | None
+    due_at: datetime | None
+
+
+class ApplicantOut(BaseModel):
+    kind: str
+    full_name: str
+    id_number: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+
+
+class DossierOut(BaseModel):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    department: str
+    channel: str
+    status: str
+    status_name: str
+    national_status: int
+    national_status_name: str
+    submitted_at: datetime
+    received_at: datetime
+    accepted_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    lateness: str | None
+    finished_at: datetime | None
+    returned_at: datetime | None
+    supplement_count: int
+    counted_late: bool
+    notify_zalo: bool
+    applicant: ApplicantOut
+    current_steps: list[StepOut]
+    incident: dict[str, object] | None = None
+
+
+class HistoryItem(BaseModel):
+    step: str
+    step_name: str
+    actor: str | None
+    actor_unit: str | None
+    to: str | None
+    at: datetime
+    due_at: datetime | None
+    on_time: bool | None
+    note: str | None
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=500, description="Lý do xem đầy đủ thông tin cá nhân")
+    fields: list[Literal["id_number", "phone", "email", "address"]] = Field(
+        default_factory=lambda: ["id_number", "phone"])
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=1000, examples=["Công dân có đơn đề nghị rút hồ sơ"])
+
+
+class ApologyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=1000)
+    new_due_at: datetime = Field(description="The new appointment (ISO 8601 with offset)")
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=1500)
+    document_id: int | None = None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class SearchByIdIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id_number: str = Field(min_length=9, max_length=20, examples=["001089012345"])
+    reason: str = Field(min_length=5, max_length=500, description="Mục đích tra cứu (bắt buộc, được ghi nhật ký)")
+    page: int = Field(default=1, ge=1, le=100000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class MessageOut(BaseModel):
+    id: int
+    status: str
+    idempotency_key: str
+
+
+class DocumentOut(BaseModel):
+    id: int
+    kind: str
+    form_code: str | None
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    created_by: str
+    note: str | None = None

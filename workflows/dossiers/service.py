@@ -1,0 +1,190 @@
+"""Dossier use cases: intake, reading (masked, audited reveal), search, withdrawal, apology, officials'
+messages. Functions flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from engine import Engine
+from engine.models import WorkItem
+from workflows.core.clock import to_local
+from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.dossiers import audit, operators, progress
+from workflows.dossiers.access import Actor, ensure_can_see
+from workflows.dossiers.codes import new_code
+from workflows.dossiers.forms import issue_form
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.schemas import DossierCreate
+from workflows.dossiers.services import DomainServices
+from workflows.dossiers.statuses import TERMINAL, SubStatus
+from workflows.identity.models import Department
+from workflows.privacy import normalize_id_number, normalize_phone
+from workflows.procedures.service import current
+from workflows.tasks.service import complete
+
+
+def search_key(name: str) -> str:
+    """Lower-case, unaccented, single-spaced: 'Nguyễn  Văn Đức' → 'nguyen van duc'."""
+    decomposed = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(plain.lower().split())
+
+
+def _department_for(session: Session, *, actor: Actor, body: DossierCreate) -> Department:
+    if actor.department_id is not None:
+        department = session.get(Department, actor.department_id)
+    elif body.department_code:
+        department = session.exec(select(Department).where(Department.code == body.department_code)).first()
+    else:
+        raise ValidationFailed(errors=[{"field": "department_code", "message": "Cần chỉ rõ phòng tiếp nhận."}])
+    if department is None:
+        raise ValidationFailed(errors=[{"field": "department_code", "message": "Không có phòng này."}])
+    return department
+
+
+def intake(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, body: DossierCreate,
+) -> Dossier:
+    """Register a dossier, give it its code and start its process (reception is the first work item)."""
+    now = services.clock.now()
+    procedure = current(session, code=body.procedure_code)
+    department = _department_for(session, actor=actor, body=body)
+    cipher = services.cipher
+    a = body.applicant
+    try:
+        id_number = normalize_id_number(a.id_number) if a.id_number else None
+        phone = normalize_phone(a.phone) if a.phone else None
+    except ValueError as exc:
+        field = "applicant.id_number" if "id" in str(exc).lower() else "applicant.phone"
+        raise ValidationFailed(errors=[{"field": field, "message": str(exc)}]) from exc
+    if body.notify_zalo and phone is None:
+        raise ValidationFailed(errors=[{"field": "applicant.phone",
+                                        "message": "Cần số điện thoại để nhận thông báo qua Zalo."}])
+    code = new_code(session, template=services.settings.dossier_code_format,
+                    agency_code=services.settings.agency_code, day=to_local(now).date())
+    dossier = Dossier(
+        code=code, agency_code=services.settings.agency_code, department_id=department.id or 0,
+        procedure_version_id=procedure.id or 0, procedure_code=procedure.code, process_key=procedure.process_key,
+        channel=body.channel, status=SubStatus.MOI_DANG_KY.value, national_status=1,
+        applicant_kind=a.kind, applicant_name=a.full_name.strip(), applicant_name_search=search_key(a.full_name),
+        applicant_id_enc=cipher.encrypt(id_number) if id_number else None,
+        applicant_id_hash=cipher.lookup_hash("id_number", id_number) if id_number else None,
+        applicant_phone_enc=cipher.encrypt(phone) if phone else None,
+        applicant_phone_hash=cipher.lookup_hash("phone", phone) if phone else None,
+        applicant_email_enc=cipher.encrypt(a.email) if a.email else None,
+        applicant_address_enc=cipher.encrypt(a.address) if a.address else None,
+        representative_enc=cipher.encrypt(body.representative.model_dump_json()) if body.representative else None,
+        documents=[d.model_dump() for d in body.documents], notify_zalo=body.notify_zalo,
+        zalo_consent_at=now if body.notify_zalo else None, submitted_at=now, created_by=actor.username,
+        created_at=now, updated_at=now,
+    )
+    session.add(dossier)
+    session.flush()
+    result = engine.start(session, process_key=procedure.process_key, business_key=code, data={
+        "dossier_code": code, "procedure_code": procedure.code, "channel": body.channel,
+        "has_financial_obligation": procedure.has_financial_obligation,
+        "requires_site_inspection": procedure.requires_site_inspection,
+    })
+    dossier.instance_id = result.instance_id
+    session.add(dossier)
+    progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
+    progress.log_submission(session, dossier=dossier, result=result, now=now)
+    if body.channel == "online":
+        operators.enqueue_event(session, dossier=dossier, event="NOP_HO_SO", services=services, now=now)
+    audit.record(session, actor=actor.username, action="dossier.intake", at=now, dossier_code=code,
+                 data={"procedure": procedure.code, "channel": body.channel})
+    session.flush()
+    return dossier
+
+
+def accept_at_counter(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, dossier: Dossier,
+) -> Dossier:
+    """Counter intake by a clerk who checked the dossier on the spot: complete reception as accepted."""
+    item = next((i for i in open_items(session, dossier=dossier) if i.element_id == "tiep_nhan"), None)
+    if item is None:
+        raise Conflict("Hồ sơ không ở bước tiếp nhận.", code="not_at_reception")
+    complete(session, engine=engine, services=services, actor=actor, task_id=item.id,
+             data={"quyet_dinh": "tiep_nhan"})
+    session.refresh(dossier)
+    return dossier
+
+
+def get_by_code(session: Session, *, code: str, actor: Actor) -> Dossier:
+    dossier = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+    if dossier is None:
+        raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
+    ensure_can_see(actor, dossier)
+    return dossier
+
+
+def open_items(session: Session, *, dossier: Dossier) -> list[WorkItem]:
+    return list(session.exec(select(WorkItem).where(WorkItem.business_key == dossier.code,
+                                                    WorkItem.state == "open")).all())
+
+
+def reveal(
+    session: Session, *, dossier: Dossier, actor: Actor, reason: str, fields: list[str],
+    services: DomainServices,
+) -> dict[str, str | None]:
+    """Full personal data for a stated reason; the read is audited (who, what, why)."""
+    columns = {"id_number": dossier.applicant_id_enc, "phone": dossier.applicant_phone_enc,
+               "email": dossier.applicant_email_enc, "address": dossier.applicant_address_enc}
+    values = {f: services.cipher.decrypt(columns[f]) if columns[f] else None for f in fields}
+    audit.record(session, actor=actor.username, action="personal_data.reveal", at=services.clock.now(),
+                 dossier_code=dossier.code, reason=reason, data={"fields": fields})
+    return values
+
+
+def withdraw(
+    session: Session, *, engine: Engine, services: DomainServices, dossier: Dossier, actor: Actor, reason: str,
+) -> Dossier:
+    """The citizen withdraws (received at the desk): the process stops (Mẫu 05) wherever it was."""
+    if SubStatus(dossier.status) in TERMINAL or SubStatus(dossier.status) is SubStatus.DA_XU_LY_XONG:
+        raise Conflict("Hồ sơ đã kết thúc, không thể rút.", code="dossier_finished")
+    now = services.clock.now()
+    result = engine.send_message(session, instance_id=dossier.instance_id or 0, name="rut_ho_so",
+                                 payload={"ly_do": reason, "dossier_code": dossier.code})
+    progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
+    audit.hand_over(session, dossier_id=dossier.id or 0, step="rut_ho_so", step_name="Công dân rút hồ sơ",
+                    at=now, from_actor=dossier.applicant_name, from_unit=progress.CITIZEN,
+                    to_actor=actor.display_name, to_unit=progress.ROLE_UNITS["MOT_CUA"], due_at=None, note=reason)
+    audit.record(session, actor=actor.username, action="dossier.withdraw", at=now, dossier_code=dossier.code,
+                 reason=reason)
+    return dossier
+
+
+def apologise(
+    session: Session, *, services: DomainServices, dossier: Dossier, actor: Actor, reason: str,
+    new_due_at: datetime,
+) -> Dossier:
+    """Mẫu 04: the apology with a new appointment, allowed once, before the current one has passed."""
+    now = services.clock.now()
+    if dossier.apology_count >= 1:
+        raise Conflict("Chỉ được hẹn lại ngày trả kết quả một lần.", code="apology_already_issued")
+    if dossier.due_at is None or dossier.finished_at is not None:
+        raise Conflict("Hồ sơ chưa tiếp nhận hoặc đã có kết quả.", code="apology_not_applicable")
+    if new_due_at.tzinfo is None or new_due_at <= dossier.due_at:
+        raise ValidationFailed(errors=[{"field": "new_due_at",
+                                        "message": "Ngày hẹn mới phải sau ngày hẹn hiện tại (có múi giờ)."}])
+    old_due = dossier.due_at
+    dossier.apology_count += 1
+    dossier.due_at = new_due_at
+    dossier.updated_at = now
+    session.add(dossier)
+    issue_form(session, dossier=dossier, form="MAU_04", services=services, now=now, actor=actor.display_name,
+               data={"ly_do_xin_loi": reason})
+    operators.enqueue_event(session, dossier=dossier, event="XIN_LOI", services=services, now=now,
+                            reason=reason, overrides={"due_at": old_due, "new_due_at": new_due_at})
+    audit.record(session, actor=actor.username, action="dossier.apology", at=now, dossier_code=dossier.code,
+                 reason=reason, data={"old_due_at": old_due.isoformat(), "new_due_at": new_due_at.isoformat()})
+    return dossier
+
+
+def ensure_open(dossier: Dossier) -> None:
+    if SubStatus(dossier.status) in TERMINAL:
+        raise Conflict("Hồ sơ đã kết thúc.", code="dossier_finished")
+

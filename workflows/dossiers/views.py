@@ -1,0 +1,109 @@
+"""Read models of dossiers for officials: masked detail, history (the control log), search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from engine.models import Incident, WorkItem
+from workflows import deadlines
+from workflows.dossiers import audit
+from workflows.dossiers.access import Actor
+from workflows.dossiers.models import ControlLogEntry, Dossier
+from workflows.dossiers.schemas import ApplicantOut, DossierOut, HistoryItem, StepOut
+from workflows.dossiers.services import DomainServices
+from workflows.dossiers.statuses import NATIONAL_NAMES, SUB_STATUS_NAMES, SubStatus
+from workflows.identity.models import Department
+from workflows.privacy import mask_id_number, mask_phone
+from workflows.procedures.service import get_version
+
+
+def lateness(session: Session, *, dossier: Dossier, services: DomainServices, now: datetime) -> str | None:
+    if dossier.due_at is None:
+        return None
+    if dossier.counted_late and dossier.finished_at is not None:
+        return "qua_han"
+    calendar = services.calendars.get(session, year=now.year)
+    return deadlines.lateness(calendar, now=now, due_at=dossier.due_at, finished_at=dossier.finished_at)
+
+
+def _mask_email(value: str) -> str:
+    name, _, domain = value.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def applicant_out(dossier: Dossier, services: DomainServices) -> ApplicantOut:
+    """Masked applicant: ID and phone as 0010****1234 / 0912***678; the address is not shown."""
+    decrypt = services.cipher.decrypt
+    return ApplicantOut(
+        kind=dossier.applicant_kind, full_name=dossier.applicant_name,
+        id_number=mask_id_number(decrypt(dossier.applicant_id_enc)) if dossier.applicant_id_enc else None,
+        phone=mask_phone(decrypt(dossier.applicant_phone_enc)) if dossier.applicant_phone_enc else None,
+        email=_mask_email(decrypt(dossier.applicant_email_enc)) if dossier.applicant_email_enc else None,
+        address="***" if dossier.applicant_address_enc else None,
+    )
+
+
+def dossier_out(
+    session: Session, *, dossier: Dossier, services: DomainServices, now: datetime, actor: Actor | None = None,
+) -> DossierOut:
+    """The masked detail; reading it is recorded in the audit trail when an official asks."""
+    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    department = session.get(Department, dossier.department_id)
+    items = session.exec(select(WorkItem).where(WorkItem.business_key == dossier.code, WorkItem.state == "open")
+                         .order_by(col(WorkItem.created_at))).all()
+    incident = session.exec(select(Incident).where(Incident.instance_id == dossier.instance_id,
+                                                   col(Incident.resolved_at).is_(None))).first()
+    if actor is not None:
+        audit.record(session, actor=actor.username, action="dossier.read", at=now, dossier_code=dossier.code)
+    status = SubStatus(dossier.status)
+    return DossierOut(
+        code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=procedure.name,
+        department=department.name if department else "", channel=dossier.channel, status=status.value,
+        status_name=SUB_STATUS_NAMES[status], national_status=dossier.national_status,
+        national_status_name=NATIONAL_NAMES[dossier.national_status], submitted_at=dossier.submitted_at,
+        received_at=dossier.accepted_at or dossier.submitted_at, accepted_at=dossier.accepted_at,
+        due_at=dossier.due_at, original_due_at=dossier.original_due_at,
+        lateness=lateness(session, dossier=dossier, services=services, now=now),
+        finished_at=dossier.finished_at, returned_at=dossier.returned_at,
+        supplement_count=dossier.supplement_count, counted_late=dossier.counted_late,
+        notify_zalo=dossier.notify_zalo, applicant=applicant_out(dossier, services),
+        current_steps=[StepOut(task_id=i.id, step=i.element_id, name=i.name or i.element_id, role=i.lane,
+                               assignee=i.assignee, due_at=i.due_at) for i in items],
+        incident={"id": incident.id, "element_id": incident.element_id, "reason": incident.reason}
+        if incident else None,
+    )
+
+
+def history(session: Session, *, dossier: Dossier) -> list[HistoryItem]:
+    rows = session.exec(select(ControlLogEntry).where(ControlLogEntry.dossier_id == dossier.id)
+                        .order_by(col(ControlLogEntry.id))).all()
+    return [HistoryItem(step=r.step, step_name=r.step_name, actor=r.from_actor, actor_unit=r.from_unit,
+                        to=r.to_unit if not r.to_actor else f"{r.to_actor} ({r.to_unit})", at=r.at,
+                        due_at=r.due_at, on_time=r.on_time, note=r.note) for r in rows]
+
+
+def search(
+    session: Session, *, actor: Actor, services: DomainServices, now: datetime, status: str | None = None,
+    national_status: int | None = None, procedure_code: str | None = None, overdue: bool | None = None,
+    id_number: str | None = None, reason: str | None = None, page: int = 1, page_size: int = 20,
+) -> tuple[list[DossierOut], int]:
+    """Dossiers of the actor's department, newest first; `id_number` matches through the keyed hash."""
+    query = select(Dossier).where(Dossier.department_id == actor.department_id)
+    if status:
+        query = query.where(Dossier.status == status)
+    if national_status:
+        query = query.where(Dossier.national_status == national_status)
+    if procedure_code:
+        query = query.where(Dossier.procedure_code == procedure_code)
+    if overdue:
+        query = query.where(col(Dossier.finished_at).is_(None), col(Dossier.due_at) < now)
+    if id_number:
+        query = query.where(Dossier.applicant_id_hash == services.cipher.lookup_hash("id_number", id_number))
+        audit.record(session, actor=actor.username, action="dossier.search_by_id", at=now, reason=reason)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(sa.desc(col(Dossier.submitted_at)), sa.desc(col(Dossier.id)))
+                        .offset((page - 1) * page_size).limit(page_size)).all()
+    return [dossier_out(session, dossier=d, services=services, now=now) for d in rows], int(total)

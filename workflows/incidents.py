@@ -1,0 +1,35 @@
+"""Incidents of dossier processes for administrators: list them with their dossier, retry once fixed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from engine import Engine
+from engine.models import Incident, ProcessInstance
+from workflows.dossiers import audit, progress
+from workflows.dossiers.access import Actor
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.services import DomainServices
+
+
+def list_open(session: Session) -> list[dict[str, Any]]:
+    rows = session.exec(select(Incident, ProcessInstance)
+                        .join(ProcessInstance, col(ProcessInstance.id) == col(Incident.instance_id))
+                        .where(col(Incident.resolved_at).is_(None)).order_by(col(Incident.id))).all()
+    return [{"id": i.id, "dossier_code": p.business_key, "process_key": p.process_key, "element_id": i.element_id,
+             "reason": i.reason, "created_at": i.created_at} for i, p in rows]
+
+
+def retry(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, incident_id: int,
+) -> dict[str, Any]:
+    result = engine.retry_incident(session, incident_id=incident_id, actor=actor.username)
+    dossier = session.exec(select(Dossier).where(Dossier.code == result.business_key)).first()
+    now = services.clock.now()
+    if dossier is not None:
+        progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
+    audit.record(session, actor=actor.username, action="incident.retry", at=now, dossier_code=result.business_key,
+                 data={"incident_id": incident_id, "status": result.status})
+    return {"instance_id": result.instance_id, "dossier_code": result.business_key, "status": result.status}

@@ -1,0 +1,91 @@
+"""Citizen-facing Zalo texts for every step (DOMAIN.md §5), and the ZBS template each falls back to.
+
+Texts carry the name, the dossier code, the procedure, the status and dates — never an ID-card number,
+a phone number or an address (DOMAIN.md §6, minimisation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from workflows.core.clock import to_local
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    code: str
+    name: str
+    procedure: str
+    agency: str
+    department: str
+    lookup_url: str
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    new_due_at: datetime | None = None
+    time_limit: str = ""
+    reason: str = ""
+    items: str = ""
+    contact: str = ""
+    amount: str = ""
+    result_place: str = "Bộ phận Một cửa, Trung tâm Phục vụ hành chính công tỉnh"
+    at: datetime | None = None  # when the event happened
+
+
+def _day(value: datetime | None) -> str:
+    return to_local(value).strftime("%d/%m/%Y") if value else "…"
+
+
+def _time(value: datetime | None) -> str:
+    return to_local(value).strftime("%H giờ %M") if value else "…"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    status_label: str
+    cta_text: str
+    attach_form: str | None  # the form sent as a file inside the interaction window
+
+
+def render(event: str, c: MessageContext) -> Rendered:
+    """The message for `event`; raises KeyError for an unknown event (the operator is validated at deploy)."""
+    texts = {
+        "NOP_HO_SO": (f"Ông/bà {c.name} đã nộp hồ sơ {c.code} – {c.procedure}. Hồ sơ đang chờ Bộ phận Một cửa "
+                      "kiểm tra, tiếp nhận.", "Mới đăng ký", "Tra cứu hồ sơ", None),
+        "TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} đã được tiếp nhận lúc {_time(c.received_at)} ngày "
+                      f"{_day(c.received_at)}. Thời hạn giải quyết {c.time_limit}; hẹn trả kết quả ngày "
+                      f"{_day(c.due_at)}.", "Được tiếp nhận", "Xem Giấy tiếp nhận và hẹn trả kết quả",
+                      "MAU_01"),
+        "KHONG_TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} không đủ điều kiện tiếp nhận. Lý do: {c.reason}.",
+                            "Không được tiếp nhận", "Xem Phiếu từ chối", "MAU_03"),
+        "BO_SUNG": (f"Hồ sơ {c.code} cần bổ sung, hoàn thiện: {c.items or 'theo phiếu đính kèm'}. Lý do: "
+                    f"{c.reason}. Liên hệ {c.contact or c.department}.", "Yêu cầu bổ sung giấy tờ",
+                    "Xem Phiếu yêu cầu bổ sung", "MAU_02"),
+        "PHAN_CONG": (f"Hồ sơ {c.code} đã được chuyển đến {c.department} để thụ lý.", "Đang xử lý",
+                      "Xem quá trình xử lý", None),
+        "THAM_DINH": (f"Hồ sơ {c.code} đang được thẩm định.", "Đang xử lý", "Xem quá trình xử lý", None),
+        "NGHIA_VU_TAI_CHINH": (f"Hồ sơ {c.code} có yêu cầu nộp {c.amount or 'phí, lệ phí theo quy định'}. "
+                               "Mời ông/bà thực hiện nghĩa vụ tài chính để hồ sơ được tiếp tục giải quyết.",
+                               "Yêu cầu thực hiện nghĩa vụ tài chính", "Thanh toán", None),
+        "KY_DUYET": (f"Hồ sơ {c.code} đã được trình lãnh đạo {c.agency} ký duyệt.", "Đang xử lý",
+                     "Xem quá trình xử lý", None),
+        "DA_CO_KET_QUA": (f"Hồ sơ {c.code} đã có kết quả. Mời ông/bà nhận kết quả tại {c.result_place}.",
+                          "Đã xử lý xong", "Xem kết quả", None),
+        "TRA_KET_QUA": (f"Ông/bà đã nhận kết quả hồ sơ {c.code} ngày {_day(c.at)}. Mời ông/bà đánh "
+                        "giá mức độ hài lòng.", "Đã trả kết quả", "Đánh giá", None),
+        "TU_CHOI": (f"Hồ sơ {c.code} không đủ điều kiện giải quyết. Lý do: {c.reason}.", "Dừng xử lý",
+                    "Xem văn bản trả lời", "MAU_03"),
+        "DUNG_XU_LY": (f"Hồ sơ {c.code} đã dừng giải quyết theo đề nghị của ông/bà ngày {_day(c.at)}.",
+                       "Dừng xử lý", "Xem thông báo", "MAU_05"),
+        "XIN_LOI": (f"{c.agency} thành thật xin lỗi ông/bà vì hồ sơ {c.code} chưa có kết quả đúng hẹn ngày "
+                    f"{_day(c.due_at)} do {c.reason}. Hẹn trả kết quả lại ngày {_day(c.new_due_at)}.",
+                    "Đang xử lý", "Xem văn bản xin lỗi", "MAU_04"),
+    }
+    text, status, cta, form = texts[event]
+    return Rendered(text=text, status_label=status, cta_text=cta, attach_form=form)
+
+
+EVENTS = frozenset(
+    {"NOP_HO_SO", "TIEP_NHAN", "KHONG_TIEP_NHAN", "BO_SUNG", "PHAN_CONG", "THAM_DINH", "NGHIA_VU_TAI_CHINH",
+     "KY_DUYET", "DA_CO_KET_QUA", "TRA_KET_QUA", "TU_CHOI", "DUNG_XU_LY", "XIN_LOI"}
+)

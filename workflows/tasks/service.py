@@ -1,0 +1,181 @@
+"""Officials' task list (Camunda-like): list by scope, claim, unclaim, complete through the engine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlmodel import Session, col, func, select
+
+from engine import Engine
+from engine.models import WorkItem
+from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.dossiers import audit, progress
+from workflows.dossiers.access import SUPERVISOR_ROLES, Actor, ensure_can_see, ensure_can_work
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.services import DomainServices
+from workflows.identity.models import Official
+
+Scope = Literal["mine", "candidate", "all"]
+
+
+class TaskOut(BaseModel):
+    id: str
+    step: str
+    name: str
+    title: str
+    dossier_code: str
+    procedure_code: str
+    role: str | None
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    form_schema: dict[str, Any] | None
+
+
+class CompleteOut(BaseModel):
+    dossier_code: str
+    status: str
+    national_status: int
+    process_status: str
+    next_tasks: list[TaskOut]
+
+
+def to_out(item: WorkItem, dossier: Dossier, *, now: datetime) -> TaskOut:
+    return TaskOut(
+        id=item.id, step=item.element_id, name=item.name or item.element_id, title=item.title or item.name or "",
+        dossier_code=dossier.code, procedure_code=dossier.procedure_code, role=item.lane, assignee=item.assignee,
+        created_at=item.created_at, due_at=item.due_at, overdue=item.due_at is not None and item.due_at < now,
+        form_schema=item.form_schema,
+    )
+
+
+def list_tasks(
+    session: Session, *, actor: Actor, now: datetime, scope: Scope = "mine", procedure_code: str | None = None,
+    due_before: datetime | None = None, overdue: bool | None = None, page: int = 1, page_size: int = 20,
+) -> tuple[list[TaskOut], int]:
+    """Open work items of the actor's department visible under `scope`, soonest due first."""
+    query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
+             .where(WorkItem.state == "open", Dossier.department_id == actor.department_id))
+    roles = list(actor.roles)
+    if scope == "mine":
+        query = query.where(WorkItem.assignee == actor.username)
+    elif scope == "candidate":
+        query = query.where(col(WorkItem.assignee).is_(None), col(WorkItem.lane).in_(roles))
+    elif not actor.has_role(*SUPERVISOR_ROLES):
+        query = query.where(sa.or_(WorkItem.assignee == actor.username, col(WorkItem.lane).in_(roles)))
+    if procedure_code:
+        query = query.where(Dossier.procedure_code == procedure_code)
+    if due_before:
+        query = query.where(col(WorkItem.due_at) < due_before)
+    if overdue is True:
+        query = query.where(col(WorkItem.due_at) < now)
+    elif overdue is False:
+        query = query.where(sa.or_(col(WorkItem.due_at).is_(None), col(WorkItem.due_at) >= now))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(WorkItem.due_at).is_(None), col(WorkItem.due_at), col(WorkItem.created_at))
+        .offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return [to_out(item, dossier, now=now) for item, dossier in rows], int(total)
+
+
+def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
+    item = session.get(WorkItem, task_id)
+    dossier = session.exec(select(Dossier).where(Dossier.code == item.business_key)).first() if item else None
+    if item is None or dossier is None:
+        raise NotFound("Không tìm thấy công việc.", code="task_not_found")
+    return item, dossier
+
+
+def get_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:
+    item, dossier = _load(session, task_id)
+    ensure_can_see(actor, dossier)
+    return to_out(item, dossier, now=now)
+
+
+def claim(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:
+    item, dossier = _load(session, task_id)
+    if item.state != "open":
+        raise Conflict("Công việc đã được hoàn thành.", code="task_already_completed")
+    if item.assignee is not None and item.assignee != actor.username:
+        raise Conflict("Công việc đã được cán bộ khác nhận.", code="task_already_claimed")
+    ensure_can_work(actor, dossier=dossier, lane=item.lane, assignee=None)
+    item.assignee = actor.username
+    session.add(item)
+    audit.record(session, actor=actor.username, action="task.claim", at=now, dossier_code=dossier.code,
+                 data={"task": item.element_id})
+    return to_out(item, dossier, now=now)
+
+
+def unclaim(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:
+    item, dossier = _load(session, task_id)
+    ensure_can_see(actor, dossier)
+    if item.state != "open":
+        raise Conflict("Công việc đã được hoàn thành.", code="task_already_completed")
+    if item.assignee != actor.username and not actor.has_role("LANH_DAO_PHONG"):
+        raise Conflict("Chỉ người đã nhận công việc mới trả lại được.", code="task_not_claimed_by_you")
+    item.assignee = None
+    session.add(item)
+    audit.record(session, actor=actor.username, action="task.unclaim", at=now, dossier_code=dossier.code,
+                 data={"task": item.element_id})
+    return to_out(item, dossier, now=now)
+
+
+def complete(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, task_id: str,
+    data: dict[str, Any], expected_version: int | None = None,
+) -> CompleteOut:
+    """Complete a work item with form data: checked against role, department and domain rules, then the
+    engine runs to the next wait; due times and the control log follow in the same transaction."""
+    now = services.clock.now()
+    item, dossier = _load(session, task_id)
+    ensure_can_work(actor, dossier=dossier, lane=item.lane, assignee=item.assignee)
+    if item.state != "open":
+        raise Conflict("Công việc đã được hoàn thành hoặc không còn mở.", code="task_already_completed")
+    _check_domain_rules(session, dossier=dossier, step=item.element_id, data=data)
+    due_at = item.due_at
+    result = engine.complete(session, work_item_id=task_id, data=data, actor=actor.username,
+                             expected_version=expected_version)
+    session.refresh(dossier)
+    progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now,
+                        due_at=due_at, note=_note(data))
+    audit.record(session, actor=actor.username, action="task.complete", at=now, dossier_code=dossier.code,
+                 data={"task": item.element_id, "decision": data.get("quyet_dinh")})
+    session.flush()
+    next_items = [session.get(WorkItem, o.id) for o in result.opened]
+    return CompleteOut(
+        dossier_code=dossier.code, status=dossier.status, national_status=dossier.national_status,
+        process_status=result.status,
+        next_tasks=[to_out(i, dossier, now=now) for i in next_items if i is not None],
+    )
+
+
+def _note(data: dict[str, Any]) -> str | None:
+    for key in ("ly_do", "y_kien", "ghi_chu", "noi_dung_bo_sung"):
+        if data.get(key):
+            return str(data[key])[:500]
+    return None
+
+
+def _check_domain_rules(session: Session, *, dossier: Dossier, step: str, data: dict[str, Any]) -> None:
+    decision = data.get("quyet_dinh")
+    if decision in ("bo_sung", "tu_choi") and not str(data.get("ly_do") or "").strip():
+        raise ValidationFailed(errors=[{"field": "ly_do", "message": "Cần nêu rõ lý do."}])
+    if step == "phan_cong":
+        officer = session.exec(select(Official).where(Official.username == data.get("case_officer"))).first()
+        if (officer is None or officer.disabled or officer.department_id != dossier.department_id
+                or "CHUYEN_VIEN" not in officer.roles):
+            raise ValidationFailed(errors=[{"field": "case_officer",
+                                            "message": "Cán bộ thụ lý phải là chuyên viên đang hoạt động của phòng."}])
+    if step == "tham_dinh" and decision == "bo_sung" and dossier.supplement_count >= 1:
+        reason = str(data.get("ly_do_bo_sung_lan_2") or "").strip()
+        if len(reason) < 5:
+            raise ValidationFailed(
+                "Hồ sơ đã yêu cầu bổ sung một lần; lần thứ hai cần lý do và hồ sơ sẽ bị tính quá hạn.",
+                errors=[{"field": "ly_do_bo_sung_lan_2", "message": "Cần lý do yêu cầu bổ sung lần hai."}])
+        dossier.supplement_override_reason = reason
+        session.add(dossier)
