@@ -149,15 +149,20 @@ class TestLogFilter:
 
     def test_installed_masking_reaches_every_logger(self, caplog: pytest.LogCaptureFixture) -> None:
         previous = logging.getLogRecordFactory()
+        # A logger that does not propagate to the root, like uvicorn's: a root-level filter would miss it.
+        isolated = logging.getLogger("motcua.test.isolated")
+        isolated.propagate, isolated.level = False, logging.INFO
+        isolated.addHandler(caplog.handler)
         try:
             install_log_masking()
             assert install_log_masking() is install_log_masking()  # idempotent
             with caplog.at_level(logging.INFO):
                 logging.getLogger("motcua.some.child").info("sending to %s", PHONE)
-                logging.getLogger("uvicorn.access").info(f"GET /lookup?phone={PHONE}")
+                isolated.info(f"GET /lookup?phone={PHONE}")
             assert [r.getMessage() for r in caplog.records] == [
                 "sending to 0912***678", "GET /lookup?phone=0912***678",
             ]
             assert PHONE not in caplog.text
         finally:
+            isolated.removeHandler(caplog.handler)
             logging.setLogRecordFactory(previous)
