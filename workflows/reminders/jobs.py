@@ -1,0 +1,334 @@
+"""The reminder job: what is due is read from the work items and dossiers; each reminder goes out once.
+
+Kinds (DESIGN.md "Scheduler", DOMAIN.md deadlines):
+* `due_soon` — an open step within `due_soon_hours` working hours of its due time (at most half the step's
+  own time, so a two-hour step is not reminded the moment it opens) → its assignee, else its lane's officials.
+* `overdue` — an open step past its due time → the same people.
+* `escalation` — the same late step → the division heads (LANH_DAO_PHONG) of the dossier's department.
+* `apology_due` — from the start of office hours of the working day before a dossier's appointment day,
+  while it is running, not paused, and no apology was issued → the case officer: Mẫu 04 is owed if the date
+  cannot be met.
+
+Once-only: a `reminder_sent` row per (subject, kind) under a unique constraint, written in the same
+transaction as the notifications; one transaction per subject, whose row is locked FOR UPDATE SKIP LOCKED
+on PostgreSQL so concurrent workers split the work instead of waiting. A worker that dies mid-way rolls
+back: nothing is recorded, the next run sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as DbEngine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from connectors.outbox import enqueue
+from engine.models import WorkItem
+from workflows.calendar import WorkingCalendar
+from workflows.core.clock import VN_TZ, ensure_utc, to_local
+from workflows.core.db import is_postgres, session_scope
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.services import DomainServices
+from workflows.dossiers.statuses import STEP_NAMES
+from workflows.identity.models import ROLE_LABELS, Official, Role
+from workflows.reminders import texts
+from workflows.reminders.models import (
+    APOLOGY_DUE,
+    DUE_SOON,
+    ESCALATION,
+    OVERDUE,
+    OfficialNotification,
+    ReminderSent,
+)
+
+log = logging.getLogger(__name__)
+
+TASK, DOSSIER = "task:", "dossier:"
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    due_soon_hours: float = 4.0  # half a working day
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    subject: str  # "task:<work item id>" | "dossier:<code>"
+    kinds: tuple[str, ...]
+
+
+def send_due_reminders(
+    db_engine: DbEngine, *, services: DomainServices, now: datetime, batch: int = 200,
+    policy: ReminderPolicy = ReminderPolicy(), on_commit: Callable[[], None] | None = None,
+) -> int:
+    """Send every reminder due at `now`, one transaction per subject; returns how many (subject, kind)
+    reminders this call recorded. `on_commit` (e.g. the relay's notify) runs after a commit that queued
+    Zalo messages."""
+    recorded = 0
+    while True:
+        with session_scope(db_engine) as session:
+            due = due_reminders(session, services=services, now=now, policy=policy, limit=batch)
+        progressed = 0
+        for reminder in due:
+            try:
+                progressed += _send(db_engine, reminder, services=services, now=now, policy=policy,
+                                    on_commit=on_commit)
+            except Exception:  # noqa: BLE001 - one bad subject must not stop the others; retried next run
+                log.exception("reminder for %s failed", reminder.subject)
+        recorded += progressed
+        if len(due) < batch or progressed == 0:
+            return recorded
+
+
+def due_reminders(
+    session: Session, *, services: DomainServices, now: datetime, policy: ReminderPolicy = ReminderPolicy(),
+    limit: int = 200,
+) -> list[DueReminder]:
+    """The subjects with at least one reminder due and not yet sent (indexed queries, then the calendar)."""
+    calendar = _calendar(session, services, now)
+    found: dict[str, list[str]] = {}
+    soon_until = calendar.add_working_hours(now, policy.due_soon_hours)
+    task_subject = sa.literal(TASK, sa.String).concat(col(WorkItem.id))
+    soon = session.exec(
+        select(WorkItem.id, WorkItem.due_at, WorkItem.created_at)
+        .where(WorkItem.state == "open", col(WorkItem.due_at) > now, col(WorkItem.due_at) <= soon_until,
+               ~_sent(task_subject, DUE_SOON))
+        .order_by(col(WorkItem.due_at)).limit(limit)
+    ).all()
+    for item_id, due_at, created_at in soon:
+        if _is_soon(calendar, now=now, due_at=ensure_utc(due_at), created_at=ensure_utc(created_at),
+                    policy=policy):
+            found.setdefault(TASK + item_id, []).append(DUE_SOON)
+    for kind in (OVERDUE, ESCALATION):
+        late = session.exec(
+            select(WorkItem.id)
+            .where(WorkItem.state == "open", col(WorkItem.due_at) <= now, ~_sent(task_subject, kind))
+            .order_by(col(WorkItem.due_at)).limit(limit)
+        ).all()
+        for item_id in late:
+            found.setdefault(TASK + item_id, []).append(kind)
+    dossier_subject = sa.literal(DOSSIER, sa.String).concat(col(Dossier.code))
+    appointments = session.exec(
+        select(Dossier.code, Dossier.due_at)
+        .where(col(Dossier.finished_at).is_(None), col(Dossier.paused_at).is_(None),
+               Dossier.apology_count == 0, col(Dossier.due_at) > now,
+               col(Dossier.due_at) < _apology_horizon(calendar, now),
+               ~_sent(dossier_subject, APOLOGY_DUE))
+        .order_by(col(Dossier.due_at)).limit(limit)
+    ).all()
+    for code, due_at in appointments:
+        if apology_remind_at(calendar, ensure_utc(due_at)) <= now:
+            found.setdefault(DOSSIER + code, []).append(APOLOGY_DUE)
+    return [DueReminder(subject, tuple(kinds)) for subject, kinds in list(found.items())[:limit]]
+
+
+def due_soon_at(calendar: WorkingCalendar, *, due_at: datetime, created_at: datetime,
+                policy: ReminderPolicy = ReminderPolicy()) -> float:
+    """Working hours before `due_at` at which `due_soon` fires."""
+    budget = calendar.working_hours_between(created_at, due_at)
+    return min(policy.due_soon_hours, budget / 2)
+
+
+def apology_remind_at(calendar: WorkingCalendar, due_at: datetime) -> datetime:
+    """Start of office hours of the working day before the appointment's day."""
+    day = to_local(due_at).date() - timedelta(days=1)
+    for _ in range(366):
+        if calendar.is_working_day(day):
+            return datetime.combine(day, calendar.office_hours.morning_start, tzinfo=VN_TZ).astimezone(UTC)
+        day -= timedelta(days=1)
+    raise ValueError(f"no working day within a year before {due_at}")
+
+
+def _apology_horizon(calendar: WorkingCalendar, now: datetime) -> datetime:
+    # The latest working day already started → reminders cover appointments up to its next working day.
+    local = to_local(now)
+    started: date = local.date()
+    if not (calendar.is_working_day(started) and local.time() >= calendar.office_hours.morning_start):
+        started -= timedelta(days=1)
+        for _ in range(366):
+            if calendar.is_working_day(started):
+                break
+            started -= timedelta(days=1)
+    last_day = calendar.next_working_day(started)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=VN_TZ).astimezone(UTC)
+
+
+def _is_soon(calendar: WorkingCalendar, *, now: datetime, due_at: datetime, created_at: datetime,
+             policy: ReminderPolicy) -> bool:
+    if due_at <= now:
+        return False
+    threshold = due_soon_at(calendar, due_at=due_at, created_at=created_at, policy=policy)
+    return calendar.working_hours_between(now, due_at) <= threshold + 1e-9
+
+
+def _sent(subject: Any, kind: str) -> Any:
+    return sa.exists().where(col(ReminderSent.subject) == subject, ReminderSent.kind == kind)
+
+
+def _calendar(session: Session, services: DomainServices, now: datetime) -> WorkingCalendar:
+    return services.calendars.get(session, year=to_local(now).year)
+
+
+# ---- one subject, one transaction ---------------------------------------------------------------------
+
+
+def _send(db_engine: DbEngine, reminder: DueReminder, *, services: DomainServices, now: datetime,
+          policy: ReminderPolicy, on_commit: Callable[[], None] | None) -> int:
+    with session_scope(db_engine) as session:
+        calendar = _calendar(session, services, now)
+        key = reminder.subject.split(":", 1)[1]
+        if reminder.subject.startswith(TASK):
+            item = _locked(session, select(WorkItem).where(WorkItem.id == key))
+            if item is None or item.state != "open" or item.due_at is None:
+                return 0
+            dossier = _dossier(session, item.business_key, lock=False)
+            plans = [_task_plan(session, kind, item, dossier, calendar=calendar, now=now, policy=policy)
+                     for kind in reminder.kinds]
+        else:
+            dossier = _dossier(session, key, lock=True)
+            plans = [] if dossier is None else [_apology_plan(session, dossier, calendar=calendar, now=now)]
+        recorded = 0
+        for plan in plans:
+            if plan is not None and _claim(session, reminder.subject, plan, now=now):
+                _deliver(session, plan, now=now, on_commit=on_commit)
+                recorded += 1
+        return recorded
+
+
+@dataclass(frozen=True)
+class _Plan:
+    kind: str
+    recipients: list[Official]
+    text: texts.ReminderText
+    dossier_code: str | None
+    task_id: str | None
+
+
+def _task_plan(session: Session, kind: str, item: WorkItem, dossier: Dossier | None, *,
+               calendar: WorkingCalendar, now: datetime, policy: ReminderPolicy) -> _Plan | None:
+    due_at = ensure_utc(item.due_at) if item.due_at is not None else None
+    if due_at is None:
+        return None
+    created = ensure_utc(item.created_at)
+    if kind == DUE_SOON and not _is_soon(calendar, now=now, due_at=due_at, created_at=created, policy=policy):
+        return None
+    if kind in (OVERDUE, ESCALATION) and due_at > now:
+        return None
+    department_id = dossier.department_id if dossier is not None else None
+    handlers = _handlers(session, item, department_id)
+    recipients = handlers
+    if kind == ESCALATION:
+        handling = {o.id for o in handlers}
+        heads = _with_role(session, department_id, Role.LANH_DAO_PHONG)
+        recipients = [o for o in heads if o.id not in handling]
+    step = item.title or item.name or STEP_NAMES.get(item.element_id, item.element_id)
+    handler = ", ".join(o.full_name for o in handlers) or _lane_label(item.lane)
+    text = texts.render(kind, code=item.business_key, step=step, due_at=due_at,
+                        hours_left=calendar.working_hours_between(now, due_at), handler=handler)
+    return _Plan(kind, recipients, text, item.business_key, item.id)
+
+
+def _apology_plan(
+    session: Session, dossier: Dossier, *, calendar: WorkingCalendar, now: datetime,
+) -> _Plan | None:
+    due_at = ensure_utc(dossier.due_at) if dossier.due_at is not None else None
+    if (due_at is None or due_at <= now or dossier.finished_at is not None or dossier.paused_at is not None
+            or dossier.apology_count > 0 or apology_remind_at(calendar, due_at) > now):
+        return None
+    text = texts.render(APOLOGY_DUE, code=dossier.code, step="", due_at=due_at)
+    return _Plan(APOLOGY_DUE, _case_officers(session, dossier), text, dossier.code, None)
+
+
+def _claim(session: Session, subject: str, plan: _Plan, *, now: datetime) -> bool:
+    taken = session.exec(select(ReminderSent.id).where(ReminderSent.subject == subject,
+                                                       ReminderSent.kind == plan.kind)).first()
+    if taken is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ReminderSent(subject=subject, kind=plan.kind, recipients=len(plan.recipients),
+                                     created_at=now))
+    except IntegrityError:
+        return False  # another worker recorded it first
+    return True
+
+
+def _deliver(session: Session, plan: _Plan, *, now: datetime, on_commit: Callable[[], None] | None) -> None:
+    for official in plan.recipients:
+        assert official.id is not None
+        session.add(OfficialNotification(
+            official_id=official.id, kind=plan.kind, title=plan.text.title, body=plan.text.body,
+            dossier_code=plan.dossier_code, task_id=plan.task_id, created_at=now))
+        if official.zalo_user_id:
+            subject = f"{TASK}{plan.task_id}" if plan.task_id else f"{DOSSIER}{plan.dossier_code}"
+            enqueue(session, idempotency_key=f"reminder:{subject}:{plan.kind}:{official.id}",
+                    kind="official_reminder", subject_ref=f"official:{official.id}",
+                    recipient_ref=f"official:{official.id}", now=now, on_commit=on_commit,
+                    payload={"event": "NHAC_VIEC", "text": f"{plan.text.title}\n{plan.text.body}",
+                             "attachment": None})
+    session.flush()
+
+
+# ---- who -----------------------------------------------------------------------------------------------
+
+
+def _locked(session: Session, query: Any) -> Any:
+    query = query.execution_options(populate_existing=True)
+    if is_postgres(session.get_bind()):
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).first()
+
+
+def _dossier(session: Session, code: str, *, lock: bool) -> Dossier | None:
+    query = select(Dossier).where(Dossier.code == code)
+    return _locked(session, query) if lock else session.exec(query).first()
+
+
+def _lane_label(lane: str | None) -> str:
+    return ROLE_LABELS[Role(lane)] if lane in Role.__members__ else ""
+
+
+def _with_role(session: Session, department_id: int | None, role: Role) -> list[Official]:
+    if department_id is None:
+        return []
+    officials = session.exec(
+        select(Official).where(Official.department_id == department_id, col(Official.disabled).is_(False))
+        .order_by(col(Official.id))
+    ).all()
+    return [o for o in officials if role.value in (o.roles or [])]
+
+
+def _by_username(session: Session, username: str | None) -> Official | None:
+    if not username:
+        return None
+    official = session.exec(select(Official).where(Official.username == username)).first()
+    return official if official is not None and not official.disabled else None
+
+
+def _handlers(session: Session, item: WorkItem, department_id: int | None) -> list[Official]:
+    assignee = _by_username(session, item.assignee)
+    if assignee is not None:
+        return [assignee]
+    if item.lane is None or item.lane not in Role.__members__:
+        return []
+    return _with_role(session, department_id, Role(item.lane))
+
+
+def _case_officers(session: Session, dossier: Dossier) -> list[Official]:
+    """The assignee of the open CHUYEN_VIEN step, else whoever last handled one, else the division's case
+    officers."""
+    items = session.exec(
+        select(WorkItem).where(WorkItem.business_key == dossier.code, WorkItem.lane == Role.CHUYEN_VIEN.value)
+        .order_by(col(WorkItem.state) != "open", col(WorkItem.created_at).desc())
+    ).all()
+    for item in items:
+        official = _by_username(session, item.assignee or item.completed_by)
+        if official is not None:
+            return [official]
+    return _with_role(session, dossier.department_id, Role.CHUYEN_VIEN)

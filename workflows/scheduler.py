@@ -1,0 +1,311 @@
+"""The scheduler: APScheduler is only the clock; what is due lives in the database (DESIGN.md "Scheduler").
+
+Jobs are idempotent pollers, each claiming one entity per transaction (FOR UPDATE SKIP LOCKED on PostgreSQL),
+so any number of processes may run them: the server in the embedded default, `motcua worker` processes at
+scale. APScheduler keeps no state (in-memory job store, rebuilt at each start), runs each job at most once at
+a time and coalesces missed runs. `run_once(name)` runs a job in the caller's thread (tests, the CLI).
+
+Jobs: `timers` (due BPMN timers), `reminders` (workflows.reminders.jobs), `outbox` (a relay pass, only while
+the relay's own prompt-notify thread is not running — the scheduler starts and stops that thread),
+`tokens` (refresh the Zalo OA token pair before it expires).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func
+from sqlalchemy.engine import Engine as DbEngine
+from sqlmodel import Session, col, select
+
+from connectors.outbox import OutboxMessage, OutboxRelay
+from connectors.outbox.models import ACTIVE as OUTBOX_ACTIVE
+from connectors.zalo.client import ZaloClient
+from connectors.zalo.tokens import TokenStore
+from engine import Engine, StepResult
+from engine.models import ProcessInstance
+from engine.store import ACTIVE as INSTANCE_ACTIVE
+from workflows.core.config import Settings
+from workflows.core.db import session_scope
+from workflows.dossiers import progress
+from workflows.dossiers.access import SYSTEM
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.services import DomainServices
+from workflows.reminders.jobs import ReminderPolicy, due_reminders, send_due_reminders
+
+log = logging.getLogger(__name__)
+
+TIMERS, REMINDERS, OUTBOX, TOKENS = "timers", "reminders", "outbox", "tokens"
+AfterTimer = Callable[[Session, StepResult], None]
+
+
+@dataclass
+class JobState:
+    interval_seconds: float
+    runs: int = 0
+    failures: int = 0
+    processed_total: int = 0
+    last_processed: int = 0
+    last_started_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_duration_seconds: float | None = None
+    last_error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        return {
+            "interval_seconds": self.interval_seconds, "runs": self.runs, "failures": self.failures,
+            "processed_total": self.processed_total, "last_processed": self.last_processed,
+            "last_started_at": iso(self.last_started_at), "last_success_at": iso(self.last_success_at),
+            "last_duration_seconds": self.last_duration_seconds, "last_error": self.last_error,
+        }
+
+
+class Scheduler:
+    """Built once (the wiring); `start()` in the server or `motcua worker`, `stop()` at shutdown."""
+
+    def __init__(
+        self, *, db: DbEngine, engine: Engine, relay: OutboxRelay | None, services: DomainServices,
+        settings: Settings, token_refresher: Callable[[], int] | None = None,
+        registry: CollectorRegistry | None = None, reminder_policy: ReminderPolicy = ReminderPolicy(),
+        after_timer: AfterTimer | None = None, batch_size: int = 100, token_interval_seconds: float = 300.0,
+    ) -> None:
+        """`token_refresher()` refreshes when needed and returns 1 if it did (see `zalo_token_refresher`);
+        `after_timer(session, result)` runs in a fired timer's transaction (default: the dossier's
+        progress)."""
+        self._db = db
+        self._engine = engine
+        self._relay = relay
+        self._services = services
+        self._now = services.clock.now
+        self._policy = reminder_policy
+        self._after_timer = after_timer or self._dossier_progress
+        self._token_refresher = token_refresher
+        self._batch = batch_size
+        config = settings.scheduler
+        self._jobs: dict[str, tuple[Callable[[], int], JobState]] = {
+            TIMERS: (self._fire_timers, JobState(config.timer_interval_seconds)),
+            REMINDERS: (self._send_reminders, JobState(config.reminder_interval_seconds)),
+        }
+        if relay is not None:
+            self._jobs[OUTBOX] = (self._relay_pass, JobState(config.outbox_interval_seconds))
+        if token_refresher is not None:
+            self._jobs[TOKENS] = (token_refresher, JobState(token_interval_seconds))
+        self._aps: BackgroundScheduler | None = None
+        self._metrics = _Metrics(registry, self) if registry is not None else None
+
+    # ---- control -----------------------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> list[str]:
+        return list(self._jobs)
+
+    @property
+    def running(self) -> bool:
+        return self._aps is not None and self._aps.running
+
+    def start(self) -> None:
+        """Start the relay's thread and the clock; every job runs at once, then at its interval."""
+        if self.running:
+            return
+        if self._relay is not None:
+            self._relay.start()
+        aps = BackgroundScheduler(timezone=UTC)
+        first = datetime.now(UTC)
+        for name, (_, state) in self._jobs.items():
+            aps.add_job(self.run_once, "interval", args=[name], id=name, name=name,
+                        seconds=state.interval_seconds, next_run_time=first, coalesce=True, max_instances=1,
+                        misfire_grace_time=None, replace_existing=True)
+        aps.start()
+        self._aps = aps
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the clock, waiting for running jobs (each is short transactions), then the relay."""
+        if self._aps is not None:
+            if self._aps.running:
+                self._aps.shutdown(wait=True)
+            self._aps = None
+        if self._relay is not None:
+            self._relay.stop(timeout)
+
+    def run_once(self, name: str) -> int:
+        """Run job `name` now in this thread (skipped, returning 0, while another thread runs it)."""
+        job, state = self._jobs[name]
+        if not state.lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._timed(name, job, state)
+        finally:
+            state.lock.release()
+
+    def _timed(self, name: str, job: Callable[[], int], state: JobState) -> int:
+        state.runs += 1
+        state.last_started_at = self._now()
+        started = time.monotonic()
+        try:
+            processed = int(job() or 0)
+        except Exception as exc:  # noqa: BLE001 - the job is retried at its next tick; the state says why
+            log.exception("scheduler job %s failed", name)
+            state.failures += 1
+            state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            state.last_duration_seconds = time.monotonic() - started
+            if self._metrics is not None:
+                self._metrics.ran(name, ok=False, processed=0, duration=state.last_duration_seconds)
+            return 0
+        state.last_duration_seconds = time.monotonic() - started
+        state.last_processed = processed
+        state.processed_total += processed
+        state.last_success_at = self._now()
+        state.last_error = None
+        if self._metrics is not None:
+            self._metrics.ran(name, ok=True, processed=processed, duration=state.last_duration_seconds)
+        return processed
+
+    # ---- state ---------------------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """{"running", "jobs": {name: {...last run...}}, "backlog": {...}} for /readyz and the admin API."""
+        return {"running": self.running, "jobs": {name: s.as_dict() for name, (_, s) in self._jobs.items()},
+                "backlog": self.backlog()}
+
+    def backlog(self) -> dict[str, int | None]:
+        """What is due now and not yet done; None for a count the database could not give."""
+        now = self._now()
+        counts: dict[str, int | None] = {}
+        queries: dict[str, Callable[[Session, datetime], int]] = {
+            "timers_due": _timers_due, "reminders_due": self._reminders_due, "outbox_due": _outbox_due,
+        }
+        for name, query in queries.items():
+            try:
+                with Session(self._db) as session:
+                    counts[name] = query(session, now)
+            except Exception:  # noqa: BLE001 - a probe reports, it does not fail
+                log.warning("scheduler backlog %s unavailable", name, exc_info=True)
+                counts[name] = None
+        return counts
+
+    def _reminders_due(self, session: Session, now: datetime) -> int:
+        return len(due_reminders(session, services=self._services, now=now, policy=self._policy, limit=1000))
+
+    # ---- jobs ----------------------------------------------------------------------------------------------
+
+    def _fire_timers(self) -> int:
+        """Fire every due timer, one instance per transaction; a failing instance is logged and skipped."""
+        fired = 0
+        for _ in range(20):  # bounded: a cycle timer that stays due must not keep one run going forever
+            with session_scope(self._db) as session:
+                ids = self._engine.due_timer_instance_ids(session, limit=self._batch)
+            progressed = 0
+            for instance_id in ids:
+                try:
+                    with session_scope(self._db) as session:
+                        result = self._engine.fire_timers(session, instance_id=instance_id)
+                        if result is not None:
+                            self._after_timer(session, result)
+                            progressed += 1
+                except Exception:  # noqa: BLE001 - the instance stays due and is retried at the next tick
+                    log.exception("firing the timers of instance %s failed", instance_id)
+            fired += progressed
+            if len(ids) < self._batch or progressed == 0:
+                break
+        return fired
+
+    def _send_reminders(self) -> int:
+        on_commit = self._relay.notify if self._relay is not None else None
+        return send_due_reminders(self._db, services=self._services, now=self._now(), batch=self._batch,
+                                  policy=self._policy, on_commit=on_commit)
+
+    def _relay_pass(self) -> int:
+        assert self._relay is not None
+        if self._relay.running:
+            return 0  # its own thread polls and wakes on notify(); a second pass would only contend
+        stats = self._relay.run_once(self._batch)
+        return stats.sent + stats.unreachable + stats.dead
+
+    def _dossier_progress(self, session: Session, result: StepResult) -> None:
+        """A timer moved a dossier's process: due times for the steps it opened, as after any step."""
+        dossier = session.exec(select(Dossier).where(Dossier.code == result.business_key)).first()
+        if dossier is not None:
+            progress.after_step(session, dossier=dossier, result=result, actor=SYSTEM,
+                                services=self._services, now=self._now())
+
+
+def _timers_due(session: Session, now: datetime) -> int:
+    return int(session.exec(
+        select(func.count()).select_from(ProcessInstance)
+        .where(col(ProcessInstance.next_timer_at) <= now, col(ProcessInstance.status).in_(INSTANCE_ACTIVE))
+    ).one())
+
+
+def _outbox_due(session: Session, now: datetime) -> int:
+    return int(session.exec(
+        select(func.count()).select_from(OutboxMessage)
+        .where(col(OutboxMessage.status).in_(OUTBOX_ACTIVE), col(OutboxMessage.next_attempt_at) <= now)
+    ).one())
+
+
+def zalo_token_refresher(
+    *, tokens: TokenStore, client: ZaloClient, now: Callable[[], datetime],
+    margin: timedelta = timedelta(hours=6),
+) -> Callable[[], int]:
+    """A `token_refresher`: rotate the OA pair when the access token has less than `margin` left (the client
+    refreshes single-flight across processes, so several workers may call this)."""
+
+    def refresh() -> int:
+        pair = tokens.current()
+        if pair is None or pair.access_expires_at - now() > margin:
+            return 0
+        client.refresh_tokens()
+        return 1
+
+    return refresh
+
+
+class _Metrics:
+    def __init__(self, registry: CollectorRegistry, scheduler: Scheduler) -> None:
+        self.runs = Counter("motcua_scheduler_job_runs", "Scheduler job runs", ["job", "outcome"],
+                            registry=registry)
+        self.processed = Counter("motcua_scheduler_job_processed", "Entities a job processed", ["job"],
+                                 registry=registry)
+        self.last_success = Gauge("motcua_scheduler_job_last_success_timestamp_seconds",
+                                  "Unix time of the job's last successful run", ["job"], registry=registry)
+        self.duration = Gauge("motcua_scheduler_job_last_duration_seconds", "Duration of the job's last run",
+                              ["job"], registry=registry)
+        registry.register(_BacklogCollector(scheduler))
+
+    def ran(self, job: str, *, ok: bool, processed: int, duration: float) -> None:
+        self.runs.labels(job=job, outcome="ok" if ok else "error").inc()
+        self.duration.labels(job=job).set(duration)
+        if ok:
+            self.processed.labels(job=job).inc(processed)
+            self.last_success.labels(job=job).set(time.time())
+
+
+class _BacklogCollector:
+    """The due backlog, counted when Prometheus scrapes (so it is right even when no job ran lately)."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("motcua_scheduler_backlog", "Entities due and not yet processed",
+                                   labels=["kind"])
+        for kind, count in self._scheduler.backlog().items():
+            if count is not None:
+                family.add_metric([kind], float(count))
+        yield family
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # no scrape at registration time (the database may not be ready)
