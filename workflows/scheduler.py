@@ -231,8 +231,14 @@ class Scheduler:
         assert self._relay is not None
         if self._relay.running:
             return 0  # its own thread polls and wakes on notify(); a second pass would only contend
-        stats = self._relay.run_once(self._batch)
-        return stats.sent + stats.unreachable + stats.dead
+        done = 0
+        for _ in range(20):  # a pass sends only the head of each subject: the next ones become due after it
+            stats = self._relay.run_once(self._batch)
+            finished = stats.sent + stats.unreachable + stats.dead
+            done += finished
+            if finished == 0 or stats.rate_limited:
+                break
+        return done
 
     def _dossier_progress(self, session: Session, result: StepResult) -> None:
         """A timer moved a dossier's process: due times for the steps it opened, as after any step."""
