@@ -14,6 +14,10 @@ from api.routers import health
 from api.routers import procedures as procedure_routes
 from api.routers import tasks as task_routes
 from api.routers import notifications as notification_routes
+from api.routers import feedback as feedback_routes
+from api.routers import news as news_routes
+from api.routers import public as public_routes
+from api import web
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.wiring import Wiring, build_wiring
@@ -47,4 +51,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(task_routes.router)
     app.include_router(procedure_routes.router)
     app.include_router(notification_routes.router)
+    app.include_router(public_routes.router)
+    app.include_router(feedback_routes.router)
+    app.include_router(news_routes.router)
+    app.include_router(web.build_router())
     return app

@@ -1,0 +1,76 @@
+"""Officials' side of feedback cases (phản ánh, kiến nghị): list, detail, complete the case's tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.actors import ActorDep, DomainDep, EngineDep
+from api.deps import SessionDep
+from workflows.citizen import feedback
+from workflows.citizen.schemas import FeedbackOut
+
+router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "Chưa đăng nhập"},
+    404: {"description": "Không tìm thấy phản ánh hoặc công việc"},
+    409: {"description": "Công việc đã hoàn thành"},
+    422: {"description": "Dữ liệu biểu mẫu không hợp lệ"},
+}
+
+
+class FeedbackList(BaseModel):
+    items: list[FeedbackOut]
+
+
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"data": {"phan_loai": "ho_so"}},
+                {"data": {"chuyen_vien": "chuyen_vien"}},
+                {"data": {"tra_loi": "Hồ sơ của ông/bà đã được xử lý xong ngày 27/11/2026."}},
+            ]
+        },
+    )
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get("", response_model=FeedbackList, responses=ERRORS, summary="Danh sách phản ánh, kiến nghị")
+def list_cases(
+    session: SessionDep, actor: ActorDep, domain: DomainDep, status: str | None = None
+) -> FeedbackList:
+    cases = feedback.list_cases(session, actor=actor, status=status)
+    return FeedbackList(items=[feedback.case_out(session, case=c, services=domain) for c in cases])
+
+
+@router.get("/{code}", response_model=FeedbackOut, responses=ERRORS, summary="Chi tiết phản ánh, kiến nghị")
+def get_case(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> FeedbackOut:
+    return feedback.case_out(
+        session, case=feedback.get_case(session, code=code, actor=actor), services=domain
+    )
+
+
+@router.post(
+    "/{code}/tasks/{task_id}/complete",
+    response_model=FeedbackOut,
+    responses=ERRORS,
+    summary="Hoàn thành một bước xử lý phản ánh",
+)
+def complete(
+    code: str,
+    task_id: str,
+    body: CompleteIn,
+    session: SessionDep,
+    actor: ActorDep,
+    engine: EngineDep,
+    domain: DomainDep,
+) -> FeedbackOut:
+    case = feedback.complete_task(
+        session, engine=engine, services=domain, actor=actor, code=code, task_id=task_id, data=body.data
+    )
+    return feedback.case_out(session, case=case, services=domain)

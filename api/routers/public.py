@@ -1,0 +1,195 @@
+"""Citizens' endpoints (no login): dossier lookup three ways, feedback, procedure catalogue, news.
+
+Lookups and feedback are rate limited per client (keyed hash of the address) in the database, before the
+request's own transaction begins; refusals are answered as problem+json without raising, so that their
+audit entries commit. Verifiers and ID numbers travel only in POST bodies, never in URLs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.actors import DomainDep, EngineDep
+from api.deps import SessionDep, WiringDep
+from api.errors import problem
+from workflows.citizen import catalogue, feedback, lookup, news, ratelimit
+from workflows.citizen.schemas import (
+    DossierList,
+    FeedbackCreated,
+    FeedbackIn,
+    LookupByCodeIn,
+    LookupByIdIn,
+    LookupByNameIn,
+    LookupResult,
+    NameMatchList,
+    NewsOut,
+    PublicProcedure,
+)
+from workflows.core.clock import to_local
+from workflows.core.errors import MotcuaError
+from workflows.wiring import Wiring
+
+router = APIRouter(prefix="/api/v1/public", tags=["citizens"])
+
+REFUSALS: dict[int | str, dict[str, object]] = {
+    404: {"description": "Không tìm thấy hồ sơ khớp mã và thông tin xác minh (code lookup_not_found)"},
+    422: {"description": "Thiếu hoặc sai dạng thông tin xác minh"},
+    429: {"description": "Quá nhiều yêu cầu; header Retry-After cho biết số giây cần chờ"},
+}
+
+
+class ProcedureList(BaseModel):
+    items: list[PublicProcedure]
+
+
+class NewsList(BaseModel):
+    items: list[NewsOut]
+
+
+def client_of(request: Request, wiring: Wiring) -> str:
+    """The caller's pseudonym: a keyed hash of its address (behind a proxy, run uvicorn with
+    --proxy-headers so that this is the citizen's address, not the proxy's)."""
+    host = request.client.host if request.client else "unknown"
+    return ratelimit.client_key(secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=host)
+
+
+def refuse(exc: MotcuaError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ratelimit.TooManyRequests) else None
+    return problem(exc.status_code, exc.error_code, exc.detail, errors=exc.errors or None, headers=headers)
+
+
+def _limit(wiring: Wiring, *, key: str, limit: ratelimit.Limit) -> JSONResponse | None:
+    try:
+        ratelimit.hit(wiring.db, key=key, limit=limit, now=wiring.clock.now())
+    except ratelimit.TooManyRequests as exc:
+        return refuse(exc)
+    return None
+
+
+@router.post("/lookup", response_model=LookupResult, responses=REFUSALS, summary="Tra cứu hồ sơ theo mã")
+def lookup_by_code(
+    body: LookupByCodeIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
+) -> LookupResult | JSONResponse:
+    client = client_of(request, wiring)
+    code_key = ratelimit.client_key(
+        secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=f"code:{body.code.upper()}"
+    )
+    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP) or _limit(
+        wiring, key=f"{code_key}:code", limit=ratelimit.PER_CODE
+    )
+    if limited is not None:
+        return limited
+    try:
+        result = lookup.by_code(
+            session, services=domain, code=body.code, verifier=body.verifier, actor=f"public:{client}"
+        )
+    except MotcuaError as exc:
+        return refuse(exc)
+    return result if result is not None else refuse(lookup.refusal())
+
+
+@router.post(
+    "/lookup/by-id",
+    response_model=DossierList,
+    responses=REFUSALS,
+    summary="Tra cứu hồ sơ theo số CCCD/CMND (kèm 4 số cuối điện thoại)",
+)
+def lookup_by_id(
+    body: LookupByIdIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
+) -> DossierList | JSONResponse:
+    client = client_of(request, wiring)
+    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    if limited is not None:
+        return limited
+    try:
+        items = lookup.by_id(
+            session,
+            services=domain,
+            id_number=body.id_number,
+            phone_last4=body.phone_last4,
+            actor=f"public:{client}",
+        )
+    except MotcuaError as exc:
+        return refuse(exc)
+    return DossierList(items=items) if items is not None else refuse(lookup.refusal())
+
+
+@router.post(
+    "/lookup/by-name",
+    response_model=NameMatchList,
+    responses=REFUSALS,
+    summary="Tra cứu hồ sơ theo họ tên (kèm thủ tục và ngày nộp)",
+)
+def lookup_by_name(
+    body: LookupByNameIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
+) -> NameMatchList | JSONResponse:
+    client = client_of(request, wiring)
+    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    if limited is not None:
+        return limited
+    try:
+        return lookup.by_name(
+            session,
+            services=domain,
+            full_name=body.full_name,
+            procedure_code=body.procedure_code,
+            received_on=body.received_on,
+            actor=f"public:{client}",
+        )
+    except MotcuaError as exc:
+        return refuse(exc)
+
+
+@router.post(
+    "/feedback",
+    status_code=201,
+    response_model=FeedbackCreated,
+    responses={422: REFUSALS[422], 429: REFUSALS[429]},
+    summary="Gửi phản ánh, kiến nghị",
+)
+def submit_feedback(
+    body: FeedbackIn,
+    request: Request,
+    wiring: WiringDep,
+    session: SessionDep,
+    domain: DomainDep,
+    engine: EngineDep,
+) -> FeedbackCreated | JSONResponse:
+    client = client_of(request, wiring)
+    limited = _limit(wiring, key=f"{client}:feedback", limit=ratelimit.FEEDBACK)
+    if limited is not None:
+        return limited
+    case = feedback.submit(
+        session, engine=engine, services=domain, body=body, channel="web", actor=f"public:{client}"
+    )
+    return FeedbackCreated(
+        code=case.code,
+        due_at=case.due_at,
+        message=(
+            f"Đã nhận phản ánh, kiến nghị {case.code}. Câu trả lời sẽ được gửi qua Zalo theo số điện thoại "
+            f"đã để lại chậm nhất ngày {to_local(case.due_at):%d/%m/%Y}."
+        ),
+    )
+
+
+@router.get("/procedures", response_model=ProcedureList, summary="Dịch vụ công: danh mục thủ tục")
+def procedures(
+    session: SessionDep,
+    domain: DomainDep,
+    q: Annotated[str | None, Query(max_length=100, description="Từ khóa")] = None,
+) -> ProcedureList:
+    return ProcedureList(
+        items=catalogue.procedures(session, agency_name=domain.settings.agency_name, query=q)
+    )
+
+
+@router.get("/news", response_model=NewsList, summary="Tin tức và hướng dẫn")
+def list_news(
+    session: SessionDep,
+    kind: Literal["news", "guide"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> NewsList:
+    return NewsList(items=[news.to_out(i) for i in news.published(session, kind=kind, limit=limit)])

@@ -1,0 +1,56 @@
+"""The citizens' page `/tra-cuu` (opened by the OA menu in Zalo's web view and by the QR on forms):
+server-rendered HTML plus a little JavaScript calling the public JSON API; no build step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.deps import SettingsDep
+from workflows.core.errors import NotFound
+
+WEB_DIR = Path(__file__).resolve().parent
+ASSETS = {"tra-cuu.css": "text/css; charset=utf-8", "tra-cuu.js": "text/javascript; charset=utf-8"}
+# The page talks only to its own origin; no inline scripts, no third-party content but guide videos' links.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'self'"
+)
+
+
+def build_router() -> APIRouter:
+    """The page's routes, with their template environment (built once, when the app is created)."""
+    templates = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=select_autoescape(["html"])
+    )
+    router = APIRouter(tags=["citizens"], include_in_schema=False)
+
+    @router.get("/tra-cuu", response_class=HTMLResponse)
+    def page(settings: SettingsDep, ma: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
+        # `ma` (the dossier code, printed as a QR on the receipt) only prefills the form: it is not personal
+        # data. Verifiers are never accepted from the URL.
+        html = templates.get_template("tra_cuu.html").render(agency_name=settings.agency_name, code=ma or "")
+        return HTMLResponse(
+            html,
+            headers={
+                "Content-Security-Policy": CSP,
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @router.get("/tra-cuu/static/{name}")
+    def asset(name: str) -> FileResponse:
+        if name not in ASSETS:
+            raise NotFound("Không tìm thấy tệp.", code="asset_not_found")
+        return FileResponse(
+            WEB_DIR / "static" / name,
+            media_type=ASSETS[name],
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    return router

@@ -1,0 +1,145 @@
+"""Service-task operators of the feedback process and the outbox recipient of its answers. They run in the
+engine step, in the case's transaction, and do no network I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from connectors.outbox import Recipient, enqueue
+from engine import OperatorContext, OperatorRegistry
+from workflows.citizen.feedback import STATUS_NAMES
+from workflows.citizen.models import FeedbackCase
+from workflows.core.clock import ensure_utc, to_local
+from workflows.dossiers import audit
+from workflows.dossiers.services import DomainServices
+from workflows.identity.models import Department
+from workflows.privacy import InvalidPersonalData, PersonalDataCipher, to_zalo_phone
+
+RECIPIENT_PREFIX = "feedback:"
+
+
+def register_feedback_operators(registry: OperatorRegistry, services: DomainServices) -> None:
+    registry.register("feedback/status", lambda ctx, p: set_status(ctx, p), required_params={"status"})
+    registry.register("feedback/answer", lambda ctx, p: send_answer(ctx, p, services=services))
+    registry.register("feedback/remind", lambda ctx, p: remind(ctx, p))
+
+
+def case_by_code(session: Session, code: str) -> FeedbackCase:
+    case = session.exec(select(FeedbackCase).where(FeedbackCase.code == code)).first()
+    if case is None:
+        raise LookupError(f"no feedback case {code!r} for this process instance")
+    return case
+
+
+def set_status(ctx: OperatorContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Move the case to `status`; on the way take the desk's classification and re-routing
+    (`phan_loai`, `phong_xu_ly`) and the division head's choice of officer (`chuyen_vien`)."""
+    status = str(params["status"])
+    if status not in STATUS_NAMES:
+        raise ValueError(f"unknown feedback status {status!r}")
+    case = case_by_code(ctx.session, ctx.business_key)
+    case.status = status
+    if ctx.data.get("phan_loai"):
+        case.category = str(ctx.data["phan_loai"])[:32]
+    if status == "CHO_PHAN_CONG" and ctx.data.get("phong_xu_ly"):
+        department = ctx.session.exec(
+            select(Department).where(Department.code == ctx.data["phong_xu_ly"])
+        ).first()
+        if department is None:
+            raise LookupError(f"no department {ctx.data['phong_xu_ly']!r}")
+        case.department_id = department.id or case.department_id
+    if status == "DANG_XU_LY" and ctx.data.get("chuyen_vien"):
+        case.assignee = str(ctx.data["chuyen_vien"])[:64]
+    ctx.session.add(case)
+    return {"status": status}
+
+
+def answer_text(case: FeedbackCase, *, agency_name: str) -> str:
+    return (
+        f"[{agency_name}] Trả lời phản ánh, kiến nghị {case.code} "
+        f"(gửi ngày {to_local(ensure_utc(case.created_at)):%d/%m/%Y}):\n{case.answer}"
+    )
+
+
+def send_answer(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
+    """Record the officer's answer (`tra_loi`) and queue it for the citizen (kind `feedback_answer`,
+    recipient `feedback:<id>`; resolved at send time by `resolve_recipient`)."""
+    case = case_by_code(ctx.session, ctx.business_key)
+    answer = str(ctx.data.get("tra_loi") or "").strip()
+    if not answer:
+        raise ValueError("the answer task left no 'tra_loi'")
+    case.answer, case.answered_at, case.status = answer, ctx.now, "DA_TRA_LOI"
+    case.answered_by = ctx.actor
+    ctx.session.add(case)
+    text = answer_text(case, agency_name=services.settings.agency_name)
+    payload = {
+        "event": "TRA_LOI_PAKN",
+        "text": text,
+        "template": {
+            "ma_phan_anh": case.code,
+            "ten": (case.contact_name or "Ông/bà")[:30],
+            "trang_thai": "Đã trả lời",
+            "noi_dung": answer[:200],
+            "cta_text": "Xem trả lời",
+            "cta_url": f"{services.settings.public_base_url.rstrip('/')}/tra-cuu#phan-anh",
+        },
+    }
+    message = enqueue(
+        ctx.session,
+        idempotency_key=f"{case.code}:TRA_LOI:1",
+        kind="feedback_answer",
+        subject_ref=case.code,
+        recipient_ref=f"{RECIPIENT_PREFIX}{case.id}",
+        payload=payload,
+        now=ctx.now,
+    )
+    audit.record(
+        ctx.session,
+        actor=ctx.actor or "system",
+        action="feedback.answer",
+        at=ctx.now,
+        dossier_code=case.dossier_code,
+        data={"feedback": case.code},
+    )
+    return {"queued": message is not None}
+
+
+def remind(ctx: OperatorContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The answer is due soon: mark the case reminded and leave the evidence in the audit trail (the
+    officers' task list shows the due time; `reminded_at` lets notifications pick it up)."""
+    case = case_by_code(ctx.session, ctx.business_key)
+    if case.status == "DA_TRA_LOI":
+        return {"reminded": False}
+    case.reminded_at = ctx.now
+    ctx.session.add(case)
+    audit.record(
+        ctx.session,
+        actor="system",
+        action="feedback.reminder",
+        at=ctx.now,
+        dossier_code=case.dossier_code,
+        data={
+            "feedback": case.code,
+            "assignee": case.assignee,
+            "due_at": ensure_utc(case.due_at).isoformat(),
+        },
+    )
+    return {"reminded": True}
+
+
+def resolve_recipient(session: Session, *, ref: str, cipher: PersonalDataCipher) -> Recipient | None:
+    """The citizen behind `feedback:<id>`: the Zalo account it came from and/or the contact phone (`84…`)."""
+    if not ref.startswith(RECIPIENT_PREFIX) or not ref[len(RECIPIENT_PREFIX) :].isdigit():
+        return None
+    case = session.get(FeedbackCase, int(ref[len(RECIPIENT_PREFIX) :]))
+    if case is None:
+        return None
+    phone_84 = None
+    if case.contact_phone_enc:
+        try:
+            phone_84 = to_zalo_phone(cipher.decrypt(case.contact_phone_enc))
+        except InvalidPersonalData:
+            phone_84 = None  # a landline: no Zalo account; the Zalo user id may still reach them
+    return Recipient(zalo_user_id=case.zalo_user_id, phone_84=phone_84, display_name=case.contact_name or "")
