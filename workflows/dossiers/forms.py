@@ -19,6 +19,8 @@ from workflows.notifications.texts import MessageContext
 from workflows.privacy import mask_phone
 from workflows.procedures.service import get_version
 
+KIND_LABELS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao chứng thực",
+               "certified": "Bản sao chứng thực"}
 UNIT_LABELS = {"working_days": "ngày làm việc", "calendar_days": "ngày", "working_hours": "giờ làm việc"}
 
 
@@ -36,7 +38,7 @@ def message_context(
     items: str = "",
 ) -> MessageContext:
     procedure = get_version(session, version_id=dossier.procedure_version_id)
-    fee = sum(int(f.get("amount", 0)) for f in procedure.fees[:1]) if procedure.fees else 0
+    fee = int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
         agency=services.settings.agency_name, department=_department_name(session, dossier),
@@ -72,21 +74,34 @@ def form_context(
         applicant_address=cipher.decrypt(dossier.applicant_address_enc) if dossier.applicant_address_enc else "",
         applicant_phone_masked=mask_phone(phone) if phone else "",
         applicant_email=cipher.decrypt(dossier.applicant_email_enc) if dossier.applicant_email_enc else "",
-        documents=[(d.get("name", ""), int(d.get("count", 1)), d.get("kind", "")) for d in documents],
+        documents=[(d.get("name", ""), int(d.get("count", 1)), KIND_LABELS.get(d.get("kind", ""), d.get("kind", "")))
+                   for d in documents],
         received_at=dossier.accepted_at or dossier.submitted_at,
         appointment_at=dossier.original_due_at or dossier.due_at,
         new_appointment_at=dossier.due_at if dossier.apology_count else None,
         official_name=actor,
         official_title="Người tiếp nhận hồ sơ",
-        reason=str(data.get("ly_do") or data.get("ly_do_xin_loi") or ""),
+        reason=_reason(data),
         items=_items(data),
         control_log=[_log_row(e) for e in log],
         lookup_url=services.lookup_url(dossier.code),
         issued_at=now,
         result_channel=str(data.get("hinh_thuc_tra") or "Tại Bộ phận Một cửa"),
-        fees_text=", ".join(f"{f.get('name', '')}: {int(f.get('amount', 0)):,} đồng".replace(",", ".")
-                       for f in procedure.fees),
+        fees_text=", ".join(_fee_text(f) for f in procedure.fees),
     )
+
+
+def _fee_text(fee: dict[str, Any]) -> str:
+    amount = fee.get("amount")
+    value = f"{int(amount):,} đồng".replace(",", ".") if amount else "theo quy định của HĐND tỉnh"
+    return f"{fee.get('name', '')}: {value}"
+
+
+def _reason(data: dict[str, Any]) -> str:
+    withdrawal = data.get("yeu_cau_rut")  # the payload of the rut_ho_so message
+    if isinstance(withdrawal, dict) and withdrawal.get("ly_do"):
+        return str(withdrawal["ly_do"])
+    return str(data.get("ly_do") or data.get("ly_do_xin_loi") or "")
 
 
 def _items(data: dict[str, Any]) -> list[str]:

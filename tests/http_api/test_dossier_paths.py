@@ -1,0 +1,172 @@
+"""Every path of the BPMN library through the engine and the API: statuses, clock rules, forms, control log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from flows import (
+    ACCEPT,
+    APPRAISE_OK,
+    ASSIGN,
+    INSPECT,
+    ISSUE,
+    RETURN,
+    REVIEW_OK,
+    SIGN,
+    Login,
+    do,
+    dossier,
+    forms_of,
+    history_steps,
+    intake,
+)
+
+from workflows.core.clock import ManualClock
+
+SEEDED = ["VHTTDL-KARAOKE", "VHTTDL-VU-TRUONG", "VHTTDL-LU-HANH-NOI-DIA", "VHTTDL-LUU-TRU-1-3-SAO",
+          "VHTTDL-BIEU-DIEN-NGHE-THUAT", "VHTTDL-LE-HOI-CAP-TINH", "VHTTDL-THE-THAO-QUAN-VOT",
+          "VHTTDL-THE-HDV-NOI-DIA"]
+
+
+def run_to_result(client: TestClient, login: Login, code: str, procedure: dict) -> None:  # type: ignore[type-arg]
+    do(client, login, code, "tiep_nhan", ACCEPT)
+    do(client, login, code, "phan_cong", ASSIGN)
+    if procedure["requires_site_inspection"]:
+        do(client, login, code, "kiem_tra_thuc_te", INSPECT)
+    do(client, login, code, "tham_dinh", APPRAISE_OK)
+    if procedure["has_financial_obligation"]:
+        assert dossier(client, login, code)["national_status"] == 6
+        do(client, login, code, "thu_phi", {"da_nop": True, "so_bien_lai": "BL-0001"})
+    do(client, login, code, "xem_xet", REVIEW_OK)
+    do(client, login, code, "ky_duyet", SIGN)
+    do(client, login, code, "phat_hanh", ISSUE)
+    assert dossier(client, login, code)["national_status"] == 9
+    do(client, login, code, "tra_ket_qua", RETURN)
+
+
+class TestEverySeededProcedure:
+    def test_each_procedure_reaches_returned_result(self, app_client: TestClient, login: Login) -> None:
+        catalogue = app_client.get("/api/v1/procedures", headers=login("mot_cua")).json()["items"]
+        by_code = {p["code"]: p for p in catalogue}
+        assert set(SEEDED) <= set(by_code), sorted(by_code)
+        for code in SEEDED:
+            detail = app_client.get(f"/api/v1/procedures/{code}", headers=login("mot_cua")).json()
+            created = intake(app_client, login, procedure=code)
+            run_to_result(app_client, login, created["code"], detail)
+            final = dossier(app_client, login, created["code"])
+            assert (final["status"], final["national_status"]) == ("DA_TRA_KET_QUA", 10), code
+            assert final["lateness"] in ("truoc_han", "dung_han"), code
+            steps = history_steps(app_client, login, created["code"])
+            assert steps[0] == "nop_ho_so" and steps[-1] == "tra_ket_qua", (code, steps)
+            assert "MAU_01" in forms_of(app_client, login, created["code"])
+
+
+class TestReceptionPaths:
+    def test_supplement_at_the_desk_then_accepted(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login)["code"]
+        do(app_client, login, code, "tiep_nhan", {"quyet_dinh": "bo_sung", "ly_do": "Thiếu giấy tờ",
+                                                  "giay_to_thieu": ["Văn bản nghiệm thu PCCC"]})
+        waiting = dossier(app_client, login, code)
+        assert (waiting["national_status"], waiting["due_at"], waiting["supplement_count"]) == (5, None, 0)
+        do(app_client, login, code, "nhan_bo_sung", {"da_bo_sung": True})
+        do(app_client, login, code, "tiep_nhan", ACCEPT)
+        accepted = dossier(app_client, login, code)
+        assert accepted["due_at"] is not None and accepted["supplement_count"] == 0
+        assert forms_of(app_client, login, code) == ["MAU_02", "MAU_01"]
+
+    def test_refused_at_the_desk(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login)["code"]
+        do(app_client, login, code, "tiep_nhan", {"quyet_dinh": "tu_choi", "ly_do": "Không thuộc thẩm quyền"})
+        final = dossier(app_client, login, code)
+        assert (final["status"], final["national_status"], final["current_steps"]) == ("KHONG_TIEP_NHAN", 3, [])
+        assert forms_of(app_client, login, code) == ["MAU_03"]
+
+    def test_refusal_needs_a_reason(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login)["code"]
+        response = do(app_client, login, code, "tiep_nhan", {"quyet_dinh": "tu_choi"}, expect=422)
+        assert response["errors"][0]["field"] == "ly_do"
+
+
+class TestAfterAcceptance:
+    def test_supplement_pauses_the_clock_and_a_second_one_needs_a_reason(
+        self, app_client: TestClient, login: Login, clock: ManualClock
+    ) -> None:
+        code = intake(app_client, login, procedure="VHTTDL-KARAOKE")["code"]
+        do(app_client, login, code, "tiep_nhan", ACCEPT)
+        due = dossier(app_client, login, code)["due_at"]
+        do(app_client, login, code, "phan_cong", ASSIGN)
+        do(app_client, login, code, "kiem_tra_thuc_te", INSPECT)
+        do(app_client, login, code, "tham_dinh", {"quyet_dinh": "bo_sung", "ly_do": "Thiếu bản vẽ",
+                                                  "noi_dung_bo_sung": "Bản vẽ mặt bằng phòng hát"})
+        assert dossier(app_client, login, code)["national_status"] == 5
+        clock.advance(timedelta(days=7))  # the citizen takes a week (5 working days) to supplement
+        do(app_client, login, code, "nhan_bo_sung", {"da_bo_sung": True})
+        resumed = dossier(app_client, login, code)
+        assert resumed["due_at"] > due, "pause policy: the time spent supplementing is added back"
+        assert resumed["supplement_count"] == 1 and not resumed["counted_late"]
+        refused = do(app_client, login, code, "tham_dinh", {"quyet_dinh": "bo_sung", "ly_do": "Lại thiếu",
+                                                            "noi_dung_bo_sung": "Bản vẽ"}, expect=422)
+        assert refused["errors"][0]["field"] == "ly_do_bo_sung_lan_2"
+        do(app_client, login, code, "tham_dinh", {"quyet_dinh": "bo_sung", "ly_do": "Lại thiếu",
+                                                  "noi_dung_bo_sung": "Bản vẽ đúng tỉ lệ 1:100",
+                                                  "ly_do_bo_sung_lan_2": "Bản vẽ bổ sung sai tỉ lệ"})
+        second = dossier(app_client, login, code)
+        assert second["supplement_count"] == 2
+        do(app_client, login, code, "nhan_bo_sung", {"da_bo_sung": True})
+        do(app_client, login, code, "tham_dinh", APPRAISE_OK)
+        for step, data in (("xem_xet", REVIEW_OK), ("ky_duyet", SIGN), ("phat_hanh", ISSUE)):
+            do(app_client, login, code, step, data)
+        final = dossier(app_client, login, code)
+        assert final["counted_late"] and final["lateness"] == "qua_han", "QĐ 766: two supplements count late"
+
+    def test_refusal_after_appraisal(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login, procedure="VHTTDL-LU-HANH-NOI-DIA")["code"]
+        do(app_client, login, code, "tiep_nhan", ACCEPT)
+        do(app_client, login, code, "phan_cong", ASSIGN)
+        do(app_client, login, code, "tham_dinh", {"quyet_dinh": "tu_choi", "ly_do": "Chưa ký quỹ"})
+        assert dossier(app_client, login, code)["status"] == "TU_CHOI_GIAI_QUYET"
+        do(app_client, login, code, "tra_ket_qua", RETURN)
+        final = dossier(app_client, login, code)
+        assert (final["national_status"], final["current_steps"]) == (8, [])
+        assert "MAU_03" in forms_of(app_client, login, code)
+
+    def test_review_returns_to_appraisal(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login, procedure="VHTTDL-LU-HANH-NOI-DIA")["code"]
+        for step, data in (("tiep_nhan", ACCEPT), ("phan_cong", ASSIGN), ("tham_dinh", APPRAISE_OK)):
+            do(app_client, login, code, step, data)
+        do(app_client, login, code, "xem_xet", {"quyet_dinh": "tra_lai", "y_kien": "Xem lại điều kiện ký quỹ"})
+        current = dossier(app_client, login, code)["current_steps"][0]
+        assert (current["step"], current["assignee"]) == ("tham_dinh", "chuyen_vien")
+
+    def test_withdrawal_stops_the_dossier(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login)["code"]
+        do(app_client, login, code, "tiep_nhan", ACCEPT)
+        do(app_client, login, code, "phan_cong", ASSIGN)
+        response = app_client.post(f"/api/v1/dossiers/{code}/withdraw", json={"reason": "Công dân có đơn rút"},
+                                   headers=login("mot_cua"))
+        assert response.status_code == 200, response.text
+        final = response.json()
+        assert (final["status"], final["national_status"], final["current_steps"]) == ("DUNG_XU_LY", 8, [])
+        assert "MAU_05" in forms_of(app_client, login, code)
+        assert history_steps(app_client, login, code)[-1] == "rut_ho_so"
+        again = app_client.post(f"/api/v1/dossiers/{code}/withdraw", json={"reason": "Lần nữa"},
+                                headers=login("mot_cua"))
+        assert again.status_code == 409
+
+
+class TestCounterIntake:
+    def test_accept_at_once_gives_receipt_and_appointment(self, app_client: TestClient, login: Login) -> None:
+        created = intake(app_client, login, accept=True)
+        assert created["accepted_at"] is not None and created["due_at"] is not None
+        assert created["current_steps"][0]["step"] == "phan_cong"
+        assert forms_of(app_client, login, created["code"]) == ["MAU_01"]
+
+
+@pytest.mark.parametrize("procedure", ["VHTTDL-KHONG-CO"])
+def test_unknown_procedure_is_refused(app_client: TestClient, login: Login, procedure: str) -> None:
+    response = app_client.post("/api/v1/dossiers", headers=login("mot_cua"), json={
+        "procedure_code": procedure, "applicant": {"full_name": "Trần Văn B"}})
+    assert response.status_code == 404
+    assert response.json()["detail"]
