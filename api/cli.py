@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,7 @@ from workflows.core.errors import MotcuaError
 from workflows.identity import seed as identity_seed
 from workflows.identity import service as identity_service
 from workflows.identity.models import Role
+from workflows.wiring import build_wiring
 
 app = typer.Typer(help="motcua — hệ thống giải quyết thủ tục hành chính", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands", no_args_is_help=True)
@@ -47,6 +50,26 @@ def serve(
             update={"scheduler": settings.scheduler.model_copy(update={"enabled": False})}
         )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run the scheduler's jobs (BPMN timers, reminders, outbox, token refresh) in the foreground, without
+    HTTP, until SIGTERM or SIGINT. Any number of workers may share one PostgreSQL database."""
+    wiring = build_wiring(Settings())
+    scheduler = wiring.scheduler
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    scheduler.start()
+    typer.echo(f"worker running jobs: {', '.join(scheduler.jobs)}")
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        scheduler.stop()
+        wiring.close()
+    typer.echo("worker stopped")
 
 
 def _paths(paths: list[Path]) -> list[Path]:
