@@ -21,6 +21,7 @@ run: $(STAMP)
 	$(BIN)/motcua serve --port $(PORT)
 
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -m "not soak"
 
 lint: $(STAMP)

@@ -4,7 +4,8 @@
   "use strict";
   const $ = (sel) => document.querySelector(sel);
   const API = "/api/v1/public";
-  const fmtDate = (iso) => iso ? new Date(iso).toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" }) : "—";
+  const fmtDate = (iso) => iso ? new Date(iso).toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh",
+    day: "2-digit", month: "2-digit", year: "numeric" }) : "—";
   const fmtTime = (iso) => new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit",
     minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric" });
 
