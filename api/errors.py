@@ -69,6 +69,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(MotcuaError)
     async def _domain(_: Request, exc: MotcuaError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if getattr(exc, "retry_after", None) is not None:
+            headers = {"Retry-After": str(exc.retry_after)}  # type: ignore[attr-defined]
         return problem(exc.status_code, exc.error_code, exc.detail, errors=exc.errors, headers=headers)
 
     @app.exception_handler(engine_errors.EngineError)
