@@ -39,8 +39,8 @@ def zalo(db: Engine, clock: ManualClock, serve: Callable[[FastAPI], str]) -> Ite
     base = serve(app)
     http = requests.Session()
     tokens = DbTokenStore(db)
-    world = ZaloWorld(base=base, app=app, client=make_client(base, tokens, http, clock), tokens=tokens, http=http,
-                      db=db, clock=clock)
+    client = make_client(base, tokens, http, clock)
+    world = ZaloWorld(base=base, app=app, client=client, tokens=tokens, http=http, db=db, clock=clock)
     code = http.post(world.url("/grant"), timeout=5).json()["code"]
     world.client.exchange_code(code)
     yield world

@@ -22,16 +22,20 @@ from workflows.core.clock import ManualClock
 APP_ID = "3608465248940903967"
 APP_SECRET = "emulator-app-secret"
 OA_SECRET = "emulator-oa-secret-key"
-CLIENT_TIMEOUT = 0.25  # seconds; injected timeouts stall longer than this
-FAULT_STALL = 0.5
+# Generous by default (a slow CI box must not turn a delivered call into a timeout, i.e. a duplicate); the
+# tests of timeouts use a short client timeout and a matching stall.
+CLIENT_TIMEOUT = 3.0
+FAULT_STALL = 3.5
 
 
 def serve_in_thread(app: FastAPI) -> tuple[str, Callable[[], None]]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -67,8 +71,9 @@ class ZaloWorld:
     def url(self, path: str) -> str:
         return f"{self.base}/zalo-emulator{path}"
 
-    def new_client(self, *, tokens: DbTokenStore | None = None) -> ZaloClient:
-        return make_client(self.base, tokens or DbTokenStore(self.db), self.http, self.clock)
+    def new_client(self, *, tokens: DbTokenStore | None = None,
+                   timeout: float = CLIENT_TIMEOUT) -> ZaloClient:
+        return make_client(self.base, tokens or DbTokenStore(self.db), self.http, self.clock, timeout=timeout)
 
     def user(self, *, follow: bool = True, phone: str | None = None) -> dict[str, Any]:
         user = self.http.post(self.url("/users"), json={"phone": phone} if phone else {}, timeout=5).json()
@@ -82,19 +87,21 @@ class ZaloWorld:
         response.raise_for_status()
         return response.json()["messages"]
 
-    def faults(self, rate: float, kinds: list[str], seed: int = 1) -> None:
-        self.http.post(self.url("/faults"), json={"rate": rate, "kinds": kinds, "seed": seed},
-                       timeout=5).raise_for_status()
+    def faults(self, rate: float, kinds: list[str], seed: int = 1,
+               stall_seconds: float | None = None) -> None:
+        body = {"rate": rate, "kinds": kinds, "seed": seed, "stall_seconds": stall_seconds}
+        self.http.post(self.url("/faults"), json=body, timeout=5).raise_for_status()
 
     def stats(self) -> dict[str, int]:
         return self.http.get(self.url("/stats"), timeout=5).json()
 
 
-def make_client(base: str, tokens: DbTokenStore, http: requests.Session, clock: ManualClock) -> ZaloClient:
+def make_client(base: str, tokens: DbTokenStore, http: requests.Session, clock: ManualClock, *,
+                timeout: float = CLIENT_TIMEOUT) -> ZaloClient:
     return ZaloClient(
         openapi_base_url=f"{base}/zalo-emulator/openapi", business_base_url=f"{base}/zalo-emulator/business",
         oauth_base_url=f"{base}/zalo-emulator/oauth", app_id=APP_ID, app_secret=APP_SECRET, tokens=tokens,
-        session=http, timeout=CLIENT_TIMEOUT, now=clock.now,
+        session=http, timeout=timeout, now=clock.now,
     )
 
 

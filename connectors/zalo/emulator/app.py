@@ -30,6 +30,7 @@ class FaultsIn(BaseModel):
     rate: float = Field(0.0, ge=0, le=1)
     kinds: list[str] = []
     seed: int | None = None
+    stall_seconds: float | None = Field(None, gt=0, le=120, description="How long an injected timeout stalls")
 
 
 class NewUserIn(BaseModel):
@@ -239,7 +240,10 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
             plan = state.set_faults(rate=body.rate, kinds=body.kinds, seed=body.seed)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
-        return {"rate": plan.rate, "kinds": list(plan.kinds), "seed": plan.seed}
+        if body.stall_seconds is not None:
+            state.fault_timeout_seconds = body.stall_seconds
+        return {"rate": plan.rate, "kinds": list(plan.kinds), "seed": plan.seed,
+                "stall_seconds": state.fault_timeout_seconds}
 
     @router.post("/grant")
     async def grant() -> dict[str, Any]:
