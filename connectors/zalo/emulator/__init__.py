@@ -14,14 +14,8 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 
 from connectors.zalo.emulator.app import create_app
-from connectors.zalo.emulator.state import (
-    DEFAULT_TEMPLATE_ID,
-    FAULT_KINDS,
-    INVALID_GRANT,
-    SEED_TEMPLATES,
-    EmulatorState,
-    Template,
-)
+from connectors.zalo.emulator.state import FAULT_KINDS, INVALID_GRANT, EmulatorState
+from connectors.zalo.emulator.templates import DEFAULT_TEMPLATE_ID, SEED_TEMPLATES, Template
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
 __all__ = ["DEFAULT_TEMPLATE_ID", "FAULT_KINDS", "INVALID_GRANT", "SEED_TEMPLATES", "EmulatorState",

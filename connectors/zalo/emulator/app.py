@@ -22,7 +22,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
-from connectors.zalo.emulator.state import EmuError, EmulatorState
+from connectors.zalo.emulator.errors import EmuError
+from connectors.zalo.emulator.state import EmulatorState
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
 

@@ -22,49 +22,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.timeutil import to_epoch_ms, utc
+from connectors.zalo.emulator.errors import EmuError
+from connectors.zalo.emulator.templates import SEED_TEMPLATES, Template, render
 
 # The real code for a used/expired refresh token is undocumented (§3.6): this one is ours.
 INVALID_GRANT = -14014
 _VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOT_INTERACTED = "User has not interacted with the OA, or the last interaction has expired"
 FAULT_KINDS = ("http_500", "timeout", "rate_limit", "token_expired", "timeout_after_send")
-
-
-class EmuError(Exception):
-    """A Zalo application error: answered as HTTP 200 {"error": code, "message": ...}."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass
-class Template:
-    template_id: str
-    name: str
-    body: str
-    params: dict[str, int]  # name → max length
-    required: frozenset[str]
-    status: str = "ENABLE"
-    uid_allowed: bool = True
-
-
-# Seed templates for the dossier events; the parameter names are those the domain's payload carries.
-_DOSSIER_PARAMS = {"ten": 30, "ma_ho_so": 30, "trang_thai": 30, "cta_text": 30, "cta_url": 200}
-_REQUIRED = frozenset({"ten", "ma_ho_so", "trang_thai"})
-SEED_TEMPLATES = (
-    Template("400001", "Cập nhật trạng thái hồ sơ",
-             "Kính gửi {ten}. Hồ sơ {ma_ho_so} của Ông/Bà: {trang_thai}. Tra cứu: {cta_url}",
-             _DOSSIER_PARAMS, _REQUIRED),
-    Template("400002", "Yêu cầu bổ sung hồ sơ",
-             "Kính gửi {ten}. Hồ sơ {ma_ho_so} cần bổ sung: {trang_thai}. Chi tiết: {cta_url}",
-             _DOSSIER_PARAMS, _REQUIRED),
-    Template("400003", "Thông báo có kết quả",
-             "Kính gửi {ten}. Hồ sơ {ma_ho_so} đã có kết quả: {trang_thai}. Nhận kết quả: {cta_url}",
-             _DOSSIER_PARAMS, _REQUIRED),
-)
-DEFAULT_TEMPLATE_ID = "400001"
 
 
 @dataclass
@@ -330,7 +295,7 @@ class EmulatorState:
                 raise EmuError(-109, "Template id is invalid")
             if template.status != "ENABLE":
                 raise EmuError(-131, "Template has not been approved")
-            text = _render(template, data)
+            text = render(template, data)
             if phone is None:
                 if not template.uid_allowed:
                     raise EmuError(-249, "Template does not support send via UID")
@@ -385,19 +350,6 @@ class EmulatorState:
     def _deliver(self, user: EmuUser, entry: dict[str, Any], message_id: str) -> None:
         user.inbox.append({"message_id": message_id, "sent_at": utc(self.now()).isoformat()} | entry)
         self.stats["messages"] += 1
-
-
-def _render(template: Template, data: Any) -> str:
-    if not isinstance(data, dict):
-        raise EmuError(-111, "Template data is empty")
-    values = {name: unicodedata.normalize("NFC", str(data.get(name, ""))) for name in template.params}
-    for name in template.required:
-        if not values[name]:
-            raise EmuError(-1122, f"Missing parameter: {name}")
-    for name, limit in template.params.items():
-        if len(values[name]) > limit:
-            raise EmuError(-1121, f"Parameter exceeds max length: {name}")
-    return template.body.format(**values)
 
 
 def _oauth_error(code: int, name: str, reason: str) -> dict[str, Any]:
