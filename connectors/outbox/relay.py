@@ -116,7 +116,7 @@ class OutboxRelay:
 
         def work(message: OutgoingMessage) -> list[tuple[str, str | None, int]]:
             outcomes: list[tuple[str, str | None, int]] = []
-            for _ in range(SUBJECT_BURST):
+            for burst in range(1, SUBJECT_BURST + 1):
                 if halt.is_set():
                     self._release([message])
                     outcomes.append(("released", None, message.id))
@@ -125,7 +125,7 @@ class OutboxRelay:
                 outcomes.append((outcome, error, message.id))
                 if rate_limited:
                     halt.set()
-                if outcome == "retried":
+                if outcome == "retried" or burst == SUBJECT_BURST:
                     break
                 following = self._claim(1, subject_ref=message.subject_ref)
                 if not following:

@@ -25,6 +25,7 @@ from connectors.outbox import (
     messages_for,
     requeue,
 )
+from connectors.outbox.relay import SUBJECT_BURST
 from connectors.zalo.client import ZaloClient
 from connectors.zalo.emulator import DEFAULT_TEMPLATE_ID
 from connectors.zalo.sender import ZaloSender
@@ -295,3 +296,16 @@ def test_two_hundred_messages_arrive_exactly_once_in_order(zalo: ZaloWorld, kind
                else ("file", m["file"]["filename"]) if m["type"] == "file"
                else ("text", m["text"]) for m in inbox]
         assert got == wanted
+
+
+def test_a_long_backlog_of_one_subject_leaves_nothing_claimed(zalo: ZaloWorld) -> None:
+    citizens = Citizens()
+    user = linked(zalo, citizens, "c1")
+    for n in range(SUBJECT_BURST + 5):
+        put(zalo.db, zalo.clock.now, f"S:{n}", subject="S", text=f"tin {n}")
+    relay = make_relay(zalo, citizens)
+    assert relay.run_once().sent == SUBJECT_BURST
+    assert {r.status for r in rows(zalo.db)} == {SENT, PENDING}  # the rest waits unclaimed, not "sending"
+    assert relay.run_once().sent == 5
+    texts = [m["text"] for m in zalo.inbox(user_id=user["user_id"])]
+    assert texts == [f"tin {n}" for n in range(SUBJECT_BURST + 5)]
