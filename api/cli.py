@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -12,7 +13,8 @@ import uvicorn
 from sqlmodel import Session
 
 from api.main import create_app
-
+from engine.errors import DefinitionInvalid
+from workflows.calendar.service import sync_calendar_overrides
 from workflows.core import migrate
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine, session_scope
@@ -20,6 +22,8 @@ from workflows.core.errors import MotcuaError
 from workflows.identity import seed as identity_seed
 from workflows.identity import service as identity_service
 from workflows.identity.models import Role
+from workflows.procedures.service import sync_catalogue
+from workflows.seed import deploy_paths
 from workflows.wiring import build_wiring
 
 app = typer.Typer(help="motcua — hệ thống giải quyết thủ tục hành chính", no_args_is_help=True)
@@ -33,8 +37,12 @@ def db_upgrade() -> None:
     settings = Settings()
     engine = make_db_engine(settings.database)
     migrate.upgrade(engine)
+    with session_scope(engine) as session:  # reference data shipped with the code: calendar, catalogue
+        sync_calendar_overrides(session)
+        versions = sync_catalogue(session)
     engine.dispose()
-    typer.echo(f"database upgraded: {engine.url.render_as_string(hide_password=True)}")
+    typer.echo(f"database upgraded: {engine.url.render_as_string(hide_password=True)}; "
+               f"{len(versions)} procedures in the catalogue")
 
 
 @app.command()
@@ -45,6 +53,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API (with the scheduler in-process unless --no-scheduler)."""
     settings = Settings()
+    if "MOTCUA_PUBLIC_BASE_URL" not in os.environ:
+        # Links to citizens and the embedded Zalo emulator must point at this very server.
+        settings = settings.model_copy(update={"public_base_url": f"http://{host}:{port}"})
     if no_scheduler:
         settings = settings.model_copy(
             update={"scheduler": settings.scheduler.model_copy(update={"enabled": False})}
@@ -72,11 +83,31 @@ def worker() -> None:
     typer.echo("worker stopped")
 
 
-def _paths(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(path.glob("*.bpmn")) if path.is_dir() else [path])
-    return files
+@app.command()
+def deploy(paths: Annotated[list[Path], typer.Argument(help="BPMN files or directories of *.bpmn")]) -> None:
+    """Deploy BPMN files: same content keeps its version, changed content becomes version n+1; a broken
+    file is refused with errors naming the BPMN element (and line)."""
+    wiring = build_wiring(Settings())
+    failed = False
+    try:
+        for path in paths:
+            for file in sorted(path.glob("*.bpmn")) if path.is_dir() else [path]:
+                try:
+                    with session_scope(wiring.db) as session:
+                        result = deploy_paths(session, engine=wiring.engine, paths=[file])[0]
+                except DefinitionInvalid as exc:
+                    failed = True
+                    typer.echo(f"{file}: refused", err=True)
+                    for error in exc.errors:
+                        line = f":{error['line']}" if error.get("line") else ""
+                        typer.echo(f"  {error.get('field')}{line}: {error.get('message')}", err=True)
+                    continue
+                state = "new version" if result.created else "unchanged"
+                typer.echo(f"{file}: {result.key} v{result.version} ({state}) sha256={result.sha256[:12]}")
+    finally:
+        wiring.close()
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("create-user")

@@ -25,6 +25,7 @@ def get_session(wiring: WiringDep) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+            wiring.notify_relay()  # messages enqueued by this request leave now, not at the next poll
         except BaseException:
             session.rollback()
             raise

@@ -7,30 +7,32 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.routers import auth as auth_routes
 from api.routers import dossiers as dossier_routes
-from api.routers import health
-from api.routers import procedures as procedure_routes
-from api.routers import tasks as task_routes
-from api.routers import notifications as notification_routes
 from api.routers import feedback as feedback_routes
+from api.routers import health
 from api.routers import news as news_routes
+from api.routers import notifications as notification_routes
+from api.routers import procedures as procedure_routes
 from api.routers import public as public_routes
-from api import web
-from workflows.core.clock import Clock
+from api.routers import tasks as task_routes
+from api.routers import zalo as zalo_routes
+from connectors.zalo.emulator import create_emulator_app
+from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
-from workflows.wiring import Wiring, build_wiring
+from workflows.wiring import EMULATOR_PREFIX, Wiring, build_wiring
 
-API_PREFIX = "/api/v1"
+DESCRIPTION = """Back end of the provincial administrative-procedure system (hệ thống giải quyết TTHC):
+officials' task API, dossier intake, process definitions, the citizen lookup and the Zalo OA webhook.
 
-DESCRIPTION = """Back end of the provincial administrative-procedure system (hệ thống giải quyết TTHC).
-
-Errors are `application/problem+json` with a stable `code` and a Vietnamese `detail`."""
+Errors are `application/problem+json` with a stable `code` and a Vietnamese `detail`.
+Sign in with `POST /api/v1/auth/token` (demo officials in development: see the README)."""
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, start_background: bool = True) -> FastAPI:
     """Build the app. `start_background=False` leaves the scheduler and relay out (tests drive them)."""
+    clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,14 +47,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
 
     app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(auth_routes.router)
-    app.include_router(dossier_routes.router)
-    app.include_router(task_routes.router)
-    app.include_router(procedure_routes.router)
-    app.include_router(notification_routes.router)
-    app.include_router(public_routes.router)
-    app.include_router(feedback_routes.router)
-    app.include_router(news_routes.router)
+    for module in (health, auth_routes, dossier_routes, task_routes, procedure_routes, notification_routes,
+                   public_routes, feedback_routes, news_routes, zalo_routes):
+        app.include_router(module.router)
     app.include_router(web.build_router())
+    if settings.zalo.emulator:
+        # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
+        app.mount(EMULATOR_PREFIX, create_emulator_app(
+            app_id=settings.zalo.app_id, app_secret=settings.zalo.app_secret.get_secret_value(),
+            oa_secret_key=settings.zalo.oa_secret_key.get_secret_value(),
+            webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
+            oa_id=settings.zalo.oa_id))
     return app

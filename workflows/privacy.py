@@ -199,7 +199,20 @@ class PersonalDataLogFilter(logging.Filter):
             if isinstance(record.args, tuple):
                 record.args = tuple(mask_text(a) if isinstance(a, str) else a for a in record.args)
             return True
-        record.msg, record.args = mask_text(message), ()
+        # Keep the arguments' shape (formatters such as uvicorn's access log unpack them): mask each one, and
+        # merge into the message only when a number still shows across message and arguments.
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_mask_arg(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _mask_arg(v) for k, v in record.args.items()}
+        try:
+            masked = record.getMessage()
+        except Exception:  # a number argument became text under a %d: fall back to the merged message
+            masked = ""
+        if not masked or mask_text(masked) != masked:
+            record.msg, record.args = mask_text(message), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -207,6 +220,15 @@ class PersonalDataLogFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
         return True
+
+
+def _mask_arg(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, int | float) or value is None:
+        text = str(value)
+        return value if mask_text(text) == text else mask_text(text)
+    return value
 
 
 def install_log_masking() -> PersonalDataLogFilter:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
+from connectors.outbox import OutboxRelay
+from connectors.zalo.client import ZaloClient
+from connectors.zalo.sender import ZaloSender
+from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
 from workflows.citizen.operators import register_feedback_operators
 from workflows.core.clock import Clock, SystemClock
@@ -17,7 +24,13 @@ from workflows.core.db import make_db_engine
 from workflows.documents.storage import FileStore
 from workflows.dossiers.operators import register_operators
 from workflows.dossiers.services import CalendarProvider, DomainServices
+from workflows.notifications.recipients import AttachmentLoader, RecipientResolver
 from workflows.privacy import PersonalDataCipher, install_log_masking
+from workflows.scheduler import Scheduler, zalo_token_refresher
+
+log = logging.getLogger("motcua.wiring")
+
+EMULATOR_PREFIX = "/zalo-emulator"
 
 
 @dataclass
@@ -29,14 +42,40 @@ class Wiring:
     cipher: PersonalDataCipher
     engine: Engine
     domain: DomainServices
+    tokens: DbTokenStore
+    zalo: ZaloClient
+    relay: OutboxRelay
+    scheduler: Scheduler
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
-        for worker in self.background:
-            worker.start()
+        """Start the scheduler (which runs the outbox relay) when the settings say this process runs jobs."""
+        if self.settings.scheduler.enabled:
+            self.scheduler.start()
+            self.background.append(self.scheduler)
+        if self.settings.zalo.emulator:
+            threading.Thread(target=self.bootstrap_emulator_tokens, name="zalo-bootstrap", daemon=True).start()
 
     def scheduler_state(self) -> dict[str, Any]:
-        return {"running": any(getattr(w, "running", False) for w in self.background)}
+        return self.scheduler.state()
+
+    def notify_relay(self) -> None:
+        """Wake the relay right after a commit that enqueued messages (well under a second to send)."""
+        self.relay.notify()
+
+    def bootstrap_emulator_tokens(self, attempts: int = 50) -> bool:
+        """Development only: grant the app on the emulator and exchange the code, once the server answers.
+        Always done at start: the emulator keeps its state in memory, so tokens of a previous run are void."""
+        url = f"{self.settings.public_base_url.rstrip('/')}{EMULATOR_PREFIX}/grant"
+        for _ in range(attempts):
+            try:
+                code = requests.post(url, timeout=5).json()["code"]
+                self.zalo.exchange_code(code)
+                return True
+            except (requests.RequestException, KeyError, ValueError):
+                time.sleep(0.2)  # the server is still starting
+        log.warning("zalo.emulator_bootstrap_failed url=%s", url)
+        return False
 
     def close(self) -> None:
         for worker in reversed(self.background):
@@ -44,22 +83,41 @@ class Wiring:
         self.db.dispose()
 
 
+def zalo_base_urls(settings: Settings) -> dict[str, str]:
+    if not settings.zalo.emulator:
+        return {"openapi_base_url": settings.zalo.openapi_base_url,
+                "business_base_url": settings.zalo.business_base_url,
+                "oauth_base_url": settings.zalo.oauth_base_url}
+    base = settings.public_base_url.rstrip("/") + EMULATOR_PREFIX
+    return {"openapi_base_url": f"{base}/openapi", "business_base_url": f"{base}/business",
+            "oauth_base_url": f"{base}/oauth"}
+
+
 def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # Spiff logs every state change at INFO
     install_log_masking()  # no phone or ID number reaches a log (DESIGN.md "Data protection")
     clock = clock or SystemClock()
+    db = make_db_engine(settings.database)
     cipher = PersonalDataCipher.from_settings(settings.crypto)
+    store = FileStore(settings.storage.directory)
     domain = DomainServices(settings=settings, clock=clock, cipher=cipher, calendars=CalendarProvider(settings),
-                            store=FileStore(settings.storage.directory))
+                            store=store)
     operators = OperatorRegistry()
     register_operators(operators, domain)
     register_feedback_operators(operators, domain)
-    return Wiring(
-        settings=settings,
-        clock=clock,
-        db=make_db_engine(settings.database),
-        metrics_registry=CollectorRegistry(),
-        cipher=cipher,
-        engine=Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth),
-        domain=domain,
-    )
+    engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth)
+    tokens = DbTokenStore(db)
+    zalo = ZaloClient(**zalo_base_urls(settings), app_id=settings.zalo.app_id,
+                      app_secret=settings.zalo.app_secret.get_secret_value(), tokens=tokens,
+                      session=requests.Session(), timeout=settings.zalo.timeout_seconds, now=clock.now)
+    sender = ZaloSender(client=zalo, db_engine=db, now=clock.now, load_attachment=AttachmentLoader(db, store),
+                        template_ids=settings.zalo.template_ids,
+                        default_template_id=settings.zalo.default_template_id)
+    relay = OutboxRelay(db_engine=db, sender=sender, resolve_recipient=RecipientResolver(db, cipher),
+                        now=clock.now, max_attempts=settings.zalo.max_attempts,
+                        interval=settings.scheduler.outbox_interval_seconds)
+    registry = CollectorRegistry()
+    scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
+                          token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
+    return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
+                  domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler)

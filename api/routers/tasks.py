@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"description": "Chưa đăng nhập"}, 403: {"description": "Sai vai trò hoặc đơn vị"},
-    404: {"description": "Không tìm thấy công việc"}, 409: {"description": "Công việc đã hoàn thành / đã có người nhận"},
+    404: {"description": "Không tìm thấy công việc"},
+    409: {"description": "Công việc đã hoàn thành / đã có người nhận"},
 }
 
 

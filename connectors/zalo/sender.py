@@ -96,6 +96,8 @@ class ZaloSender:
     def _send_cs(self, message: OutgoingMessage, user_id: str) -> SendResult:
         parts = [("text", chunk) for chunk in split_text(str(message.payload.get("text") or ""))]
         parts += [("file", ref) for ref in _attachments(message.payload)]
+        if isinstance(message.payload.get("request_user_info"), Mapping):
+            parts.append(("request_user_info", message.payload["request_user_info"]))
         if not parts:
             raise ZaloBadRequest("message has neither text nor attachment")
         first_id: str | None = None
@@ -104,6 +106,9 @@ class ZaloSender:
             try:
                 if kind == "text":
                     provider_id = self._client.send_text(user_id, part)
+                elif kind == "request_user_info":
+                    provider_id = self._client.send_request_user_info(
+                        user_id, str(part.get("title") or ""), str(part.get("subtitle") or ""))
                 else:
                     filename, content = self._load_attachment(str(part["document_id"]))
                     token = self._client.upload_file(str(part.get("filename") or filename), content)

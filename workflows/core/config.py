@@ -45,6 +45,8 @@ class ZaloSettings(BaseModel):
     oa_id: str = "2000000000000000002"
     timeout_seconds: float = Field(10.0, gt=0, le=60)
     max_attempts: int = Field(8, ge=1, le=50)
+    default_template_id: str = Field("400001", description="Approved ZBS template carrying our step messages")
+    template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
 
 
 class SchedulerSettings(BaseModel):

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflows.documents.models import DossierDocument
 from workflows.documents.context import ControlLogRow
+from workflows.documents.models import DossierDocument
 from workflows.documents.render import FormCode, FormContext, render_form
 from workflows.documents.service import store_document
 from workflows.dossiers.models import ControlLogEntry, Dossier

@@ -13,6 +13,7 @@ from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import MessageOut
 from workflows.dossiers.services import DomainServices
+from workflows.notifications import texts
 
 
 def send(
@@ -34,9 +35,9 @@ def send(
     key = f"{dossier.code}:MSG:{int(count) + 1}"
     body = f"[{services.settings.agency_name}] Về hồ sơ {dossier.code}: {text.strip()}"
     payload = {"event": "TIN_NHAN", "text": body, "attachment": attachment, "sender": actor.display_name,
-               "template": {"ma_ho_so": dossier.code, "ten": dossier.applicant_name[:30],
-                            "trang_thai": "Tin nhắn từ cán bộ", "noi_dung": text.strip()[:200],
-                            "cta_text": "Xem hồ sơ", "cta_url": services.lookup_url(dossier.code)}}
+               "template": texts.template_data(code=dossier.code, name=dossier.applicant_name,
+                                               status="Có tin nhắn từ cán bộ", cta_text="Xem hồ sơ",
+                                               cta_url=services.lookup_url(dossier.code))}
     message = enqueue(session, idempotency_key=key, kind="official_message", subject_ref=dossier.code,
                       recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)
     audit.hand_over(session, dossier_id=dossier.id or 0, step="tin_nhan", step_name="Tin nhắn Zalo cho công dân",

@@ -12,11 +12,11 @@ from sqlmodel import Session, select
 from connectors.outbox import OutboxMessage, enqueue
 from engine import OperatorContext, OperatorRegistry
 from workflows import deadlines
+from workflows.documents.models import DossierDocument
 from workflows.dossiers import forms
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
-from workflows.documents.models import DossierDocument
 from workflows.notifications import texts
 from workflows.procedures.service import get_version
 
@@ -111,9 +111,9 @@ def enqueue_event(
             attachment = {"document_id": document.id, "filename": document.filename}
     payload = {
         "event": event, "text": rendered.text, "attachment": attachment,
-        "template": {"ma_ho_so": dossier.code, "ten": dossier.applicant_name[:30],
-                     "trang_thai": rendered.status_label[:30], "cta_text": rendered.cta_text,
-                     "cta_url": services.lookup_url(dossier.code)},
+        "template": texts.template_data(code=dossier.code, name=dossier.applicant_name,
+                                        status=rendered.status_label, cta_text=rendered.cta_text,
+                                        cta_url=services.lookup_url(dossier.code)),
     }
     enqueue(session, idempotency_key=key, kind="dossier_event", subject_ref=dossier.code,
             recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)

@@ -89,3 +89,15 @@ EVENTS = frozenset(
     {"NOP_HO_SO", "TIEP_NHAN", "KHONG_TIEP_NHAN", "BO_SUNG", "PHAN_CONG", "THAM_DINH", "NGHIA_VU_TAI_CHINH",
      "KY_DUYET", "DA_CO_KET_QUA", "TRA_KET_QUA", "TU_CHOI", "DUNG_XU_LY", "XIN_LOI"}
 )
+
+
+def _fit(value: str, limit: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def template_data(*, code: str, name: str, status: str, cta_text: str, cta_url: str) -> dict[str, str]:
+    """Parameters of the approved ZBS dossier template, cut to Zalo's typed limits (30 characters for names,
+    codes and labels; 200 for the link) so a long name never turns a message into a rejected one."""
+    return {"ma_ho_so": _fit(code, 30), "ten": _fit(name, 30), "trang_thai": _fit(status, 30),
+            "cta_text": _fit(cta_text, 30), "cta_url": cta_url[:200]}

@@ -5,10 +5,9 @@ Revises: 0002_engine, 0003_catalogue, 0004_connectors, 0005_documents, 0008_remi
 Create Date: 2026-11-24 02:20:15.532700
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0010_dossiers'
 down_revision = ('0002_engine', '0003_catalogue', '0004_connectors', '0005_documents', '0008_reminders', '0009_citizen')

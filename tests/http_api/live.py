@@ -1,0 +1,86 @@
+"""A live server (uvicorn in a thread, real port) with the Zalo emulator mounted and the relay running."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+
+from api.main import create_app
+from workflows.core.clock import ManualClock
+from workflows.core.config import Settings
+from workflows.core.db import session_scope
+from workflows.seed import seed_all
+
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(settings: Settings, clock: ManualClock) -> Iterator[tuple[str, Any]]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = settings.model_copy(update={
+        "public_base_url": base,
+        "zalo": settings.zalo.model_copy(update={"emulator": True, "timeout_seconds": 2.0}),
+        "scheduler": settings.scheduler.model_copy(update={
+            "enabled": True, "timer_interval_seconds": 0.5, "outbox_interval_seconds": 0.1}),
+    })
+    app = create_app(settings, clock=clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    wiring = app.state.wiring
+    with session_scope(wiring.db) as session:
+        seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+    assert wiring.bootstrap_emulator_tokens(), "the emulator granted no tokens"
+    try:
+        yield base, wiring
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+class Citizen:
+    """The citizen's phone in the emulator."""
+
+    def __init__(self, base: str, phone_84: str) -> None:
+        self.base = base
+        created = requests.post(f"{base}/zalo-emulator/users", json={"phone": phone_84}, timeout=5).json()
+        self.user_id = created["user_id"]
+        self.phone_84 = phone_84
+
+    def act(self, action: str, body: dict[str, Any] | None = None) -> None:
+        response = requests.post(f"{self.base}/zalo-emulator/users/{self.user_id}/{action}", json=body, timeout=5)
+        assert response.status_code == 200, response.text
+
+    def inbox(self) -> list[dict[str, Any]]:
+        response = requests.get(f"{self.base}/zalo-emulator/inbox", params={"user_id": self.user_id}, timeout=5)
+        return list(response.json()["messages"])
+
+
+def wait_for(predicate: Any, *, timeout: float = 30.0, tick: Any = None) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        if tick:
+            tick()
+        time.sleep(0.1)
+    return predicate()

@@ -1,0 +1,66 @@
+"""Resolving an outbox row's opaque `recipient_ref` to a Zalo recipient at send time (in the relay's
+thread, with its own session), and loading attachments. Phone numbers are decrypted only here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine as DbEngine
+from sqlmodel import Session, col, select
+
+from connectors.outbox import Recipient
+from connectors.zalo.users import ZaloUser
+from workflows.citizen.operators import resolve_recipient as resolve_feedback_recipient
+from workflows.documents.models import DossierDocument
+from workflows.documents.storage import FileStore
+from workflows.dossiers.models import Dossier
+from workflows.identity.models import Official
+from workflows.privacy import PersonalDataCipher, to_zalo_phone
+
+
+@dataclass(frozen=True)
+class RecipientResolver:
+    db: DbEngine
+    cipher: PersonalDataCipher
+
+    def __call__(self, ref: str) -> Recipient | None:
+        kind, _, key = ref.partition(":")
+        with Session(self.db) as session:
+            if kind == "dossier":
+                return self._dossier(session, key)
+            if kind == "official":
+                official = session.get(Official, int(key)) if key.isdigit() else None
+                if official is None or official.disabled:
+                    return None
+                return Recipient(zalo_user_id=official.zalo_user_id, phone_84=None, display_name=official.full_name)
+            if kind == "zalo":
+                return Recipient(zalo_user_id=key, phone_84=None, display_name="")
+            return resolve_feedback_recipient(session, ref=ref, cipher=self.cipher)
+
+    def _dossier(self, session: Session, code: str) -> Recipient | None:
+        dossier = session.exec(select(Dossier).where(Dossier.code == code)).first()
+        if dossier is None or not dossier.notify_zalo:
+            return None  # no consent (or withdrawn): nothing is sent
+        user_id = dossier.zalo_user_id
+        if user_id is None and dossier.applicant_phone_hash:
+            # A citizen who followed the OA and shared this phone is reached by user id.
+            linked = session.exec(select(ZaloUser).where(ZaloUser.phone_hash == dossier.applicant_phone_hash,
+                                                         col(ZaloUser.followed).is_(True))
+                                  .order_by(col(ZaloUser.updated_at).desc())).first()
+            user_id = linked.user_id if linked else None
+        phone = self.cipher.decrypt(dossier.applicant_phone_enc) if dossier.applicant_phone_enc else None
+        return Recipient(zalo_user_id=user_id, phone_84=to_zalo_phone(phone) if phone else None,
+                         display_name=dossier.applicant_name)
+
+
+@dataclass(frozen=True)
+class AttachmentLoader:
+    db: DbEngine
+    store: FileStore
+
+    def __call__(self, document_id: str) -> tuple[str, bytes]:
+        with Session(self.db) as session:
+            document = session.get(DossierDocument, int(document_id))
+            if document is None:
+                raise LookupError(f"document {document_id} not found")
+            return document.filename, self.store.open(document.storage_key)
