@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -115,6 +116,8 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                         default_template_id=settings.zalo.default_template_id)
     relay = OutboxRelay(db_engine=db, sender=sender, resolve_recipient=RecipientResolver(db, cipher),
                         now=clock.now, max_attempts=settings.zalo.max_attempts,
+                        base_delay=settings.zalo.retry_base_seconds, max_delay=settings.zalo.retry_max_seconds,
+                        lease=timedelta(seconds=settings.scheduler.outbox_lease_seconds),
                         interval=settings.scheduler.outbox_interval_seconds)
     registry = CollectorRegistry()
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,

@@ -45,6 +45,8 @@ class ZaloSettings(BaseModel):
     oa_id: str = "2000000000000000002"
     timeout_seconds: float = Field(10.0, gt=0, le=60)
     max_attempts: int = Field(8, ge=1, le=50)
+    retry_base_seconds: float = Field(5.0, gt=0, description="First retry delay; doubles per attempt, with jitter")
+    retry_max_seconds: float = Field(3600.0, gt=0, description="Cap of the retry delay")
     default_template_id: str = Field("400001", description="Approved ZBS template carrying our step messages")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
 
@@ -54,6 +56,8 @@ class SchedulerSettings(BaseModel):
     timer_interval_seconds: float = Field(1.0, gt=0)
     reminder_interval_seconds: float = Field(60.0, gt=0)
     outbox_interval_seconds: float = Field(0.5, gt=0)
+    outbox_lease_seconds: float = Field(
+        300.0, gt=0, description="A message claimed by a relay that died is sent again after this lease")
 
 
 class StorageSettings(BaseModel):
