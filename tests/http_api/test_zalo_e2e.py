@@ -38,10 +38,10 @@ class Officials:
                                  data={"username": username, "password": "motcua-demo"}, timeout=10)
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
-    def intake(self, phone: str, name: str) -> str:
+    def intake(self, phone: str, name: str, id_number: str | None = None) -> str:
         response = requests.post(f"{self.base}/api/v1/dossiers", headers=self.headers("mot_cua"), timeout=30, json={
             "procedure_code": "VHTTDL-KARAOKE", "channel": "counter", "notify_zalo": True, "accept": True,
-            "applicant": {"full_name": name, "phone": phone}})
+            "applicant": {"full_name": name, "phone": phone, "id_number": id_number}})
         assert response.status_code == 201, response.text
         return str(response.json()["code"])
 
