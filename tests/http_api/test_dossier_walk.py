@@ -66,8 +66,8 @@ class TestKaraokeWalk:
         detail = app_client.get(f"/api/v1/dossiers/{code}", headers=login("mot_cua")).json()
         assert detail["status"] == "DA_TRA_KET_QUA"
         # Accepted Tue 24/11/2026 11:00 (+07): 5 working days, first day not counted → Tue 1/12 17:00.
-        assert detail["accepted_at"].startswith("2026-11-24T04:00")
-        assert detail["due_at"] == "2026-12-01T10:00:00Z"
+        assert detail["accepted_at"].startswith("2026-11-24T11:00")
+        assert detail["due_at"] == "2026-12-01T17:00:00+07:00"
         assert detail["lateness"] in ("truoc_han", "dung_han")
         assert detail["current_steps"] == []
         history = app_client.get(f"/api/v1/dossiers/{code}/history", headers=login("mot_cua")).json()["items"]

@@ -83,8 +83,9 @@ def follow_and_share(citizen: Citizen) -> None:
 
 
 def matches(got: list[tuple[str, str]]) -> bool:
-    return len(got) == len(EXPECTED) and all(
-        kind == want_kind and want in text.lower() for (kind, text), (want_kind, want) in zip(got, EXPECTED, strict=True))
+    pairs = zip(got, EXPECTED, strict=False)
+    return len(got) == len(EXPECTED) and all(kind == want_kind and want in text.lower()
+                                             for (kind, text), (want_kind, want) in pairs)
 
 
 @pytest.fixture
@@ -95,7 +96,9 @@ def now_clock() -> ManualClock:
 
 
 class TestCitizenHearsEveryStep:
-    def test_one_message_per_step_with_the_receipt(self, settings: Settings, now_clock: ManualClock, db: Any) -> None:
+    def test_one_message_per_step_with_the_receipt(
+        self, settings: Settings, now_clock: ManualClock, db: Any
+    ) -> None:
         with live_server(settings, now_clock) as (base, _wiring):
             citizen = Citizen(base, "84912345678")
             follow_and_share(citizen)
@@ -135,7 +138,9 @@ class TestCitizenHearsEveryStep:
 
 
 class TestOutsideTheWindow:
-    def test_template_instead_of_a_customer_service_message(self, settings: Settings, now_clock: ManualClock, db: Any) -> None:
+    def test_template_instead_of_a_customer_service_message(
+        self, settings: Settings, now_clock: ManualClock, db: Any
+    ) -> None:
         with live_server(settings, now_clock) as (base, wiring):
             citizen = Citizen(base, "84987654321")
             follow_and_share(citizen)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
+
+from pydantic import PlainSerializer
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -57,3 +59,11 @@ def local_today(clock: Clock) -> date:
 def ensure_utc(value: datetime) -> datetime:
     """Normalise a datetime read back from the database: SQLite returns naive values, which we store as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _local_iso(value: datetime) -> str:
+    return to_local(ensure_utc(value)).isoformat()
+
+
+# A datetime shown to clients in Vietnam time (+07:00), as the API contract says; stored in UTC.
+VnDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str, when_used="json")]

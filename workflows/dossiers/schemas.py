@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.core.clock import VnDateTime
 
 T = TypeVar("T")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -57,7 +58,7 @@ class StepOut(BaseModel):
     name: str
     role: str | None
     assignee: str | None
-    due_at: datetime | None
+    due_at: VnDateTime | None
 
 
 class ApplicantOut(BaseModel):
@@ -79,14 +80,14 @@ class DossierOut(BaseModel):
     status_name: str
     national_status: int
     national_status_name: str
-    submitted_at: datetime
-    received_at: datetime
-    accepted_at: datetime | None
-    due_at: datetime | None
-    original_due_at: datetime | None
+    submitted_at: VnDateTime
+    received_at: VnDateTime
+    accepted_at: VnDateTime | None
+    due_at: VnDateTime | None
+    original_due_at: VnDateTime | None
     lateness: str | None
-    finished_at: datetime | None
-    returned_at: datetime | None
+    finished_at: VnDateTime | None
+    returned_at: VnDateTime | None
     supplement_count: int
     counted_late: bool
     notify_zalo: bool
@@ -101,8 +102,8 @@ class HistoryItem(BaseModel):
     actor: str | None
     actor_unit: str | None
     to: str | None
-    at: datetime
-    due_at: datetime | None
+    at: VnDateTime
+    due_at: VnDateTime | None
     on_time: bool | None
     note: str | None
 
@@ -122,7 +123,7 @@ class WithdrawIn(BaseModel):
 class ApologyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=5, max_length=1000)
-    new_due_at: datetime = Field(description="The new appointment (ISO 8601 with offset)")
+    new_due_at: VnDateTime = Field(description="The new appointment (ISO 8601 with offset)")
 
 
 class MessageIn(BaseModel):
@@ -160,6 +161,6 @@ class DocumentOut(BaseModel):
     media_type: str
     size: int
     sha256: str
-    created_at: datetime
+    created_at: VnDateTime
     created_by: str
     note: str | None = None

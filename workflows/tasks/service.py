@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from engine import Engine
 from engine.models import WorkItem
+from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.dossiers import audit, progress
 from workflows.dossiers.access import SUPERVISOR_ROLES, Actor, ensure_can_see, ensure_can_work
@@ -30,8 +31,8 @@ class TaskOut(BaseModel):
     procedure_code: str
     role: str | None
     assignee: str | None
-    created_at: datetime
-    due_at: datetime | None
+    created_at: VnDateTime
+    due_at: VnDateTime | None
     overdue: bool
     form_schema: dict[str, Any] | None
 
@@ -55,7 +56,7 @@ def to_out(item: WorkItem, dossier: Dossier, *, now: datetime) -> TaskOut:
 
 def list_tasks(
     session: Session, *, actor: Actor, now: datetime, scope: Scope = "mine", procedure_code: str | None = None,
-    due_before: datetime | None = None, overdue: bool | None = None, page: int = 1, page_size: int = 20,
+    due_before: VnDateTime | None = None, overdue: bool | None = None, page: int = 1, page_size: int = 20,
 ) -> tuple[list[TaskOut], int]:
     """Open work items of the actor's department visible under `scope`, soonest due first."""
     query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))

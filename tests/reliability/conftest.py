@@ -1,0 +1,106 @@
+"""Reliability suite fixtures: the figures it measured (printed at the end of the run), the PII scan of
+every log line and response written during each test, and the whole system as subprocesses."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reliability_system import System, free_port, seed
+
+from workflows.core.config import Settings
+
+# Phone and ID numbers used by the suite, in every form that could leak (local, international, 12 digits).
+PII_PATTERNS = [re.compile(p) for p in (
+    r"(?<!\d)0(?:91|98|97|86|35)\d{7}(?!\d)",   # mobile numbers the tests give to applicants
+    r"(?<!\d)84(?:91|98|97|86|35)\d{7}(?!\d)",  # the same in Zalo's international form
+    r"(?<!\d)0\d{2}[0-3]\d{8}(?!\d)",           # 12-digit CCCD numbers (province code 0xx, century digit)
+)]
+
+_FIGURES: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="session")
+def figures() -> Counter[str]:
+    """What the suite measured; keys `<backend>: <figure>`, printed by pytest_terminal_summary."""
+    return _FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    if not _FIGURES:
+        return
+    terminalreporter.section("reliability figures")
+    for key in sorted(_FIGURES):
+        terminalreporter.write_line(f"{key:<55} {_FIGURES[key]:>8}")
+
+
+class Written:
+    """Everything the system wrote during a test: log records of this process, response bodies the tests
+    saw, and the subprocess log files."""
+
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, str]] = []
+        self.files: list[Path] = []
+
+    def response(self, where: str, body: str) -> None:
+        self.texts.append((where, body))
+
+    def leaks(self) -> list[tuple[str, str]]:
+        found = []
+        sources = list(self.texts) + [(str(p), p.read_text(errors="replace")) for p in self.files if p.exists()]
+        for where, text in sources:
+            for pattern in PII_PATTERNS:
+                for match in pattern.finditer(text):
+                    found.append((where, text[max(0, match.start() - 60):match.end() + 20]))
+        return found
+
+
+class _Capture(logging.Handler):
+    def __init__(self, written: Written) -> None:
+        super().__init__(logging.DEBUG)
+        self.written = written
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.written.texts.append((f"log {record.name}", self.format(record)))
+        except Exception:  # noqa: BLE001 - a broken record must not break the test that logged it
+            self.handleError(record)
+
+
+@pytest.fixture(autouse=True)
+def written(figures: Counter[str]) -> Iterator[Written]:
+    """Fails the test when a full phone or ID number appears in any log line or response it produced."""
+    sink = Written()
+    handler = _Capture(sink)
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield sink
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+    figures["all: log lines and responses scanned for PII"] += len(sink.texts)
+    leaks = sink.leaks()
+    figures["all: unmasked phone/ID numbers found"] += len(leaks)
+    assert not leaks, f"unmasked personal numbers written: {leaks[:5]}"
+
+
+@pytest.fixture
+def system(settings: Settings, db: Any, tmp_path: Path, written: Written) -> Iterator[System]:
+    """Seeded database; the server running (no scheduler); the worker not yet started."""
+    seed(settings)
+    system = System(settings, port=free_port(), workdir=tmp_path, on_response=written.response)
+    written.files += [system.server.log_path, system.worker.log_path]
+    system.start_server()
+    try:
+        yield system
+    finally:
+        system.stop()
