@@ -100,6 +100,7 @@ class System:
     def __init__(self, settings: Settings, *, port: int, workdir: Path,
                  on_response: Callable[[str, str], None] | None = None) -> None:
         self.base = f"http://127.0.0.1:{port}"
+        self.settings = settings
         env = system_env(settings, base_url=self.base)
         self.server = Process(["serve", "--no-scheduler", "--port", str(port)], env=env,
                               log_path=workdir / "server.log")
