@@ -16,6 +16,7 @@ from api.routers import news as news_routes
 from api.routers import notifications as notification_routes
 from api.routers import procedures as procedure_routes
 from api.routers import public as public_routes
+from api.routers import registers as register_routes
 from api.routers import tasks as task_routes
 from api.routers import zalo as zalo_routes
 from connectors.zalo.emulator import create_emulator_app
@@ -48,7 +49,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     for module in (health, auth_routes, dossier_routes, task_routes, procedure_routes, notification_routes,
-                   public_routes, feedback_routes, news_routes, zalo_routes):
+                   public_routes, feedback_routes, news_routes, zalo_routes, register_routes):
         app.include_router(module.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api.actors import ActorDep, DomainDep, EngineDep, ReceptionOrKey
 from api.deps import SessionDep
-from workflows.dossiers import documents, messages, service, views
+from workflows.dossiers import documents, messages, registers, service, views
 from workflows.dossiers.schemas import (
     ApologyIn,
     DocumentOut,
@@ -133,6 +133,14 @@ def download_document(code: str, document_id: int, session: SessionDep, actor: A
                                            services=domain)
     return Response(content, media_type=document.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{document.filename}"'})
+
+
+@router.post("/{code}/control-slip", status_code=status.HTTP_201_CREATED, response_model=DocumentOut,
+             responses=ERRORS, summary="Lập Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06) tại thời điểm này")
+def control_slip(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> DocumentOut:
+    dossier = service.get_by_code(session, code=code, actor=actor)
+    document = registers.control_slip(session, dossier=dossier, actor=actor, services=domain)
+    return DocumentOut.model_validate(document, from_attributes=True)
 
 
 @router.post("/{code}/messages", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.actors import DomainDep, EngineDep
 from api.deps import SessionDep, WiringDep
 from api.errors import problem
-from workflows.citizen import catalogue, feedback, lookup, news, ratelimit
+from workflows.citizen import catalogue, documents, feedback, lookup, news, ratelimit
 from workflows.citizen.schemas import (
     DossierList,
     FeedbackCreated,
@@ -193,3 +193,48 @@ def list_news(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> NewsList:
     return NewsList(items=[news.to_out(i) for i in news.published(session, kind=kind, limit=limit)])
+
+
+class CitizenDocumentsIn(LookupByCodeIn):
+    """The dossier code and the same second factor as the lookup."""
+
+
+class CitizenDocumentList(BaseModel):
+    items: list[documents.CitizenDocument]
+
+
+@router.post("/documents", response_model=CitizenDocumentList, responses=REFUSALS,
+             summary="Giấy tờ đã ban hành của hồ sơ (Giấy tiếp nhận, phiếu, văn bản) — cần yếu tố xác thực")
+def citizen_documents(
+    body: CitizenDocumentsIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
+) -> CitizenDocumentList | JSONResponse:
+    client = client_of(request, wiring)
+    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    if limited is not None:
+        return limited
+    try:
+        items = documents.list_for_citizen(session, services=domain, code=body.code, verifier=body.verifier or "",
+                                           actor=f"public:{client}")
+    except MotcuaError as exc:
+        return refuse(exc)
+    return CitizenDocumentList(items=items)
+
+
+@router.post("/documents/{document_id}", response_class=Response, responses={
+    **REFUSALS, 200: {"content": {"application/pdf": {}}}}, summary="Tải một giấy tờ của hồ sơ (PDF)")
+def citizen_document(
+    document_id: int, body: CitizenDocumentsIn, request: Request, wiring: WiringDep, session: SessionDep,
+    domain: DomainDep,
+) -> Response:
+    client = client_of(request, wiring)
+    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    if limited is not None:
+        return limited
+    try:
+        document, content = documents.read_for_citizen(
+            session, services=domain, code=body.code, verifier=body.verifier or "", document_id=document_id,
+            actor=f"public:{client}")
+    except MotcuaError as exc:
+        return refuse(exc)
+    return Response(content, media_type=document.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{document.filename}"'})

@@ -170,3 +170,45 @@ def test_unknown_procedure_is_refused(app_client: TestClient, login: Login, proc
         "procedure_code": procedure, "applicant": {"full_name": "Trần Văn B"}})
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+class TestCitizenDocuments:
+    def test_forms_behind_the_second_factor(self, app_client: TestClient, login: Login) -> None:
+        code = intake(app_client, login, accept=True)["code"]
+        refused = app_client.post("/api/v1/public/documents", json={"code": code, "verifier": "0000"})
+        assert refused.status_code == 404 and refused.json()["code"] == "lookup_not_found"
+        listed = app_client.post("/api/v1/public/documents", json={"code": code, "verifier": "5678"})
+        assert listed.status_code == 200, listed.text
+        [receipt] = listed.json()["items"]
+        assert receipt["form_code"] == "MAU_01"
+        pdf = app_client.post(f"/api/v1/public/documents/{receipt['id']}", json={"code": code, "verifier": "5678"})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        wrong = app_client.post(f"/api/v1/public/documents/{receipt['id']}", json={"code": code, "verifier": "1234"})
+        assert wrong.status_code == 404
+
+
+class TestFormsOnRequest:
+    def test_control_slip_and_register(self, app_client: TestClient, login: Login) -> None:
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        code = intake(app_client, login, accept=True)["code"]
+        do(app_client, login, code, "phan_cong", ASSIGN)
+        slip = app_client.post(f"/api/v1/dossiers/{code}/control-slip", headers=login("mot_cua"))
+        assert slip.status_code == 201, slip.text
+        pdf = app_client.get(f"/api/v1/dossiers/{code}/documents/{slip.json()['id']}", headers=login("mot_cua"))
+        text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+        assert "PHIẾU KIỂM SOÁT" in text.upper() and code in text
+
+        register = app_client.get("/api/v1/registers/mau-07", params={"from": "2026-11-01", "to": "2026-11-30"},
+                                  headers=login("giam_sat"))
+        assert register.status_code == 200, register.text
+        text = "".join(page.extract_text() for page in PdfReader(BytesIO(register.content)).pages)
+        assert code in text and "Nguyễn Thị Hồng Nhung" in text and "0912345678" not in text
+        other = app_client.get("/api/v1/registers/mau-07", params={"from": "2026-11-01", "to": "2026-11-30"},
+                               headers=login("mot_cua_dl"))
+        assert code not in "".join(p.extract_text() for p in PdfReader(BytesIO(other.content)).pages)
+        forbidden = app_client.get("/api/v1/registers/mau-07", params={"from": "2026-11-01", "to": "2026-11-30"},
+                                   headers=login("chuyen_vien"))
+        assert forbidden.status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine import StepResult, WorkItemView
 from engine.models import WorkItem
@@ -14,6 +14,7 @@ from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import STEP_NAMES
+from workflows.identity.models import Official
 from workflows.procedures.service import get_version
 
 ROLE_UNITS = {
@@ -48,7 +49,7 @@ def after_step(
     audit.hand_over(
         session, dossier_id=dossier.id or 0, step=result.completed.element_id,
         step_name=STEP_NAMES.get(result.completed.element_id, result.completed.name or ""), at=now,
-        from_actor=actor.display_name, from_unit=_unit(actor), to_actor=_to_actor(result.opened),
+        from_actor=actor.display_name, from_unit=_unit(actor), to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=due_at, note=note,
     )
 
@@ -56,7 +57,7 @@ def after_step(
 def log_submission(session: Session, *, dossier: Dossier, result: StepResult, now: datetime) -> None:
     audit.hand_over(
         session, dossier_id=dossier.id or 0, step="nop_ho_so", step_name=STEP_NAMES["nop_ho_so"], at=now,
-        from_actor=dossier.applicant_name, from_unit=CITIZEN, to_actor=_to_actor(result.opened),
+        from_actor=dossier.applicant_name, from_unit=CITIZEN, to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=False), due_at=None,
     )
 
@@ -67,9 +68,14 @@ def _unit(actor: Actor) -> str:
     return ", ".join(p for p in (unit, actor.department_name) if p) or actor.kind
 
 
-def _to_actor(opened: list[WorkItemView]) -> str | None:
-    names = [item.assignee for item in opened if item.assignee]
-    return ", ".join(names) or None
+def _to_actor(session: Session, opened: list[WorkItemView]) -> str | None:
+    """The assignees' full names (usernames mean nothing on a printed Phiếu kiểm soát)."""
+    usernames = [item.assignee for item in opened if item.assignee]
+    if not usernames:
+        return None
+    names = dict(session.exec(select(Official.username, Official.full_name)
+                              .where(col(Official.username).in_(usernames))).all())
+    return ", ".join(names.get(u, u) for u in usernames)
 
 
 def _to_unit(opened: list[WorkItemView], *, finished: bool) -> str | None:

@@ -1,0 +1,30 @@
+"""The department's register (Sổ theo dõi hồ sơ, Mẫu 07) for a period."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from api.actors import DomainDep, actor_of_official
+from api.auth import require_roles
+from api.deps import SessionDep
+from workflows.dossiers import registers
+from workflows.dossiers.access import Actor
+from workflows.identity.models import Official, Role
+
+router = APIRouter(prefix="/api/v1/registers", tags=["dossiers"])
+
+Registrar = Annotated[Official, Depends(require_roles(Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT))]
+
+
+@router.get("/mau-07", response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
+            summary="Sổ theo dõi hồ sơ (Mẫu 07) của phòng trong một khoảng thời gian")
+def register(session: SessionDep, official: Registrar, domain: DomainDep,
+             from_: Annotated[date, Query(alias="from", description="Từ ngày (YYYY-MM-DD)")],
+             to: Annotated[date, Query(description="Đến ngày (YYYY-MM-DD)")]) -> Response:
+    actor: Actor = actor_of_official(session, official)
+    content = registers.register(session, actor=actor, services=domain, start=from_, end=to)
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{from_}-{to}.pdf"'})
