@@ -212,3 +212,31 @@ class TestFormsOnRequest:
         forbidden = app_client.get("/api/v1/registers/mau-07", params={"from": "2026-11-01", "to": "2026-11-30"},
                                    headers=login("chuyen_vien"))
         assert forbidden.status_code == 403
+
+
+class TestAdministration:
+    def test_procedure_edit_makes_a_new_version_and_new_dossiers_use_it(
+        self, app_client: TestClient, login: Login
+    ) -> None:
+        before = intake(app_client, login, accept=True)
+        edit = app_client.put("/api/v1/admin/procedures/VHTTDL-KARAOKE", headers=login("quan_tri"), json={
+            "changes": {"time_limit": {"value": 7}}, "reason": "Quyết định công bố thời hạn mới"})
+        assert edit.status_code == 200, edit.text
+        assert edit.json()["time_limit"]["value"] == 7
+        after = intake(app_client, login, accept=True)
+        assert after["due_at"] > before["due_at"], "the new version's limit applies to new dossiers"
+        too_short = app_client.put("/api/v1/admin/procedures/VHTTDL-KARAOKE", headers=login("quan_tri"), json={
+            "changes": {"time_limit": {"value": 3}}, "reason": "Ngắn hơn tổng thời gian các bước"})
+        assert too_short.status_code == 422, "the internal process must fit in the time limit"
+        assert dossier(app_client, login, before["code"])["due_at"] == before["due_at"], "frozen version"
+        denied = app_client.put("/api/v1/admin/procedures/VHTTDL-KARAOKE", headers=login("mot_cua"),
+                                json={"changes": {}, "reason": "không có quyền"})
+        assert denied.status_code == 403
+
+    def test_calendar_day_off_moves_new_appointments(self, app_client: TestClient, login: Login) -> None:
+        before = intake(app_client, login, accept=True)["due_at"]
+        response = app_client.put("/api/v1/admin/calendar/days/2026-11-25", headers=login("quan_tri"),
+                                  json={"kind": "HOLIDAY", "legal_ref": "Quyết định nghỉ do bão số 12"})
+        assert response.status_code == 200, response.text
+        after = intake(app_client, login, accept=True)["due_at"]
+        assert after > before

@@ -1,0 +1,66 @@
+"""Administrators' edits of reference data: procedure versions and the working-day calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.actors import Admin, DomainDep
+from api.deps import SessionDep
+from workflows.calendar import service as calendar_service
+from workflows.procedures import service as procedures
+from workflows.procedures.schemas import ProcedureOut
+
+router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
+
+
+class ProcedureChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"changes": {"time_limit": {"value": 4}}, "reason": "QĐ số 12/QĐ-UBND rút ngắn thời hạn"}]})
+    changes: dict[str, Any] = Field(description="Fields of the procedure to replace (time_limit is merged)")
+    reason: str = Field(min_length=5, max_length=500, description="Căn cứ thay đổi")
+
+
+class CalendarDayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["HOLIDAY", "SUBSTITUTE_OFF", "MAKEUP_WORKDAY", "NOT_A_HOLIDAY"]
+    legal_ref: str = Field(min_length=3, max_length=255, examples=["Thông báo 9441/TB-BNV"])
+    note: str = Field(default="", max_length=500)
+
+
+class CalendarDayOut(BaseModel):
+    day: date
+    kind: str
+    legal_ref: str | None
+    note: str | None
+    source: str
+
+
+@router.put("/procedures/{code}", response_model=ProcedureOut, summary="Sửa thủ tục (tạo phiên bản mới)")
+def edit_procedure(code: str, body: ProcedureChanges, session: SessionDep, admin: Admin) -> ProcedureOut:
+    version = procedures.update_procedure(session, code=code, changes=body.changes,
+                                          actor=f"{admin.username}: {body.reason}")
+    return procedures.to_out(version)
+
+
+@router.get("/calendar/{year}", response_model=list[CalendarDayOut], summary="Các ngày điều chỉnh lịch làm việc")
+def calendar_days(year: int, session: SessionDep, admin: Admin) -> list[CalendarDayOut]:
+    return [CalendarDayOut.model_validate(d, from_attributes=True)
+            for d in calendar_service.list_calendar_days(session, year=year)]
+
+
+@router.put("/calendar/days/{day}", response_model=CalendarDayOut, summary="Đặt ngày nghỉ / ngày làm bù")
+def set_day(day: date, body: CalendarDayIn, session: SessionDep, admin: Admin, domain: DomainDep) -> CalendarDayOut:
+    row = calendar_service.set_calendar_day(session, day=day, kind=body.kind, legal_ref=body.legal_ref,
+                                            note=body.note, actor=admin.username, clock=domain.clock)
+    domain.calendars.invalidate()  # deadlines computed from now on use the edited calendar
+    return CalendarDayOut.model_validate(row, from_attributes=True)
+
+
+@router.delete("/calendar/days/{day}", status_code=status.HTTP_204_NO_CONTENT, summary="Xóa ngày điều chỉnh")
+def delete_day(day: date, session: SessionDep, admin: Admin, domain: DomainDep) -> None:
+    calendar_service.delete_calendar_day(session, day=day)
+    domain.calendars.invalidate()
