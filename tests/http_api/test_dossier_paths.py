@@ -240,3 +240,33 @@ class TestAdministration:
         assert response.status_code == 200, response.text
         after = intake(app_client, login, accept=True)["due_at"]
         assert after > before
+
+
+class TestIncidents:
+    def test_a_failing_step_becomes_an_incident_that_an_administrator_retries(
+        self, app_client: TestClient, login: Login, settings: object
+    ) -> None:
+        import shutil
+
+        store = settings.storage.directory  # type: ignore[attr-defined]
+        shutil.rmtree(store, ignore_errors=True)
+        store.write_text("not a directory")  # the document store is broken: rendering Mẫu 01 fails
+        response = app_client.post("/api/v1/dossiers", headers=login("mot_cua"), json={
+            "procedure_code": "VHTTDL-KARAOKE", "applicant": {"full_name": "Đỗ Văn Hải"}, "accept": True})
+        assert response.status_code == 201, response.text  # never a 500: the dossier is kept
+        code = response.json()["code"]
+        incident = dossier(app_client, login, code)["incident"]
+        assert incident and incident["element_id"] == "mau_01", incident
+        assert app_client.get("/api/v1/incidents", headers=login("mot_cua")).status_code == 403
+        listed = app_client.get("/api/v1/incidents", headers=login("quan_tri")).json()["items"]
+        assert [(i["dossier_code"], i["element_id"]) for i in listed] == [(code, "mau_01")]
+        assert listed[0]["reason"]
+
+        store.unlink()  # fixed
+        retried = app_client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=login("quan_tri"))
+        assert retried.status_code == 200, retried.text
+        after = dossier(app_client, login, code)
+        assert after["incident"] is None
+        assert [s["step"] for s in after["current_steps"]] == ["phan_cong"]
+        assert forms_of(app_client, login, code) == ["MAU_01"]
+        assert app_client.get("/api/v1/incidents", headers=login("quan_tri")).json()["items"] == []

@@ -148,3 +148,29 @@ class TestOutsideTheWindow:
             code = Officials(base).intake("0987654321", "Lê Văn Cường")
             got = wait_for(lambda: [m for m in citizen.inbox() if m["type"] == "template"])
             assert got and code in str(got[-1]), (citizen.inbox(), outbox_rows(wiring))
+
+
+class TestOfficialsMessages:
+    def test_an_official_writes_to_the_applicant_with_a_document(
+        self, settings: Settings, now_clock: ManualClock, db: Any
+    ) -> None:
+        with live_server(settings, now_clock) as (base, _wiring):
+            citizen = Citizen(base, "84912000111")
+            follow_and_share(citizen)
+            officials = Officials(base)
+            code = officials.intake("0912000111", "Phạm Thị Lan")
+            headers = officials.headers("chuyen_vien")
+            docs = requests.get(f"{base}/api/v1/dossiers/{code}/documents", headers=headers, timeout=10).json()
+            receipt = docs["items"][0]["id"]
+            sent = requests.post(f"{base}/api/v1/dossiers/{code}/messages", headers=headers, timeout=10,
+                                 json={"text": "Mời ông/bà mang bản chính giấy phép PCCC khi nhận kết quả.",
+                                       "document_id": receipt})
+            assert sent.status_code == 202, sent.text
+            got = wait_for(lambda: [m for m in citizen.inbox() if "bản chính giấy phép PCCC" in str(m.get("text"))])
+            assert got and code in got[0]["text"]
+            history = requests.get(f"{base}/api/v1/dossiers/{code}/history", headers=headers, timeout=10).json()
+            assert history["items"][-1]["step"] == "tin_nhan"
+            assert history["items"][-1]["actor"], "the sender is recorded"
+            other = requests.post(f"{base}/api/v1/dossiers/{code}/messages", headers=officials.headers("mot_cua_dl"),
+                                  json={"text": "Không được phép"}, timeout=10)
+            assert other.status_code == 404
