@@ -57,3 +57,20 @@ class TestApp:
             assert missing.headers["content-type"].startswith("application/problem+json")
             assert missing.json()["code"] == "not_found"
             assert client.get("/openapi.json").status_code == 200
+
+
+class TestOpenApi:
+    def test_every_operation_is_summarised_and_every_json_body_has_examples(self, settings: Settings) -> None:
+        spec = create_app(settings, start_background=False).openapi()
+        schemas = spec["components"]["schemas"]
+        missing = []
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+                if body is None:
+                    continue
+                schema = schemas[body["schema"]["$ref"].split("/")[-1]]
+                if "examples" not in schema and not any("examples" in p for p in schema.get("properties", {}).values()):
+                    missing.append(f"{method.upper()} {path}")
+        assert missing == []

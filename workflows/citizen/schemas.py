@@ -42,11 +42,25 @@ class LookupByCodeIn(_In):
 
 
 class LookupByIdIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id_number": "008190012345", "phone_last4": "5678"}]},
+        extra="forbid",
+        str_strip_whitespace=True,
+    )
     id_number: str = Field(min_length=1, max_length=20, description="CCCD (12 digits) or CMND (9 digits)")
     phone_last4: str | None = Field(default=None, max_length=12, description="Last 4 digits of the phone")
 
 
 class LookupByNameIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"full_name": "Nguyễn Văn An", "procedure_code": "VHTTDL-KARAOKE", "received_on": "2026-11-24"}
+            ]
+        },
+        extra="forbid",
+        str_strip_whitespace=True,
+    )
     full_name: str = Field(min_length=1, max_length=255)
     procedure_code: str | None = Field(default=None, max_length=64)
     received_on: date | None = Field(default=None, description="Ngày nộp hồ sơ (local date)")
@@ -165,6 +179,20 @@ class FeedbackOut(BaseModel):
 
 
 class NewsIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "guide",
+                    "title": "Hướng dẫn nộp hồ sơ cấp phép karaoke",
+                    "summary": "Các giấy tờ cần chuẩn bị",
+                    "published": True,
+                }
+            ]
+        },
+        extra="forbid",
+        str_strip_whitespace=True,
+    )
     kind: Literal["news", "guide"] = "news"
     title: str = Field(min_length=3, max_length=255)
     summary: str = Field(default="", max_length=1000)

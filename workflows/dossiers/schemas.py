@@ -16,8 +16,12 @@ class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["person", "organisation"] = "person"
     full_name: str = Field(min_length=2, max_length=255, examples=["Nguyễn Văn An"])
-    id_number: str | None = Field(default=None, max_length=20, examples=["001089012345"],
-                                  description="CCCD (12 digits) or CMND (9 digits); stored encrypted")
+    id_number: str | None = Field(
+        default=None,
+        max_length=20,
+        examples=["001089012345"],
+        description="CCCD (12 digits) or CMND (9 digits); stored encrypted",
+    )
     phone: str | None = Field(default=None, max_length=20, examples=["0912345678"])
     email: str | None = Field(default=None, max_length=255, pattern=EMAIL)
     address: str | None = Field(default=None, max_length=500, examples=["Phường Minh Xuân, tỉnh Tuyên Quang"])
@@ -38,10 +42,25 @@ class DocumentItem(BaseModel):
 
 
 class DossierCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "procedure_code": "VHTTDL-KARAOKE", "channel": "counter", "notify_zalo": True, "accept": True,
-        "applicant": {"full_name": "Nguyễn Văn An", "id_number": "001089012345", "phone": "0912345678",
-                      "address": "Phường Minh Xuân, tỉnh Tuyên Quang"}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "procedure_code": "VHTTDL-KARAOKE",
+                    "channel": "counter",
+                    "notify_zalo": True,
+                    "accept": True,
+                    "applicant": {
+                        "full_name": "Nguyễn Văn An",
+                        "id_number": "001089012345",
+                        "phone": "0912345678",
+                        "address": "Phường Minh Xuân, tỉnh Tuyên Quang",
+                    },
+                }
+            ]
+        },
+    )
     procedure_code: str = Field(min_length=1, max_length=64)
     channel: Literal["counter", "online", "post"] = "counter"
     applicant: ApplicantIn
@@ -109,10 +128,16 @@ class HistoryItem(BaseModel):
 
 
 class RevealIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"reason": "Đối chiếu CCCD khi trả kết quả", "fields": ["id_number", "phone"]}]
+        },
+        extra="forbid",
+    )
     reason: str = Field(min_length=5, max_length=500, description="Lý do xem đầy đủ thông tin cá nhân")
     fields: list[Literal["id_number", "phone", "email", "address"]] = Field(
-        default_factory=lambda: ["id_number", "phone"])
+        default_factory=lambda: ["id_number", "phone"]
+    )
 
 
 class WithdrawIn(BaseModel):
@@ -121,13 +146,30 @@ class WithdrawIn(BaseModel):
 
 
 class ApologyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "cần xin ý kiến Công an tỉnh về điều kiện an ninh trật tự",
+                    "new_due_at": "2026-12-04T17:00:00+07:00",
+                }
+            ]
+        },
+        extra="forbid",
+    )
     reason: str = Field(min_length=5, max_length=1000)
     new_due_at: VnDateTime = Field(description="The new appointment (ISO 8601 with offset)")
 
 
 class MessageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"text": "Mời ông/bà mang bản chính văn bản nghiệm thu PCCC khi nhận kết quả.", "document_id": 1}
+            ]
+        },
+        extra="forbid",
+    )
     text: str = Field(min_length=1, max_length=1500)
     document_id: int | None = None
 

@@ -20,12 +20,15 @@ class TokenResponse(BaseModel):
     @classmethod
     def of(cls, pair: TokenPair) -> TokenResponse:
         return cls(
-            access_token=pair.access_token, token_type=pair.token_type, expires_in=pair.expires_in,
+            access_token=pair.access_token,
+            token_type=pair.token_type,
+            expires_in=pair.expires_in,
             refresh_token=pair.refresh_token,
         )
 
 
 class RefreshRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": "rt_3f9a..."}]})
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 
@@ -52,8 +55,11 @@ class OfficialPublic(Me):
     @classmethod
     def of(cls, official: Official, department: Department) -> OfficialPublic:
         return cls(
-            username=official.username, full_name=official.full_name, roles=[Role(r) for r in official.roles],
-            department=DepartmentPublic.of(department), disabled=official.disabled,
+            username=official.username,
+            full_name=official.full_name,
+            roles=[Role(r) for r in official.roles],
+            department=DepartmentPublic.of(department),
+            disabled=official.disabled,
             created_at=to_local(ensure_utc(official.created_at)),
         )
 
@@ -63,8 +69,11 @@ class OfficialCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "username": "chuyen_vien_3", "password": "mat-khau-manh-2026",
-                    "full_name": "Nguyễn Văn An", "department_code": "PHONG_QLVH", "roles": ["CHUYEN_VIEN"],
+                    "username": "chuyen_vien_3",
+                    "password": "mat-khau-manh-2026",
+                    "full_name": "Nguyễn Văn An",
+                    "department_code": "PHONG_QLVH",
+                    "roles": ["CHUYEN_VIEN"],
                 }
             ]
         }
@@ -88,8 +97,11 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"name": "Cổng dịch vụ công tỉnh", "scopes": ["dossiers:write", "dossiers:read"],
-                 "department_code": None}
+                {
+                    "name": "Cổng dịch vụ công tỉnh",
+                    "scopes": ["dossiers:write", "dossiers:read"],
+                    "department_code": None,
+                }
             ]
         }
     )
@@ -112,6 +124,11 @@ class ApiKeyCreated(BaseModel):
     def of(cls, key: ApiKey, *, secret: str, department_code: str | None) -> ApiKeyCreated:
         assert key.id is not None
         return cls(
-            id=key.id, name=key.name, prefix=key.prefix, scopes=key.scopes, department_code=department_code,
-            created_at=to_local(ensure_utc(key.created_at)), secret=secret,
+            id=key.id,
+            name=key.name,
+            prefix=key.prefix,
+            scopes=key.scopes,
+            department_code=department_code,
+            created_at=to_local(ensure_utc(key.created_at)),
+            secret=secret,
         )
