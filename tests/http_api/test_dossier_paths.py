@@ -270,3 +270,31 @@ class TestIncidents:
         assert [s["step"] for s in after["current_steps"]] == ["phan_cong"]
         assert forms_of(app_client, login, code) == ["MAU_01"]
         assert app_client.get("/api/v1/incidents", headers=login("quan_tri")).json()["items"] == []
+
+
+class TestAttachments:
+    def test_upload_download_and_limits(self, app_client: TestClient, login: Login) -> None:
+        import hashlib
+
+        code = intake(app_client, login)["code"]
+        pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+        url = f"/api/v1/dossiers/{code}/documents"
+        uploaded = app_client.post(url, headers=login("mot_cua"), data={"note": "Đơn đề nghị"},
+                                   files={"file": ("don-de-nghi.pdf", pdf, "application/pdf")})
+        assert uploaded.status_code == 201, uploaded.text
+        assert uploaded.json()["sha256"] == hashlib.sha256(pdf).hexdigest()
+        back = app_client.get(f"{url}/{uploaded.json()['id']}", headers=login("chuyen_vien"))
+        assert back.status_code == 200 and back.content == pdf
+        fake = app_client.post(url, headers=login("mot_cua"),
+                               files={"file": ("virus.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")})
+        assert fake.status_code == 422 and fake.headers["content-type"].startswith("application/problem+json")
+        exe = app_client.post(url, headers=login("mot_cua"),
+                              files={"file": ("a.exe", b"MZ", "application/x-msdownload")})
+        assert exe.status_code == 422
+        big = app_client.post(url, headers=login("mot_cua"),
+                              files={"file": ("big.pdf", pdf + b"0" * (21 * 1024 * 1024), "application/pdf")})
+        assert big.status_code == 413
+        listed = app_client.get(url, headers=login("mot_cua")).json()["items"]
+        assert [d["filename"] for d in listed if d["kind"] == "upload"] == ["don-de-nghi.pdf"]
+        other = app_client.get(f"{url}/{uploaded.json()['id']}", headers=login("mot_cua_dl"))
+        assert other.status_code == 404
