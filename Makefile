@@ -28,5 +28,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench.py --write-doc
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

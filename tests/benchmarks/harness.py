@@ -1,0 +1,199 @@
+"""Benchmark plumbing: a dedicated database per backend, the real server as a subprocess, RSS sampling,
+percentiles and a small HTTP client that logs in as the demo officials."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from connectors.zalo.tokens import DbTokenStore
+from workflows.core import migrate
+from workflows.core.config import DatabaseSettings, Settings
+from workflows.core.db import session_scope
+from workflows.seed import seed_all
+from workflows.wiring import Wiring, build_wiring
+
+ROOT = Path(__file__).resolve().parents[2]
+BPMN_DIR = ROOT / "bpmn"
+PG_ADMIN_URL = os.environ.get("MOTCUA_BENCH_POSTGRES_URL",
+                              os.environ.get("MOTCUA_TEST_POSTGRES_URL",
+                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+PASSWORD = "motcua-demo"
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def pg_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not measured"
+        return False
+
+
+@contextmanager
+def bench_database(backend: str, workdir: Path) -> Iterator[str]:
+    """A fresh database URL for `backend` (SQLite file, or a PostgreSQL database created and dropped)."""
+    if backend == "sqlite":
+        path = workdir / f"bench-{uuid.uuid4().hex[:6]}.db"
+        yield f"sqlite:///{path}"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    name = f"motcua_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bench_settings(url: str, workdir: Path, base_url: str) -> Settings:
+    return Settings(env="development", public_base_url=base_url,
+                    database=DatabaseSettings(url=url, pool_size=20),
+                    storage={"directory": workdir / "files"},  # type: ignore[arg-type]
+                    scheduler={"enabled": False})  # type: ignore[arg-type]
+
+
+def prepare(settings: Settings) -> Wiring:
+    """Migrate, load reference data, deploy bpmn/ and the demo officials; the bench's own in-process wiring
+    (nothing started in the background)."""
+    wiring = build_wiring(settings)
+    migrate.upgrade(wiring.db)
+    with session_scope(wiring.db) as session:
+        seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+    return wiring
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Server:
+    """`motcua serve` in a subprocess (uvicorn, one process, scheduler and relay in it, emulator mounted)."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    peak_rss: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def rss(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def sample_forever(self) -> None:
+        while not self._stop.wait(0.1):
+            try:
+                self.peak_rss = max(self.peak_rss, self.rss())
+            except OSError:
+                return
+
+    def reset_peak(self) -> None:
+        self.peak_rss = self.rss()
+
+
+@contextmanager
+def running_server(settings: Settings, workdir: Path, port: int) -> Iterator[Server]:
+    env = {**os.environ, "MOTCUA_ENV": "development", "MOTCUA_DATABASE__URL": settings.database.url,
+           "MOTCUA_PUBLIC_BASE_URL": settings.public_base_url,
+           "MOTCUA_STORAGE__DIRECTORY": str(settings.storage.directory),
+           # The reminder pass is measured on its own (one run at start, none during the query figures).
+           "MOTCUA_SCHEDULER__REMINDER_INTERVAL_SECONDS": "86400"}
+    log = open(workdir / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(base=settings.public_base_url, process=process)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{server.base}/readyz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited; see {log.name}")
+            time.sleep(0.2)
+        threading.Thread(target=server.sample_forever, daemon=True).start()
+        yield server
+    finally:
+        server._stop.set()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for_zalo_tokens(wiring: Wiring, timeout: float = 30) -> None:
+    store = DbTokenStore(wiring.db)
+    deadline = time.monotonic() + timeout
+    while store.current() is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not obtain Zalo emulator tokens")
+        time.sleep(0.2)
+
+
+class Client:
+    """One HTTP client (its own connection pool) acting as whichever demo official a step needs."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+        self._tokens: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def headers(self, username: str) -> dict[str, str]:
+        cached = self._tokens.get(username)
+        if cached is None or time.monotonic() - cached[0] > 600:  # tokens live 15 minutes
+            response = self.http.post(f"{self.base}/api/v1/auth/token",
+                                      data={"username": username, "password": PASSWORD}, timeout=30)
+            response.raise_for_status()
+            cached = (time.monotonic(), {"Authorization": f"Bearer {response.json()['access_token']}"})
+            self._tokens[username] = cached
+        return cached[1]
+
+    def call(self, method: str, path: str, *, user: str, expect: int = 200, **kwargs: Any) -> Any:
+        response = self.http.request(method, f"{self.base}{path}", headers=self.headers(user), timeout=60,
+                                     **kwargs)
+        if response.status_code != expect:
+            raise RuntimeError(f"{method} {path} as {user}: {response.status_code} {response.text[:500]}")
+        return response.json()
