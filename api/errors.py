@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import errors as engine_errors
@@ -89,6 +90,14 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, detail = STATUS_TEXT.get(exc.status_code, ("http_error", "Yêu cầu không thể xử lý."))
         return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # A number or text the database cannot hold (an id of 30 digits, a NUL character): the request's
+        # fault, not ours. The request's transaction is rolled back by the session dependency.
+        log.info("value refused by the database: %s", type(exc).__name__)
+        return problem(422, "value_out_of_range", "Giá trị gửi lên vượt quá giới hạn cho phép.")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
