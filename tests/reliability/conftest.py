@@ -6,14 +6,19 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_system import System, free_port, seed
+from fastapi.testclient import TestClient
+from reliability_system import BPMN_DIR, PASSWORD, System, free_port, seed
 
+from api.main import create_app
+from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
+from workflows.core.db import session_scope
+from workflows.seed import seed_all
 
 # Phone and ID numbers used by the suite, in every form that could leak (local, international, 12 digits).
 PII_PATTERNS = [re.compile(p) for p in (
@@ -104,3 +109,34 @@ def system(settings: Settings, db: Any, tmp_path: Path, written: Written) -> Ite
         yield system
     finally:
         system.stop()
+
+
+@pytest.fixture
+def app_client(settings: Settings, clock: ManualClock, db: Any, written: Written) -> Iterator[TestClient]:
+    """The whole system in-process (no background jobs), seeded; every response body goes to the PII scan."""
+    app = create_app(settings, clock=clock, start_background=False)
+    with TestClient(app) as client:
+        with session_scope(app.state.wiring.db) as session:
+            seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+
+        def record(response: Any) -> None:
+            response.read()
+            written.response(f"{response.request.method} {response.request.url.path} → {response.status_code}",
+                             response.text)
+
+        client.event_hooks = {"request": [], "response": [record]}
+        yield client
+
+
+@pytest.fixture
+def login(app_client: TestClient) -> Callable[[str], dict[str, str]]:
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in cache:
+            response = app_client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.text
+            cache[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return cache[username]
+
+    return headers
