@@ -298,3 +298,45 @@ class TestAttachments:
         assert [d["filename"] for d in listed if d["kind"] == "upload"] == ["don-de-nghi.pdf"]
         other = app_client.get(f"{url}/{uploaded.json()['id']}", headers=login("mot_cua_dl"))
         assert other.status_code == 404
+
+
+class TestIntegrations:
+    def test_the_national_portal_files_a_dossier_with_an_api_key(self, app_client: TestClient, login: Login) -> None:
+        created = app_client.post("/api/v1/api-keys", headers=login("quan_tri"), json={
+            "name": "Cổng Dịch vụ công quốc gia", "scopes": ["dossiers:write"], "department_code": None})
+        assert created.status_code == 201, created.text
+        key = {"X-API-Key": created.json()["secret"]}
+        body = {"procedure_code": "VHTTDL-LU-HANH-NOI-DIA", "channel": "online",
+                "applicant": {"full_name": "Công ty TNHH Du lịch Na Hang", "phone": "0988777666"}}
+        missing = app_client.post("/api/v1/dossiers", headers=key, json=body)
+        assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "department_code"
+        filed = app_client.post("/api/v1/dossiers", headers=key, json={**body, "department_code": "PHONG_QLVH"})
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["national_status"] == 1  # online: waits for the desk's check
+        assert filed.json()["current_steps"][0]["step"] == "tiep_nhan"
+        read_only = app_client.post("/api/v1/api-keys", headers=login("quan_tri"), json={
+            "name": "Thống kê", "scopes": ["dossiers:read"], "department_code": None})
+        denied = app_client.post("/api/v1/dossiers", headers={"X-API-Key": read_only.json()["secret"]},
+                                 json={**body, "department_code": "PHONG_QLVH"})
+        assert denied.status_code == 403
+
+
+class TestProcessDefinitions:
+    def test_deploy_versions_and_refusals(self, app_client: TestClient, login: Login) -> None:
+        from pathlib import Path
+
+        source = (Path(__file__).resolve().parents[2] / "bpmn" / "mot_cua_chuan.bpmn").read_bytes()
+        url = "/api/v1/process-definitions"
+        same = app_client.post(url, headers=login("quan_tri"), files={"file": ("mot_cua_chuan.bpmn", source)})
+        assert same.status_code == 200 and same.json()["version"] == 1
+        changed = source.replace('name="Thẩm định hồ sơ"'.encode(), 'name="Thẩm định hồ sơ (sửa)"'.encode(), 1)
+        assert changed != source
+        new = app_client.post(url, headers=login("quan_tri"), files={"file": ("mot_cua_chuan.bpmn", changed)})
+        assert new.status_code == 201 and new.json()["version"] == 2
+        broken = source.replace(b'id="zalo/notify"', b'id="zalo/unknown"', 1)
+        refused = app_client.post(url, headers=login("quan_tri"), files={"file": ("broken.bpmn", broken)})
+        assert refused.status_code == 422
+        assert any(e["field"] for e in refused.json()["errors"]), refused.json()
+        assert app_client.post(url, headers=login("mot_cua"), files={"file": ("x.bpmn", source)}).status_code == 403
+        xml = app_client.get(f"{url}/mot_cua_chuan/versions/2/xml", headers=login("quan_tri"))
+        assert xml.status_code == 200 and "Thẩm định hồ sơ (sửa)" in xml.text
