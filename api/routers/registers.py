@@ -1,4 +1,4 @@
-"""The department's register (Sổ theo dõi hồ sơ, Mẫu 07) for a period."""
+"""The department's register (Sổ theo dõi hồ sơ, Mẫu 07) and its on-time statistics for a period."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.actors import DomainDep, actor_of_official
 from api.auth import require_roles
 from api.deps import SessionDep
+from workflows import statistics
 from workflows.dossiers import registers
 from workflows.dossiers.access import Actor
 from workflows.identity.models import Official, Role
@@ -17,6 +18,7 @@ from workflows.identity.models import Official, Role
 router = APIRouter(prefix="/api/v1/registers", tags=["dossiers"])
 
 Registrar = Annotated[Official, Depends(require_roles(Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT))]
+Supervisor = Annotated[Official, Depends(require_roles(Role.LANH_DAO_PHONG, Role.GIAM_SAT, Role.LANH_DAO_SO))]
 
 
 @router.get("/mau-07", response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
@@ -28,3 +30,11 @@ def register(session: SessionDep, official: Registrar, domain: DomainDep,
     content = registers.register(session, actor=actor, services=domain, start=from_, end=to)
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{from_}-{to}.pdf"'})
+
+
+@router.get("/statistics", response_model=statistics.Report,
+            summary="Thống kê đúng hạn theo Bộ chỉ số 766 (trước hạn, đúng hạn, quá hạn) của phòng")
+def statistics_report(session: SessionDep, official: Supervisor, domain: DomainDep,
+                      from_: Annotated[date, Query(alias="from", description="Từ ngày (YYYY-MM-DD)")],
+                      to: Annotated[date, Query(description="Đến ngày (YYYY-MM-DD)")]) -> statistics.Report:
+    return statistics.report(session, actor=actor_of_official(session, official), services=domain, start=from_, end=to)

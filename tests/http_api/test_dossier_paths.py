@@ -340,3 +340,25 @@ class TestProcessDefinitions:
         assert app_client.post(url, headers=login("mot_cua"), files={"file": ("x.bpmn", source)}).status_code == 403
         xml = app_client.get(f"{url}/mot_cua_chuan/versions/2/xml", headers=login("quan_tri"))
         assert xml.status_code == 200 and "Thẩm định hồ sơ (sửa)" in xml.text
+
+
+class TestStatistics:
+    def test_on_time_rates_by_the_766_formula(self, app_client: TestClient, login: Login, clock: ManualClock) -> None:
+        from datetime import timedelta as td
+
+        fast = intake(app_client, login, accept=True)["code"]
+        for step, data in (("phan_cong", ASSIGN), ("kiem_tra_thuc_te", INSPECT), ("tham_dinh", APPRAISE_OK),
+                           ("xem_xet", REVIEW_OK), ("ky_duyet", SIGN), ("phat_hanh", ISSUE)):
+            do(app_client, login, fast, step, data)
+        slow = intake(app_client, login, accept=True)["code"]
+        intake(app_client, login)  # still at reception: the clock has not started
+        clock.advance(td(days=10))  # the slow one is now past its appointment (5 working days)
+        response = app_client.get("/api/v1/registers/statistics", params={"from": "2026-11-01", "to": "2026-12-31"},
+                                  headers=login("giam_sat"))
+        assert response.status_code == 200, response.text
+        [row] = response.json()["rows"]
+        assert row["received"] == 3
+        assert row["finished_early"] == 1 and row["in_progress_late"] == 1 and row["in_progress_on_time"] == 1
+        assert row["on_time_rate"] == round(100 * 2 / 3, 2)
+        assert slow and app_client.get("/api/v1/registers/statistics", headers=login("chuyen_vien"),
+                                       params={"from": "2026-11-01", "to": "2026-12-31"}).status_code == 403
