@@ -100,6 +100,7 @@ def get_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> 
 
 def claim(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:
     item, dossier = _load(session, task_id)
+    ensure_can_see(actor, dossier)  # first: another department must not learn the task's state (404)
     if item.state != "open":
         raise Conflict("Công việc đã được hoàn thành.", code="task_already_completed")
     if item.assignee is not None and item.assignee != actor.username:
