@@ -82,5 +82,8 @@ Supervisor = Annotated[Official, Depends(require_roles(Role.QUAN_TRI, Role.GIAM_
 
 @router.get("/admin/scheduler", responses={**ERRORS, 403: {"description": "Cần vai trò Quản trị / Giám sát"}},
             summary="Trạng thái bộ lập lịch: lần chạy gần nhất của từng việc, số việc đến hạn còn tồn")
-def scheduler_state(wiring: WiringDep, _: Supervisor) -> dict[str, Any]:
+def scheduler_state(wiring: WiringDep, session: SessionDep, _: Supervisor) -> dict[str, Any]:
+    # End the request's transaction first: the backlog is counted in sessions of its own, and on SQLite
+    # every transaction holds the write lock, so they would wait for this one (30 s each, 90 s in all).
+    session.commit()
     return wiring.scheduler_state()
