@@ -120,6 +120,8 @@ def app_client(settings: Settings, clock: ManualClock, db: Any, written: Written
             seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
 
         def record(response: Any) -> None:
+            if response.request.url.path == "/openapi.json":
+                return  # the documentation's examples are made-up numbers, not anybody's data
             response.read()
             written.response(f"{response.request.method} {response.request.url.path} → {response.status_code}",
                              response.text)
