@@ -24,6 +24,9 @@ test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -m "not soak"
 
+soak: $(STAMP)
+	$(BIN)/pytest -m soak tests/reliability -s -p no:logging
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

@@ -119,7 +119,10 @@ def compare_inbox(expected: list[tuple[str, str]], got: list[tuple[str, str]], c
         into.out_of_order += 1
         into.problems.append(f"{code}: order {seen_order} != {expected}")
     if want != have:
-        into.problems.append(f"{code}: got {got} want {expected}")
+        extra = {f"{kind}: {value[:70]}": n - want[(kind, value)] for (kind, value), n in have.items()
+                 if n > want[(kind, value)]}
+        missing = [f"{kind}: {value[:70]}" for (kind, value), n in want.items() if have[(kind, value)] < n]
+        into.problems.append(f"{code}: extra {extra} missing {missing}")
 
 
 def outbox_by_subject(db: DbEngine) -> dict[str, list[OutboxMessage]]:
