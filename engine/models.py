@@ -70,6 +70,12 @@ class WorkItem(SQLModel, table=True):
     completed_at: datetime | None = _dt(nullable=True)
     completed_by: str | None = Field(default=None, max_length=200)
 
+    # Task lists: "mine" (assignee) and "candidate" (lane), open ones, soonest due first.
+    __table_args__ = (
+        sa.Index("ix_work_item_assignee_state_due", "assignee", "state", "due_at"),
+        sa.Index("ix_work_item_lane_state_due", "lane", "state", "due_at"),
+    )
+
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incident"

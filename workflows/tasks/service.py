@@ -78,7 +78,8 @@ def list_tasks(
         query = query.where(sa.or_(col(WorkItem.due_at).is_(None), col(WorkItem.due_at) >= now))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(col(WorkItem.due_at).is_(None), col(WorkItem.due_at), col(WorkItem.created_at))
+        # NULLS LAST matches the (assignee|lane, state, due_at) indexes' order on PostgreSQL.
+        query.order_by(col(WorkItem.due_at).asc().nulls_last(), col(WorkItem.created_at))
         .offset((page - 1) * page_size).limit(page_size)
     ).all()
     return [to_out(item, dossier, now=now) for item, dossier in rows], int(total)
