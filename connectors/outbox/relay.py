@@ -28,6 +28,8 @@ from connectors.timeutil import utc
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_OUTCOME = "may have taken effect"  # in the error of a send whose answer never came
+
 SUBJECT_BURST = 20  # messages of one subject sent in a row within a pass
 
 
@@ -52,6 +54,10 @@ class OutgoingMessage:
     payload: dict[str, Any]
     attempts: int
     parts_done: int
+    # The previous attempt may have reached Zalo without us recording it (a lease taken over from a worker
+    # that died, or a timeout after sending): the sender checks what arrived before sending again.
+    uncertain: bool = False
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -171,13 +177,15 @@ class OutboxRelay:
             rows = list(session.exec(query).all())
             claimed = []
             for row in rows:
+                uncertain = row.status == SENDING or UNKNOWN_OUTCOME in (row.last_error or "")
                 row.status = SENDING
                 row.next_attempt_at = now + self._lease
                 session.add(row)
                 claimed.append(OutgoingMessage(
                     id=row.id or 0, idempotency_key=row.idempotency_key, kind=row.kind,
                     subject_ref=row.subject_ref, recipient_ref=row.recipient_ref,
-                    payload=dict(row.payload or {}), attempts=row.attempts, parts_done=row.parts_done))
+                    payload=dict(row.payload or {}), attempts=row.attempts, parts_done=row.parts_done,
+                    uncertain=uncertain, created_at=utc(row.created_at)))
             session.commit()
         return claimed
 

@@ -109,6 +109,12 @@ class ZaloClient:
         return self._call("GET", f"{self._openapi}/v3.0/oa/user/detail",
                           params={"data": json.dumps({"user_id": user_id})})
 
+    def recent_messages(self, user_id: str, count: int = 10) -> list[dict[str, Any]]:
+        """The latest messages of the conversation with the user, newest first (`src` 0 = from the OA)."""
+        data = self._call("GET", f"{self._openapi}/v2.0/oa/conversation",
+                          params={"data": json.dumps({"user_id": user_id, "offset": 0, "count": count})})
+        return [m for m in data.get("items", []) if isinstance(m, dict)]
+
     def last_interaction(self, user_id: str) -> datetime | None:
         """The user's last interaction with the OA to the millisecond (per-user quota call, §7)."""
         data = self._post_openapi("/v3.0/oa/quota/message", {"user_id": user_id})
@@ -223,6 +229,8 @@ class ZaloClient:
         if code != 0:
             raise error_for(code, str(body.get("message") or ""))
         data = body.get("data")
+        if isinstance(data, list):  # list endpoints (conversation) answer a JSON array
+            return {"items": data}
         return data if isinstance(data, dict) else {}
 
 

@@ -29,7 +29,7 @@ from connectors.outbox.errors import DeliveryError, UnreachableRecipient
 from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult
 from connectors.timeutil import utc
 from connectors.zalo.client import ZaloClient
-from connectors.zalo.errors import ZaloBadRequest, ZaloUnreachable
+from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.users import get_user, last_interaction, record_user
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,13 @@ class ZaloSender:
             raise ZaloBadRequest("message has neither text nor attachment")
         first_id: str | None = None
         done = message.parts_done
+        arrived = self._already_arrived(message, user_id)
         for kind, part in parts[done:]:
+            seen = arrived.pop(_part_key(kind, part), None) if arrived else None
+            if seen is not None:  # the uncertain attempt did reach the citizen: do not send it twice
+                first_id = first_id or seen
+                done += 1
+                continue
             try:
                 if kind == "text":
                     provider_id = self._client.send_text(user_id, part)
@@ -119,6 +125,27 @@ class ZaloSender:
             first_id = first_id or provider_id
             done += 1
         return SendResult(channel_used="cs", provider_message_id=first_id)
+
+    def _already_arrived(self, message: OutgoingMessage, user_id: str) -> dict[tuple[str, str], str]:
+        """For an uncertain retry: the OA's messages to the user since the row was created, keyed like the
+        parts, from Zalo's conversation; empty when Zalo cannot tell (then we send, at least once)."""
+        if not message.uncertain:
+            return {}
+        try:
+            recent = self._client.recent_messages(user_id)
+        except (ZaloUnreachable, ZaloBadRequest):
+            return {}  # Zalo will not tell: the send path decides (unreachable, template)
+        except DeliveryError as exc:
+            # Not now: retry later, still uncertain (the marker keeps the next claim checking first).
+            raise ZaloRetryable(f"could not check what arrived; the earlier send may have taken effect: {exc}",
+                                code=getattr(exc, "code", None)) from exc
+        since = (message.created_at.timestamp() * 1000 - 1000) if message.created_at else 0
+        arrived: dict[tuple[str, str], str] = {}
+        for item in recent:
+            if str(item.get("src")) == "0" and float(item.get("time") or 0) >= since:
+                key = (str(item.get("type") or "text"), str(item.get("message") or ""))
+                arrived.setdefault(key, str(item.get("message_id") or ""))
+        return arrived
 
     def _in_window(self, user_id: str) -> bool:
         now = utc(self._now())
@@ -152,6 +179,15 @@ class ZaloSender:
         if not template_id:
             return None
         return str(template_id), {k: v for k, v in data.items() if k != "template_id"}
+
+
+def _part_key(kind: str, part: Any) -> tuple[str, str]:
+    """How a part shows in the conversation: a text by its text, a file by its file name."""
+    if kind == "text":
+        return ("text", str(part))
+    if kind == "file":
+        return ("file", str(part.get("filename") or ""))
+    return (kind, str(part.get("title") or ""))
 
 
 def split_text(text: str, limit: int = CS_TEXT_LIMIT) -> list[str]:

@@ -229,6 +229,20 @@ class TestRelay:
         assert relay.run_once().sent == 1
         assert len(zalo.inbox(user_id=user["user_id"])) == 1
 
+    def test_a_taken_over_claim_whose_send_had_arrived_is_not_sent_twice(self, zalo: ZaloWorld) -> None:
+        citizens = Citizens()
+        user = linked(zalo, citizens, "c1")
+        message = put(zalo.db, zalo.clock.now, "k")
+        with Session(zalo.db) as session:
+            row = session.get(OutboxMessage, message.id)  # type: ignore[union-attr]
+            # A worker claimed it, Zalo delivered the text, and the worker died before recording it.
+            zalo.client.send_text(user["user_id"], str(row.payload["text"]))  # type: ignore[union-attr]
+            row.status, row.next_attempt_at = SENDING, zalo.clock.now() + timedelta(minutes=5)  # type: ignore[union-attr]
+            session.commit()
+        zalo.clock.advance(timedelta(minutes=6))
+        assert make_relay(zalo, citizens).run_once().sent == 1
+        assert len(zalo.inbox(user_id=user["user_id"])) == 1
+
     def test_background_thread_sends_promptly_after_commit(self, zalo: ZaloWorld) -> None:
         citizens = Citizens()
         user = linked(zalo, citizens, "c1")

@@ -143,3 +143,37 @@ class TestParts:
         received = [m["text"] for m in zalo.inbox(user_id=user["user_id"])]
         assert len(received) == len(split_text(text)) == 3
         assert all(len(part) <= 2000 for part in received) and " ".join(received) == text
+
+
+class TestUncertainRetries:
+    """A retry after an attempt whose outcome is unknown (a worker killed mid-send, a timeout after Zalo
+    processed the call) asks Zalo's conversation what arrived, and sends only the rest."""
+
+    def test_a_text_that_already_arrived_is_not_sent_again(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        remember_interaction(zalo, user["user_id"])
+        recipient = Recipient(zalo_user_id=user["user_id"], phone_84=user["phone"], display_name="A")
+        attachment = {"document_id": "doc-1", "filename": "bien-nhan.pdf"}
+        first = message(attachment=attachment)
+        zalo.client.send_text(user["user_id"], str(first.payload["text"]))  # the dead worker's send
+        retry = OutgoingMessage(**{**first.__dict__, "uncertain": True, "created_at": zalo.clock.now()})
+        result = make_sender(zalo).send(retry, recipient)
+        inbox = zalo.inbox(user_id=user["user_id"])
+        assert [m["type"] for m in inbox] == ["text", "file"], "the text once, then only the file"
+        assert result.provider_message_id == inbox[0]["message_id"]
+
+    def test_a_certain_message_is_sent_even_when_the_same_text_was_sent_before(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        remember_interaction(zalo, user["user_id"])
+        recipient = Recipient(zalo_user_id=user["user_id"], phone_84=user["phone"], display_name="A")
+        zalo.client.send_text(user["user_id"], "Hồ sơ của Ông/Bà đã được tiếp nhận.")
+        make_sender(zalo).send(message(), recipient)  # not uncertain: a new message, sent
+        assert len(zalo.inbox(user_id=user["user_id"])) == 2
+
+    def test_an_uncertain_attempt_that_never_arrived_is_sent(self, zalo: ZaloWorld) -> None:
+        user = zalo.user()
+        remember_interaction(zalo, user["user_id"])
+        recipient = Recipient(zalo_user_id=user["user_id"], phone_84=user["phone"], display_name="A")
+        retry = OutgoingMessage(**{**message().__dict__, "uncertain": True, "created_at": zalo.clock.now()})
+        make_sender(zalo).send(retry, recipient)
+        assert [m["type"] for m in zalo.inbox(user_id=user["user_id"])] == ["text"]

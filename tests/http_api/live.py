@@ -29,12 +29,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings, clock: ManualClock) -> Iterator[tuple[str, Any]]:
+def live_server(
+    settings: Settings, clock: ManualClock, *, max_attempts: int | None = None
+) -> Iterator[tuple[str, Any]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = settings.model_copy(update={
         "public_base_url": base,
-        "zalo": settings.zalo.model_copy(update={"emulator": True, "timeout_seconds": 2.0}),
+        "zalo": settings.zalo.model_copy(update={"emulator": True, "timeout_seconds": 2.0,
+                                                 "max_attempts": max_attempts or settings.zalo.max_attempts}),
         "scheduler": settings.scheduler.model_copy(update={
             "enabled": True, "timer_interval_seconds": 0.5, "outbox_interval_seconds": 0.1}),
     })

@@ -112,7 +112,9 @@ class TestCitizenHearsEveryStep:
     def test_a_third_of_calls_failing_still_delivers_once_in_order(
         self, settings: Settings, now_clock: ManualClock, db: Any
     ) -> None:
-        with live_server(settings, now_clock) as (base, wiring):
+        # A message with a file takes 2–3 Zalo calls an attempt: at a 33 % fault rate the production bound of
+        # 8 attempts would dead-letter about one receipt in a hundred, so this test allows more.
+        with live_server(settings, now_clock, max_attempts=40) as (base, wiring):
             citizens = [Citizen(base, f"8491234{i:04d}") for i in range(3)]
             for citizen in citizens:
                 follow_and_share(citizen)
@@ -130,9 +132,10 @@ class TestCitizenHearsEveryStep:
             def delivered() -> bool:
                 return all(matches(summary(c.inbox(), code)) for c, code in zip(citizens, codes, strict=True))
 
-            # Retries wait for their backoff on the app's clock: move it on while waiting.
-            assert wait_for(delivered, timeout=120, tick=lambda: now_clock.advance(timedelta(seconds=30))), [
-                summary(c.inbox(), code) for c, code in zip(citizens, codes, strict=True)]
+            # Retries wait for their backoff on the app's clock: move it on while waiting, gently enough (50×)
+            # that the relay's 5-minute lease never runs out under a send still in flight.
+            assert wait_for(delivered, timeout=180, tick=lambda: now_clock.advance(timedelta(seconds=5))), (
+                [summary(c.inbox(), code) for c, code in zip(citizens, codes, strict=True)], outbox_rows(wiring))
             stats = requests.get(f"{base}/zalo-emulator/stats", timeout=5).json()
             assert stats, "the emulator reports what it injected"
 

@@ -118,6 +118,12 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     async def user_detail(request: Request, data: str = "") -> Response:
         return await api(request, lambda: state.user_detail(_data_param(data).get("user_id", "")))
 
+    @router.get("/openapi/v2.0/oa/conversation")
+    async def conversation(request: Request, data: str = "") -> Response:
+        query = _data_param(data)
+        return await api(request, lambda: state.conversation(
+            str(query.get("user_id") or ""), offset=int(query.get("offset") or 0), count=int(query.get("count") or 5)))
+
     @router.post("/openapi/v3.0/oa/quota/message")
     async def user_quota(request: Request) -> Response:
         body = await json_body(request)

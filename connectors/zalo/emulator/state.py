@@ -347,6 +347,16 @@ class EmulatorState:
                     "promotion": {"daily_remain": 0, "daily_total": 1, "monthly_remain": 4,
                                   "monthly_total": 6}}
 
+    def conversation(self, user_id: str, *, offset: int, count: int) -> list[dict[str, Any]]:
+        """The OA's recent messages to the user, newest first (v2 `conversation`, at most 10 a call)."""
+        with self.lock:
+            user = self.user(user_id)
+            newest_first = list(reversed(user.inbox))[max(0, offset): max(0, offset) + min(max(count, 0), 10)]
+            return [{"message_id": m["message_id"], "src": 0, "type": m.get("type", "text"),
+                     "time": to_epoch_ms(datetime.fromisoformat(m["sent_at"])),
+                     "message": m.get("text") or (m.get("file") or {}).get("filename", ""),
+                     "from_id": self.oa_id, "to_id": user.user_id} for m in newest_first]
+
     def _deliver(self, user: EmuUser, entry: dict[str, Any], message_id: str) -> None:
         user.inbox.append({"message_id": message_id, "sent_at": utc(self.now()).isoformat()} | entry)
         self.stats["messages"] += 1
