@@ -175,11 +175,14 @@ class OutboxRelay:
             if self._engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=OutboxMessage)
             rows = list(session.exec(query).all())
+            # The lease starts once we hold the rows: on SQLite the claim may have waited long for the write
+            # lock, and a lease counted from before that wait could run out under a send still in flight.
+            lease_until = utc(self._now()) + self._lease
             claimed = []
             for row in rows:
                 uncertain = row.status == SENDING or UNKNOWN_OUTCOME in (row.last_error or "")
                 row.status = SENDING
-                row.next_attempt_at = now + self._lease
+                row.next_attempt_at = lease_until
                 session.add(row)
                 claimed.append(OutgoingMessage(
                     id=row.id or 0, idempotency_key=row.idempotency_key, kind=row.kind,
