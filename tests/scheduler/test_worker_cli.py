@@ -9,21 +9,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 
 from engine.models import WorkItem
 from tests.scheduler.assembly import Domain
 from workflows.core.clock import to_local
 from workflows.core.db import session_scope
-from workflows.wiring import Wiring
 
 MOTCUA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "motcua"
 
 
 def test_worker_fires_a_due_timer_within_seconds_and_stops_on_sigterm(domain: Domain, tmp_path: Path) -> None:
-    if "scheduler" not in Wiring.__dataclass_fields__:
-        pytest.skip("the wiring does not build the Scheduler yet (Wiring.scheduler)")
     due = datetime.now(UTC) + timedelta(seconds=3)  # the worker runs on the system clock
     with session_scope(domain.db) as session:
         started = domain.engine.start(
