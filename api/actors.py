@@ -47,11 +47,11 @@ def get_admin_actor(session: SessionDep,
     return actor_of_official(session, official)
 
 
-def get_engine(wiring: WiringDep) -> Engine:
+async def get_engine(wiring: WiringDep) -> Engine:
     return wiring.engine
 
 
-def get_domain(wiring: WiringDep) -> DomainServices:
+async def get_domain(wiring: WiringDep) -> DomainServices:
     return wiring.domain
 
 

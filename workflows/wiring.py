@@ -25,6 +25,7 @@ from workflows.core.db import make_db_engine
 from workflows.documents.storage import FileStore
 from workflows.dossiers.operators import register_operators
 from workflows.dossiers.services import CalendarProvider, DomainServices
+from workflows.identity.service import HashingSlots
 from workflows.notifications.recipients import AttachmentLoader, RecipientResolver
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
@@ -47,6 +48,7 @@ class Wiring:
     zalo: ZaloClient
     relay: OutboxRelay
     scheduler: Scheduler
+    hashing: HashingSlots
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -123,4 +125,5 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
-                  domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler)
+                  domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
+                  hashing=HashingSlots(settings.auth.max_concurrent_hashes))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import Admin, CurrentOfficial
-from api.deps import ClockDep, SessionDep, SettingsDep
+from api.deps import ClockDep, SessionDep, SettingsDep, WiringDep
 from workflows.identity import service, tokens
 from workflows.identity.schemas import (
     ApiKeyCreate,
@@ -34,10 +34,11 @@ R403: dict[int | str, dict[str, Any]] = {**R401, 403: {"description": "Role QUAN
     "token and a single-use refresh token.", responses=R401,
 )
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep,
-    clock: ClockDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, wiring: WiringDep,
 ) -> TokenResponse:
-    official = service.authenticate(session, username=form.username, password=form.password)
+    official = service.authenticate(session, username=form.username, password=form.password,
+                                    slots=wiring.hashing)
+    settings, clock = wiring.settings, wiring.clock
     pair = tokens.issue_tokens(session, official=official, settings=settings.auth, now=clock.now())
     return TokenResponse.of(pair)
 

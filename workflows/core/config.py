@@ -27,6 +27,10 @@ class AuthSettings(BaseModel):
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(7, ge=1, le=90)
+    max_concurrent_hashes: int = Field(
+        2, ge=1, le=64,
+        description="argon2 verifications at once per process; each holds 64 MiB while it runs, and more "
+                    "than the cores only adds memory, so logins beyond this wait their turn")
 
 
 class CryptoSettings(BaseModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy import types as sqltypes
@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from workflows.core.config import DatabaseSettings
+
+T = TypeVar("T")
 
 
 def make_db_engine(settings: DatabaseSettings) -> Engine:
@@ -92,3 +94,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def memo(session: Session, kind: str, key: Hashable, load: Callable[[], T | None]) -> T | None:
+    """`load()` once per session for (kind, key); a None result is not remembered.
+
+    For rows read several times in one transaction by something other than their primary key (a dossier
+    by code in each service task of a step) or whose identity-map entry would otherwise be dropped (the
+    identity map holds rows weakly, so a `session.get` of a row nobody kept goes back to the database).
+    The memo keeps a strong reference; the row stays live in the session, expired and reloaded as usual.
+    """
+    cache: dict[tuple[str, Hashable], Any] = session.info.setdefault("motcua.memo", {})
+    found = cache.get((kind, key))
+    if found is None:
+        found = load()
+        if found is not None:
+            cache[(kind, key)] = found
+    return found  # type: ignore[no-any-return]

@@ -13,7 +13,7 @@ from connectors.outbox import OutboxMessage, enqueue
 from engine import OperatorContext, OperatorRegistry
 from workflows import deadlines
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import forms
+from workflows.dossiers import forms, rows
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
@@ -31,7 +31,7 @@ def register_operators(registry: OperatorRegistry, services: DomainServices) -> 
 
 
 def dossier_by_code(session: Session, code: str) -> Dossier:
-    dossier = session.exec(select(Dossier).where(Dossier.code == code)).first()
+    dossier = rows.dossier_by_code(session, code)
     if dossier is None:
         raise LookupError(f"no dossier {code!r} for this process instance")
     return dossier

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workflows.core.clock import Clock, SystemClock
+from workflows.core.db import memo
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.schemas import ProcedureDetail
@@ -70,7 +71,7 @@ def list_versions(session: Session, *, code: str) -> list[ProcedureVersion]:
 
 
 def get_version(session: Session, *, version_id: int) -> ProcedureVersion:
-    version = session.get(ProcedureVersion, version_id)
+    version = memo(session, "procedure_version", version_id, lambda: session.get(ProcedureVersion, version_id))
     if version is None:
         raise NotFound("Không tìm thấy phiên bản thủ tục hành chính.", code="procedure_version_not_found")
     return version

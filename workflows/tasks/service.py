@@ -13,7 +13,7 @@ from engine import Engine
 from engine.models import WorkItem
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
-from workflows.dossiers import audit, progress
+from workflows.dossiers import audit, progress, rows
 from workflows.dossiers.access import SUPERVISOR_ROLES, Actor, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
@@ -87,7 +87,7 @@ def list_tasks(
 
 def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
     item = session.get(WorkItem, task_id)
-    dossier = session.exec(select(Dossier).where(Dossier.code == item.business_key)).first() if item else None
+    dossier = rows.dossier_by_code(session, item.business_key) if item else None
     if item is None or dossier is None:
         raise NotFound("Không tìm thấy công việc.", code="task_not_found")
     return item, dossier
@@ -143,7 +143,6 @@ def complete(
     due_at = item.due_at
     result = engine.complete(session, work_item_id=task_id, data=data, actor=actor.username,
                              expected_version=expected_version)
-    session.refresh(dossier)
     progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now,
                         due_at=due_at, note=_note(data))
     audit.record(session, actor=actor.username, action="task.complete", at=now, dossier_code=dossier.code,
