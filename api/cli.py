@@ -10,12 +10,15 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from api.main import create_app
+from connectors.zalo.emulator import create_emulator_app
 from engine.errors import DefinitionInvalid
 from workflows.calendar.service import sync_calendar_overrides
 from workflows.core import migrate
+from workflows.core.clock import SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine, session_scope
 from workflows.core.errors import MotcuaError
@@ -50,17 +53,47 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Leave the jobs to `motcua worker`")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (PostgreSQL only; one per core)")] = 1,
 ) -> None:
-    """Serve the HTTP API (with the scheduler in-process unless --no-scheduler)."""
-    settings = Settings()
+    """Serve the HTTP API (with the scheduler in-process unless --no-scheduler).
+
+    With --workers N, N processes share the port; each runs the scheduler's jobs, which claim their rows
+    with SKIP LOCKED as several `motcua worker`s do."""
     if "MOTCUA_PUBLIC_BASE_URL" not in os.environ:
         # Links to citizens and the embedded Zalo emulator must point at this very server.
-        settings = settings.model_copy(update={"public_base_url": f"http://{host}:{port}"})
+        os.environ["MOTCUA_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     if no_scheduler:
-        settings = settings.model_copy(
-            update={"scheduler": settings.scheduler.model_copy(update={"enabled": False})}
-        )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        os.environ["MOTCUA_SCHEDULER__ENABLED"] = "false"
+    settings = Settings()
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    if make_url(settings.database.url).get_backend_name() != "postgresql":
+        raise typer.BadParameter("SQLite has a single writer: more processes would only queue for it; "
+                                 "serve several workers on PostgreSQL", param_hint="--workers")
+    if settings.zalo.emulator and not settings.zalo.emulator_url:
+        raise typer.BadParameter("the in-process Zalo emulator keeps its state in one process: run "
+                                 "`motcua zalo-emulator` and set MOTCUA_ZALO__EMULATOR_URL, or use Zalo "
+                                 "(MOTCUA_ZALO__EMULATOR=false)", param_hint="--workers")
+    # Each process builds its app from the same environment (settings are read there, once per process).
+    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command("zalo-emulator")
+def zalo_emulator(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8001,
+) -> None:
+    """Serve the Zalo emulator on its own (development), for `serve --workers N`: set
+    MOTCUA_ZALO__EMULATOR_URL=http://HOST:PORT for the server. Webhooks go to MOTCUA_PUBLIC_BASE_URL."""
+    settings = Settings()
+    if not settings.is_development:
+        raise typer.BadParameter("the Zalo emulator is for development only (MOTCUA_ENV=development)")
+    uvicorn.run(create_emulator_app(
+        app_id=settings.zalo.app_id, app_secret=settings.zalo.app_secret.get_secret_value(),
+        oa_secret_key=settings.zalo.oa_secret_key.get_secret_value(),
+        webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=SystemClock().now,
+        prefix="", oa_id=settings.zalo.oa_id), host=host, port=port, log_level="warning")
 
 
 @app.command()

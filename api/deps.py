@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from connectors.outbox import enqueued_in
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.wiring import Wiring
@@ -28,7 +29,8 @@ def get_session(wiring: WiringDep) -> Iterator[Session]:
         try:
             yield session
             session.commit()
-            wiring.notify_relay()  # messages enqueued by this request leave now, not at the next poll
+            if enqueued_in(session):
+                wiring.notify_relay()  # messages enqueued by this request leave now, not at the next poll
         except BaseException:
             session.rollback()
             raise

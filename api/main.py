@@ -23,8 +23,8 @@ from api.routers import tasks as task_routes
 from api.routers import zalo as zalo_routes
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
-from workflows.core.config import Settings
-from workflows.wiring import EMULATOR_PREFIX, Wiring, build_wiring
+from workflows.core.config import EMULATOR_PREFIX, Settings
+from workflows.wiring import Wiring, build_wiring
 
 DESCRIPTION = """Back end of the provincial administrative-procedure system (hệ thống giải quyết TTHC):
 officials' task API, dossier intake, process definitions, the citizen lookup and the Zalo OA webhook.
@@ -55,7 +55,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
         app.include_router(module.router)
     app.include_router(web.build_router())
-    if settings.zalo.emulator:
+    if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
         app.mount(EMULATOR_PREFIX, create_emulator_app(
             app_id=settings.zalo.app_id, app_secret=settings.zalo.app_secret.get_secret_value(),
@@ -63,3 +63,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
             webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
             oa_id=settings.zalo.oa_id))
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings read from the environment: uvicorn's factory in each process of
+    `motcua serve --workers N`."""
+    return create_app(Settings())

@@ -32,7 +32,6 @@ from workflows.scheduler import Scheduler, zalo_token_refresher
 
 log = logging.getLogger("motcua.wiring")
 
-EMULATOR_PREFIX = "/zalo-emulator"
 
 
 @dataclass
@@ -56,7 +55,7 @@ class Wiring:
         if self.settings.scheduler.enabled:
             self.scheduler.start()
             self.background.append(self.scheduler)
-        if self.settings.zalo.emulator:
+        if self.settings.emulator_base_url:
             threading.Thread(target=self.bootstrap_emulator_tokens, name="zalo-bootstrap", daemon=True).start()
 
     def scheduler_state(self) -> dict[str, Any]:
@@ -69,7 +68,7 @@ class Wiring:
     def bootstrap_emulator_tokens(self, attempts: int = 50) -> bool:
         """Development only: grant the app on the emulator and exchange the code, once the server answers.
         Always done at start: the emulator keeps its state in memory, so tokens of a previous run are void."""
-        url = f"{self.settings.public_base_url.rstrip('/')}{EMULATOR_PREFIX}/grant"
+        url = f"{self.settings.emulator_base_url}/grant"
         for _ in range(attempts):
             try:
                 code = requests.post(url, timeout=5).json()["code"]
@@ -87,11 +86,11 @@ class Wiring:
 
 
 def zalo_base_urls(settings: Settings) -> dict[str, str]:
-    if not settings.zalo.emulator:
+    base = settings.emulator_base_url
+    if base is None:
         return {"openapi_base_url": settings.zalo.openapi_base_url,
                 "business_base_url": settings.zalo.business_base_url,
                 "oauth_base_url": settings.zalo.oauth_base_url}
-    base = settings.public_base_url.rstrip("/") + EMULATOR_PREFIX
     return {"openapi_base_url": f"{base}/openapi", "business_base_url": f"{base}/business",
             "oauth_base_url": f"{base}/oauth"}
 

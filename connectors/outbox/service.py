@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 from connectors.outbox.models import DEAD, PENDING, UNREACHABLE, OutboxMessage
 from connectors.timeutil import utc
 
+ENQUEUED = "outbox.enqueued"  # session.info mark: rows were added in this session
+
 
 def enqueue(
     session: Session, *, idempotency_key: str, kind: str, subject_ref: str, recipient_ref: str,
@@ -40,9 +42,15 @@ def enqueue(
             session.add(message)
     except IntegrityError:
         return None  # a concurrent transaction enqueued the same key first
+    session.info[ENQUEUED] = True
     if on_commit is not None:
         event.listen(session, "after_commit", lambda _session: on_commit(), once=True)
     return message
+
+
+def enqueued_in(session: Session) -> bool:
+    """Whether this session added outbox rows (so its commit should wake the relay); clears the mark."""
+    return bool(session.info.pop(ENQUEUED, False))
 
 
 def messages_for(session: Session, *, subject_ref: str) -> list[OutboxMessage]:
@@ -64,4 +72,5 @@ def requeue(session: Session, *, message_id: int, now: datetime) -> OutboxMessag
     message.next_attempt_at = utc(now)
     session.add(message)
     session.flush()
+    session.info[ENQUEUED] = True
     return message

@@ -35,8 +35,10 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def run_backend(backend: str, sizes: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    out: dict[str, Any] = {"backend": backend}
+def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: int = 1) -> dict[str, Any]:
+    """Every figure with one server process; then, when `workers` > 1, complete-task with 8 clients again
+    against `workers` processes (RSS summed over them)."""
+    out: dict[str, Any] = {"backend": backend, "workers": workers}
     with harness.bench_database(backend, workdir) as url:
         port = harness.free_port()
         settings = harness.bench_settings(url, workdir, f"http://127.0.0.1:{port}")
@@ -49,14 +51,14 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path) -> dict[str,
                 out["rss_rest"] = server.rss()
                 server.reset_peak()
                 say(f"{backend}: server up (pid {server.process.pid}, {out['rss_rest']:.0f} MB); raw engine")
-                client = harness.Client(server.base)
+                client = harness.Client(server.base, server.emulator)
                 walks = scenarios.new_dossiers(client, sizes["raw"] // 7 + 1, notify=True)
                 raw = scenarios.raw_engine_cycles(wiring, walks, sizes["raw"])
                 out["raw"] = {"n": len(raw), "p50": harness.pct(raw, 50), "p95": harness.pct(raw, 95)}
                 say(f"{backend}: complete-task over HTTP, 1 client")
-                one = scenarios.complete_tasks(server.base, 1, sizes["one"])
+                one = scenarios.complete_tasks(server.base, 1, sizes["one"], emulator=server.emulator)
                 say(f"{backend}: complete-task over HTTP, 8 clients")
-                eight = scenarios.complete_tasks(server.base, 8, sizes["eight"])
+                eight = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
                 out["rss_load"] = server.peak_rss
                 out["http1"] = {k: v for k, v in one.items() if k != "walks"}
                 out["http8"] = {k: v for k, v in eight.items() if k != "walks"}
@@ -78,6 +80,18 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path) -> dict[str,
                 say(f"{backend}: scheduler reminder pass")
                 out["scan"] = queries.reminder_pass(wiring)
                 out["rss_end"] = server.rss()
+            if workers > 1:
+                say(f"{backend}: complete-task over HTTP, 8 clients, {workers} server processes")
+                port = harness.free_port()
+                settings = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
+                harness.forget_zalo_tokens(wiring)  # they belonged to the previous server's emulator
+                with harness.running_server(settings, workdir, port, workers=workers) as server:
+                    harness.wait_for_zalo_tokens(wiring)
+                    time.sleep(1)
+                    server.reset_peak()
+                    multi = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
+                    out["http8_multi"] = {k: v for k, v in multi.items() if k != "walks"}
+                    out["rss_load_multi"] = server.peak_rss
         finally:
             wiring.close()
     return out
@@ -88,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run of every figure)")
     parser.add_argument("--write-doc", action="store_true", help="record the run in docs/PERFORMANCE.md")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-workers", type=int, default=2,
+                        help="server processes on PostgreSQL (one per core; SQLite always runs one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     sizes = QUICK if args.quick else FULL
@@ -99,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
         for backend in backends:
-            results.append(run_backend(backend, sizes, Path(tmp)))
+            workers = args.pg_workers if backend == "postgresql" else 1
+            results.append(run_backend(backend, sizes, Path(tmp), workers=workers))
     text = report.table(results, sizes=sizes["sizes"])
     print()
     print(text)

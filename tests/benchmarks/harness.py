@@ -107,17 +107,33 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants (uvicorn's supervisor and its worker processes)."""
+    total = rss_mb(pid)
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            for child in children.read().split():
+                total += tree_rss_mb(int(child))
+    except OSError:
+        pass
+    return total
+
+
 @dataclass
 class Server:
-    """`motcua serve` in a subprocess (uvicorn, one process, scheduler and relay in it, emulator mounted)."""
+    """`motcua serve` in a subprocess: one uvicorn process with the emulator mounted, or `workers` processes
+    and the emulator as a process of its own (`motcua zalo-emulator`, standing in for Zalo: not counted)."""
 
     base: str
     process: subprocess.Popen[bytes]
+    emulator: str
+    workers: int = 1
     peak_rss: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def rss(self) -> float:
-        return rss_mb(self.process.pid)
+        """All the server's processes together."""
+        return tree_rss_mb(self.process.pid)
 
     def sample_forever(self) -> None:
         while not self._stop.wait(0.1):
@@ -131,16 +147,24 @@ class Server:
 
 
 @contextmanager
-def running_server(settings: Settings, workdir: Path, port: int) -> Iterator[Server]:
+def running_server(settings: Settings, workdir: Path, port: int, *, workers: int = 1) -> Iterator[Server]:
     env = {**os.environ, "MOTCUA_ENV": "development", "MOTCUA_DATABASE__URL": settings.database.url,
            "MOTCUA_PUBLIC_BASE_URL": settings.public_base_url,
            "MOTCUA_STORAGE__DIRECTORY": str(settings.storage.directory),
            # The reminder pass is measured on its own (one run at start, none during the query figures).
            "MOTCUA_SCHEDULER__REMINDER_INTERVAL_SECONDS": "86400"}
     log = open(workdir / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(base=settings.public_base_url, process=process)
+    emulator, emulator_process = f"{settings.public_base_url}/zalo-emulator", None
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    if workers > 1:  # the in-process emulator cannot be shared by several processes
+        emulator_port = free_port()
+        emulator = env["MOTCUA_ZALO__EMULATOR_URL"] = f"http://127.0.0.1:{emulator_port}"
+        emulator_process = subprocess.Popen([sys.executable, "-m", "api.cli", "zalo-emulator", "--port",
+                                             str(emulator_port)], cwd=ROOT, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT)
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(base=settings.public_base_url, process=process, emulator=emulator, workers=workers)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -156,12 +180,20 @@ def running_server(settings: Settings, workdir: Path, port: int) -> Iterator[Ser
         yield server
     finally:
         server._stop.set()
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        for running in (process, emulator_process):
+            if running is None:
+                continue
+            running.terminate()
+            try:
+                running.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                running.kill()
         log.close()
+
+
+def forget_zalo_tokens(wiring: Wiring) -> None:
+    with session_scope(wiring.db) as session:
+        session.exec(text("DELETE FROM zalo_token"))  # type: ignore[call-overload]
 
 
 def wait_for_zalo_tokens(wiring: Wiring, timeout: float = 30) -> None:
@@ -176,8 +208,9 @@ def wait_for_zalo_tokens(wiring: Wiring, timeout: float = 30) -> None:
 class Client:
     """One HTTP client (its own connection pool) acting as whichever demo official a step needs."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, emulator: str | None = None) -> None:
         self.base = base
+        self.emulator = emulator or f"{base}/zalo-emulator"
         self.http = requests.Session()
         self._tokens: dict[str, tuple[float, dict[str, str]]] = {}
 

@@ -38,6 +38,10 @@ def rows(sizes: list[int]) -> list[Row]:
         ("2. HTTP complete, 8 clients p99 (ms)", "—", lambda r: r["http8"]["p99"], None),
         ("2. HTTP complete, 8 clients (tasks/s)", "≥ 150/s",
          lambda r: r["http8"]["throughput"], lambda r, v: v >= 150),
+        ("2. same, several server processes p50 (ms)", "—", lambda r: r["http8_multi"]["p50"], None),
+        ("2. same, several server processes p99 (ms)", "—", lambda r: r["http8_multi"]["p99"], None),
+        ("2. same, several server processes (tasks/s)", "≥ 150/s",
+         lambda r: r["http8_multi"]["throughput"], lambda r, v: v >= 150),
         ("3. notification commit→emulator p50 (ms)", "—", lambda r: r["notify"]["p50"], None),
         ("3. notification commit→emulator p99 (ms)", "< 1000 ms",
          lambda r: r["notify"]["p99"], lambda r, v: v < 1000),
@@ -54,6 +58,8 @@ def rows(sizes: list[int]) -> list[Row]:
         ("6. due-reminder scan, first batch (ms)", "—", lambda r: r["scan"]["scan_ms"], None),
         ("7. server RSS at rest (MB)", "< 400 MB", lambda r: r["rss_rest"], lambda r, v: v < 400),
         ("7. server RSS under load, peak (MB)", "< 400 MB", lambda r: r["rss_load"], lambda r, v: v < 400),
+        ("7. same, several server processes together (MB)", "< 400 MB", lambda r: r["rss_load_multi"],
+         lambda r, v: v < 400),
     ]
     return out
 
@@ -86,7 +92,11 @@ def table(results: list[dict[str, Any]], *, sizes: list[int]) -> str:
 
 
 def details(r: dict[str, Any]) -> str:
-    parts = [f"raw n={r['raw']['n']}", f"HTTP n={r['http1']['n']}+{r['http8']['n']}",
+    workers = r.get("workers", 1)
+    parts = ["one server process with the Zalo emulator mounted in it"
+             + (f"; the 'several server processes' rows: `serve --workers {workers}`, the emulator in a process of its "
+                "own (not counted in the RSS)" if workers > 1 else ""),
+             f"raw n={r['raw']['n']}", f"HTTP n={r['http1']['n']}+{r['http8']['n']}",
              f"notifications n={r['notify']['n']} (unsent {r['notify']['unsent']})",
              f"timers fired {r['timers']['n']} of {r['timers']['n'] + r['timers']['missing']} measured "
              f"among {r['timers']['waiting']:,} waiting"]

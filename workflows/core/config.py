@@ -15,6 +15,7 @@ DEV_DATA_KEY = "bW90Y3VhLWRldi1kYXRhLWtleS0zMmJ5dGVzLWxvbmchIQ=="  # urlsafe bas
 DEV_HMAC_KEY = "motcua-dev-hmac-key-change-me"
 DEV_ZALO_SECRET = "motcua-dev-zalo-app-secret"
 DEV_ZALO_OA_SECRET = "motcua-dev-zalo-oa-secret"
+EMULATOR_PREFIX = "/zalo-emulator"  # where the in-process Zalo emulator is mounted (development)
 
 
 class DatabaseSettings(BaseModel):
@@ -40,6 +41,9 @@ class CryptoSettings(BaseModel):
 
 class ZaloSettings(BaseModel):
     emulator: bool = Field(True, description="Serve the Zalo emulator under /zalo-emulator and point the client at it")
+    emulator_url: str | None = Field(
+        None, description="Base URL of a Zalo emulator served on its own (`motcua zalo-emulator`), for several "
+                          "server processes, which cannot share the in-process one; development only")
     openapi_base_url: str = "https://openapi.zalo.me"
     business_base_url: str = "https://business.openapi.zalo.me"
     oauth_base_url: str = "https://oauth.zaloapp.com"
@@ -109,9 +113,19 @@ class Settings(BaseSettings):
         weak = [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
         if weak:
             raise ValueError(f"production refuses the development defaults of: {', '.join(weak)}")
-        if self.zalo.emulator:
-            raise ValueError("production cannot run against the Zalo emulator (MOTCUA_ZALO__EMULATOR=false)")
+        if self.zalo.emulator or self.zalo.emulator_url:
+            raise ValueError("production cannot run against the Zalo emulator (MOTCUA_ZALO__EMULATOR=false, "
+                             "no MOTCUA_ZALO__EMULATOR_URL)")
         return self
+
+    @property
+    def emulator_base_url(self) -> str | None:
+        """Where the development Zalo emulator answers: its own server, the in-process one, or none."""
+        if self.zalo.emulator_url:
+            return self.zalo.emulator_url.rstrip("/")
+        if self.zalo.emulator:
+            return self.public_base_url.rstrip("/") + EMULATOR_PREFIX
+        return None
 
     @property
     def is_development(self) -> bool:

@@ -13,9 +13,10 @@ from engine import Engine
 from engine.models import WorkItem
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
-from workflows.dossiers import audit, progress, rows
+from workflows.dossiers import audit, progress
 from workflows.dossiers.access import SUPERVISOR_ROLES, Actor, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
+from workflows.dossiers.rows import dossier_by_code
 from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Official
 
@@ -59,24 +60,32 @@ def list_tasks(
     due_before: VnDateTime | None = None, overdue: bool | None = None, page: int = 1, page_size: int = 20,
 ) -> tuple[list[TaskOut], int]:
     """Open work items of the actor's department visible under `scope`, soonest due first."""
-    query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
-             .where(WorkItem.state == "open", Dossier.department_id == actor.department_id))
+    items = [WorkItem.state == "open"]
     roles = list(actor.roles)
     if scope == "mine":
-        query = query.where(WorkItem.assignee == actor.username)
+        items.append(WorkItem.assignee == actor.username)
     elif scope == "candidate":
-        query = query.where(col(WorkItem.assignee).is_(None), col(WorkItem.lane).in_(roles))
+        items += [col(WorkItem.assignee).is_(None), col(WorkItem.lane).in_(roles)]
     elif not actor.has_role(*SUPERVISOR_ROLES):
-        query = query.where(sa.or_(WorkItem.assignee == actor.username, col(WorkItem.lane).in_(roles)))
-    if procedure_code:
-        query = query.where(Dossier.procedure_code == procedure_code)
+        items.append(sa.or_(WorkItem.assignee == actor.username, col(WorkItem.lane).in_(roles)))
     if due_before:
-        query = query.where(col(WorkItem.due_at) < due_before)
+        items.append(col(WorkItem.due_at) < due_before)
     if overdue is True:
-        query = query.where(col(WorkItem.due_at) < now)
+        items.append(col(WorkItem.due_at) < now)
     elif overdue is False:
-        query = query.where(sa.or_(col(WorkItem.due_at).is_(None), col(WorkItem.due_at) >= now))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        items.append(sa.or_(col(WorkItem.due_at).is_(None), col(WorkItem.due_at) >= now))
+    dossiers = [Dossier.department_id == actor.department_id]
+    if procedure_code:
+        dossiers.append(Dossier.procedure_code == procedure_code)
+    query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
+             .where(*items, *dossiers))
+    if scope == "mine" and not procedure_code:
+        # An official's own tasks are all in their department (assignment and claim check it; officials do
+        # not change department), so the total needs no join: an index-only count on (assignee, state),
+        # where joining thousands of items to their dossiers cost ~40 ms at a million dossiers.
+        total = session.exec(select(func.count()).select_from(WorkItem).where(*items)).one()
+    else:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         # NULLS LAST matches the (assignee|lane, state, due_at) indexes' order on PostgreSQL.
         query.order_by(col(WorkItem.due_at).asc().nulls_last(), col(WorkItem.created_at))
@@ -87,7 +96,7 @@ def list_tasks(
 
 def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
     item = session.get(WorkItem, task_id)
-    dossier = rows.dossier_by_code(session, item.business_key) if item else None
+    dossier = dossier_by_code(session, item.business_key) if item else None
     if item is None or dossier is None:
         raise NotFound("Không tìm thấy công việc.", code="task_not_found")
     return item, dossier
