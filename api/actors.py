@@ -10,6 +10,7 @@ from sqlmodel import Session
 from api.auth import CurrentOfficial, require_principal, require_roles
 from api.deps import SessionDep, WiringDep
 from engine import Engine
+from workflows.core.db import memo
 from workflows.dossiers.access import Actor
 from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Department, Official, Role
@@ -17,7 +18,10 @@ from workflows.identity.principal import Principal
 
 
 def _department_name(session: Session, department_id: int | None) -> str:
-    department = session.get(Department, department_id) if department_id is not None else None
+    if department_id is None:
+        return ""
+    # Remembered for the request: the dossier's forms and messages ask for the same department.
+    department = memo(session, "department", department_id, lambda: session.get(Department, department_id))
     return department.name if department else ""
 
 

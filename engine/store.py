@@ -22,6 +22,7 @@ from engine.spiff import TIMER_EVENT_TYPES
 from engine.views import WorkItemView
 
 ACTIVE = ("running", "waiting")
+SESSION_ITEMS = "engine.work_items"  # session.info: work items of this session's steps, kept referenced
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -64,21 +65,19 @@ def save_instance(
     return new_version
 
 
-def open_items(session: Session, instance_id: int) -> list[WorkItem]:
-    stmt = select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == "open")
-    return list(session.exec(stmt).all())
-
-
 def sync_work_items(
     session: Session, row: ProcessInstance, wf: BpmnWorkflow, now: datetime
 ) -> tuple[list[WorkItemView], list[WorkItemView]]:
-    """Make work_item rows match the READY manual tasks; returns (opened, closed)."""
+    """Make work_item rows match the READY manual tasks; returns (opened, closed).
+
+    One query reads the instance's items (a few dozen at most); the session keeps them referenced, so the
+    caller's `session.get(WorkItem, id)` of an opened item does not go back to the database (the identity
+    map alone holds rows weakly)."""
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
     closed: list[WorkItemView] = []
-    known: set[str] = set()
-    for item in open_items(session, row.id or 0):
-        known.add(item.id)
-        if item.id in ready:
+    items = {item.id: item for item in session.exec(select(WorkItem).where(WorkItem.instance_id == row.id))}
+    for item in items.values():
+        if item.state != "open" or item.id in ready:
             continue
         item.state = "completed" if _task_state(wf, item.id) == TaskState.COMPLETED else "cancelled"
         item.completed_at = now
@@ -86,16 +85,17 @@ def sync_work_items(
             closed.append(WorkItemView.of(item))
     opened: list[WorkItemView] = []
     for task_id, task in ready.items():
-        if task_id in known:
+        item = items.get(task_id)
+        if item is not None and item.state == "open":
             continue
-        item = session.get(WorkItem, task_id)
         if item is None:
-            item = _new_item(row, task, now)
+            item = items[task_id] = _new_item(row, task, now)
             session.add(item)
         else:  # re-opened, e.g. a retried task
             item.state, item.completed_at, item.completed_by = "open", None, None
         opened.append(WorkItemView.of(item))
     session.flush()
+    session.info.setdefault(SESSION_ITEMS, {}).update(items)
     return opened, closed
 
 

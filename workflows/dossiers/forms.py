@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from workflows.core.db import memo
 from workflows.documents.context import ControlLogRow
 from workflows.documents.models import DossierDocument
 from workflows.documents.render import FormCode, FormContext, render_form
@@ -29,7 +30,8 @@ def time_limit_text(value: int | float, unit: str) -> str:
 
 
 def _department_name(session: Session, dossier: Dossier) -> str:
-    department = session.get(Department, dossier.department_id)
+    department_id = dossier.department_id
+    department = memo(session, "department", department_id, lambda: session.get(Department, department_id))
     return department.name if department else ""
 
 
