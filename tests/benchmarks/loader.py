@@ -212,7 +212,9 @@ def _after_load(wiring: Wiring) -> None:
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                         f"(SELECT max(id) FROM {table}))"))
             connection.commit()
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+            # VACUUM as after any bulk load: otherwise autovacuum wakes for the inserted rows during the
+            # query figures and competes with them for the two cores.
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         else:
             connection.execute(text("ANALYZE"))
             connection.commit()
