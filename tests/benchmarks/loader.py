@@ -213,8 +213,11 @@ def _after_load(wiring: Wiring) -> None:
                                         f"(SELECT max(id) FROM {table}))"))
             connection.commit()
             # VACUUM as after any bulk load: otherwise autovacuum wakes for the inserted rows during the
-            # query figures and competes with them for the two cores.
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+            # query figures and competes with them for the two cores; CHECKPOINT so the load's dirty pages
+            # are not written out in the middle of them either.
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            autocommit.execute(text("VACUUM ANALYZE"))
+            autocommit.execute(text("CHECKPOINT"))
         else:
             connection.execute(text("ANALYZE"))
             connection.commit()
