@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, and_, col, exists, func, or_, select, update
+from sqlmodel import Session, and_, col, exists, or_, select, update
 
 from connectors.outbox.errors import PermanentDelivery, RetryableDelivery, UnreachableRecipient
 from connectors.outbox.models import ACTIVE, DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
@@ -58,8 +58,6 @@ class OutgoingMessage:
     # that died, or a timeout after sending): the sender checks what arrived before sending again.
     uncertain: bool = False
     created_at: datetime | None = None
-    # Another active message of the same subject existed at claim time: the pass follows up with it.
-    has_next: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ class OutboxRelay:
                 outcomes.append((outcome, error, message.id))
                 if rate_limited:
                     halt.set()
-                if outcome == "retried" or burst == SUBJECT_BURST or not message.has_next:
+                if outcome == "retried" or burst == SUBJECT_BURST:
                     break
                 following = self._claim(1, subject_ref=message.subject_ref)
                 if not following:
@@ -177,7 +175,6 @@ class OutboxRelay:
             if self._engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=OutboxMessage)
             rows = list(session.exec(query).all())
-            with_next = self._subjects_with_more(session, rows)
             # The lease starts once we hold the rows: on SQLite the claim may have waited long for the write
             # lock, and a lease counted from before that wait could run out under a send still in flight.
             lease_until = utc(self._now()) + self._lease
@@ -191,20 +188,9 @@ class OutboxRelay:
                     id=row.id or 0, idempotency_key=row.idempotency_key, kind=row.kind,
                     subject_ref=row.subject_ref, recipient_ref=row.recipient_ref,
                     payload=dict(row.payload or {}), attempts=row.attempts, parts_done=row.parts_done,
-                    uncertain=uncertain, created_at=utc(row.created_at), has_next=row.subject_ref in with_next))
+                    uncertain=uncertain, created_at=utc(row.created_at)))
             session.commit()
         return claimed
-
-    @staticmethod
-    def _subjects_with_more(session: Session, rows: list[OutboxMessage]) -> set[str]:
-        """Subjects of `rows` with another active message (a follow-up claim would find it)."""
-        if not rows:
-            return set()
-        query = (select(OutboxMessage.subject_ref)
-                 .where(col(OutboxMessage.subject_ref).in_({r.subject_ref for r in rows}),
-                        col(OutboxMessage.status).in_(ACTIVE))
-                 .group_by(col(OutboxMessage.subject_ref)).having(func.count() > 1))
-        return set(session.exec(query).all())
 
     def _deliver(self, message: OutgoingMessage) -> tuple[str, str | None, bool]:
         """Send one message and record the outcome: (stats field, error, rate limited)."""
@@ -300,13 +286,11 @@ class OutboxRelay:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            more = False
+            progressed = False
             try:
                 stats = self.run_once(self._batch_size)
-                # A full batch may have left due rows behind: go again at once. Otherwise wait: a commit
-                # that enqueues during the pass has already set `_wake`, so nothing waits an interval.
-                more = stats.claimed >= self._batch_size and not stats.rate_limited
+                progressed = (stats.sent + stats.unreachable + stats.dead > 0) and not stats.rate_limited
             except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
                 log.exception("outbox relay pass failed")
-            if not more:
+            if not progressed:
                 self._wake.wait(self._interval)
