@@ -51,11 +51,11 @@ def get_admin_actor(session: SessionDep,
     return actor_of_official(session, official)
 
 
-async def get_engine(wiring: WiringDep) -> Engine:
+def get_engine(wiring: WiringDep) -> Engine:
     return wiring.engine
 
 
-async def get_domain(wiring: WiringDep) -> DomainServices:
+def get_domain(wiring: WiringDep) -> DomainServices:
     return wiring.domain
 
 

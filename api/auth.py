@@ -6,7 +6,7 @@ problem+json; the security schemes are built with `auto_error=False` for that re
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -63,10 +63,10 @@ def _forbidden(roles: tuple[Role, ...]) -> Forbidden:
     )
 
 
-def require_roles(*roles: Role) -> Callable[[Official], Awaitable[Official]]:
+def require_roles(*roles: Role) -> Callable[[Official], Official]:
     """A dependency admitting officials holding any of `roles`."""
 
-    async def dependency(official: CurrentOfficial) -> Official:  # no I/O: on the event loop
+    def dependency(official: CurrentOfficial) -> Official:
         if not official.has_role(*roles):
             raise _forbidden(roles)
         return official
@@ -76,11 +76,11 @@ def require_roles(*roles: Role) -> Callable[[Official], Awaitable[Official]]:
 
 def require_principal(
     *, roles: tuple[Role, ...] = (), scopes: tuple[str, ...] = ()
-) -> Callable[[Principal], Awaitable[Principal]]:
+) -> Callable[[Principal], Principal]:
     """A dependency admitting officials holding any of `roles` and API keys holding all of `scopes`
     (an empty `roles` refuses every official; an empty `scopes` refuses every key)."""
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:  # no I/O: on the event loop
+    def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.kind == "official" and roles and principal.has_role(*roles):
             return principal
         if principal.kind == "api_key" and scopes and principal.has_scopes(*scopes):

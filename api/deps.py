@@ -13,11 +13,8 @@ from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.wiring import Wiring
 
-# Dependencies that do no I/O are `async def`: FastAPI runs them on the event loop instead of sending each
-# through the thread pool (a hop costs a GIL hand-over, which under load waits for the switch interval).
 
-
-async def get_wiring(request: Request) -> Wiring:
+def get_wiring(request: Request) -> Wiring:
     return request.app.state.wiring  # type: ignore[no-any-return]
 
 
@@ -39,11 +36,11 @@ def get_session(wiring: WiringDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-async def get_settings(wiring: WiringDep) -> Settings:
+def get_settings(wiring: WiringDep) -> Settings:
     return wiring.settings
 
 
-async def get_clock(wiring: WiringDep) -> Clock:
+def get_clock(wiring: WiringDep) -> Clock:
     return wiring.clock
 
 
