@@ -35,6 +35,11 @@ class TestSettings:
         assert settings.zalo.timeout_seconds == 3.5
 
 
+    def test_the_outbox_lease_must_outlast_a_zalo_call(self) -> None:
+        with pytest.raises(ValidationError, match="OUTBOX_LEASE_SECONDS"):
+            Settings(zalo={"timeout_seconds": 10}, scheduler={"outbox_lease_seconds": 20})
+        assert Settings(zalo={"timeout_seconds": 1}, scheduler={"outbox_lease_seconds": 6})
+
 class TestMigrations:
     def test_schema_matches_models(self, db) -> None:  # type: ignore[no-untyped-def]
         from alembic.autogenerate import compare_metadata

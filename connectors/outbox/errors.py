@@ -35,3 +35,9 @@ class UnreachableRecipient(DeliveryError):
 
 class PermanentDelivery(DeliveryError):
     """The request itself is wrong (bad parameter, unapproved template...): dead-letter at once."""
+
+
+class LeaseRunOut(DeliveryError):
+    """The claim's time to send ran out before the next network call (the relay waited long for the
+    database): nothing more is sent and nothing recorded; another pass takes the message over once the
+    lease ends, as an uncertain retry that first checks what arrived."""

@@ -5,6 +5,10 @@ subject), marks them `sending` with a lease, commits, sends without holding a tr
 outcome in its own short transaction. PostgreSQL claims with FOR UPDATE SKIP LOCKED, so several relays
 (processes) can run; SQLite serialises writers anyway. A row stuck in `sending` (a crash) is claimed again
 when its lease ends.
+
+A claim may start network calls only until `send_by` (the lease's end less `send_margin`, the longest a
+call can take): a relay that waited for the database past that point sends nothing more, so a call of an
+old claim never overlaps the next claim's, whose conversation check then sees everything that arrived.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, col, exists, or_, select, update
 
-from connectors.outbox.errors import PermanentDelivery, RetryableDelivery, UnreachableRecipient
+from connectors.outbox.errors import LeaseRunOut, PermanentDelivery, RetryableDelivery, UnreachableRecipient
 from connectors.outbox.models import ACTIVE, DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
 from connectors.timeutil import utc
 
@@ -58,6 +62,15 @@ class OutgoingMessage:
     # that died, or a timeout after sending): the sender checks what arrived before sending again.
     uncertain: bool = False
     created_at: datetime | None = None
+    send_by: datetime | None = None  # no network call of this claim may start later (None: no limit)
+    lease_until: datetime | None = None  # the claim's fence: the row is ours while it still holds this value
+
+
+def ensure_time_to_send(message: OutgoingMessage, now: datetime) -> None:
+    """Raise `LeaseRunOut` when the claim's time to start a network call is over (call before each one)."""
+    if message.send_by is not None and utc(now) > message.send_by:
+        raise LeaseRunOut(f"claim of outbox message {message.id} may no longer send (send by {message.send_by})",
+                          parts_done=None)
 
 
 @dataclass(frozen=True)
@@ -90,9 +103,13 @@ class OutboxRelay:
         now: Callable[[], datetime], max_attempts: int = 8, base_delay: float = 5.0,
         max_delay: float = 3600.0, lease: timedelta = timedelta(minutes=5), interval: float = 0.5,
         batch_size: int = 50, concurrency: int = 4, channel: str = "zalo", rng: random.Random | None = None,
+        send_margin: timedelta = timedelta(seconds=30),
     ) -> None:
         """Delays in seconds: attempt n waits about base_delay·2^(n-1), capped at max_delay, with jitter.
-        `concurrency`: messages sent at once in a pass (always one per subject)."""
+        `concurrency`: messages sent at once in a pass (always one per subject). `send_margin`: the longest
+        one network call of the sender can take; it must be shorter than the lease."""
+        if send_margin >= lease:
+            raise ValueError(f"send margin {send_margin} must be shorter than the lease {lease}")
         self._engine = db_engine
         self._sender = sender
         self._resolve = resolve_recipient
@@ -101,6 +118,7 @@ class OutboxRelay:
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._lease = lease
+        self._send_margin = send_margin
         self._interval = interval
         self._batch_size = batch_size
         self._concurrency = max(1, concurrency)
@@ -124,14 +142,14 @@ class OutboxRelay:
             outcomes: list[tuple[str, str | None, int]] = []
             for burst in range(1, SUBJECT_BURST + 1):
                 if halt.is_set():
-                    self._release([message])
+                    self._hand_back(message, parts_done=None)
                     outcomes.append(("released", None, message.id))
                     break
                 outcome, error, rate_limited = self._deliver(message)
                 outcomes.append((outcome, error, message.id))
                 if rate_limited:
                     halt.set()
-                if outcome == "retried" or burst == SUBJECT_BURST:
+                if outcome in ("retried", "released") or burst == SUBJECT_BURST:
                     break
                 following = self._claim(1, subject_ref=message.subject_ref)
                 if not following:
@@ -188,7 +206,8 @@ class OutboxRelay:
                     id=row.id or 0, idempotency_key=row.idempotency_key, kind=row.kind,
                     subject_ref=row.subject_ref, recipient_ref=row.recipient_ref,
                     payload=dict(row.payload or {}), attempts=row.attempts, parts_done=row.parts_done,
-                    uncertain=uncertain, created_at=utc(row.created_at)))
+                    uncertain=uncertain, created_at=utc(row.created_at),
+                    send_by=lease_until - self._send_margin, lease_until=lease_until))
             session.commit()
         return claimed
 
@@ -200,7 +219,14 @@ class OutboxRelay:
             if recipient is None:
                 raise UnreachableRecipient("recipient reference resolves to nobody",
                                            reason="recipient_unknown")
+            ensure_time_to_send(message, self._now())
             result = self._sender.send(message, recipient)
+        except LeaseRunOut as exc:
+            # No call was in flight: what this claim sent is known (parts_done). Hand the row back if it is
+            # still ours; otherwise the next claim is uncertain and checks what arrived before sending.
+            log.warning("outbox message %s: %s", message.id, exc)
+            self._hand_back(message, parts_done=exc.parts_done)
+            return "released", str(exc), False
         except UnreachableRecipient as exc:
             error = f"{exc.reason}: {exc}"
             self._finish(message, status=UNREACHABLE, attempts=attempts, error=error, exc=exc)
@@ -247,16 +273,21 @@ class OutboxRelay:
                          .values(**values))
             session.commit()
 
-    def _release(self, messages: list[OutgoingMessage]) -> int:
-        if not messages:
-            return 0
+    def _hand_back(self, message: OutgoingMessage, *, parts_done: int | None) -> None:
+        """Back to pending at once, fenced by the claim's lease value (a row taken over is left alone). An
+        uncertain claim stays uncertain: its `sending` status was the only mark of a send that may have
+        arrived, so the mark moves to `last_error`."""
+        values: dict[str, Any] = {"status": PENDING, "next_attempt_at": utc(self._now())}
+        if parts_done is not None:
+            values["parts_done"] = parts_done
+        if message.uncertain:  # still unknown whether an earlier claim's call arrived: keep checking first
+            values["last_error"] = f"lease taken over; an earlier send {UNKNOWN_OUTCOME}"
         with Session(self._engine) as session:
             session.exec(update(OutboxMessage)  # type: ignore[call-overload]
-                         .where(col(OutboxMessage.id).in_([m.id for m in messages]),
-                                col(OutboxMessage.status) == SENDING)
-                         .values(status=PENDING, next_attempt_at=utc(self._now())))
+                         .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,
+                                col(OutboxMessage.next_attempt_at) == message.lease_until)
+                         .values(**values))
             session.commit()
-        return len(messages)
 
     # --- background thread --------------------------------------------------------------------------------
 

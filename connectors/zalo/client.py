@@ -109,11 +109,22 @@ class ZaloClient:
         return self._call("GET", f"{self._openapi}/v3.0/oa/user/detail",
                           params={"data": json.dumps({"user_id": user_id})})
 
-    def recent_messages(self, user_id: str, count: int = 10) -> list[dict[str, Any]]:
-        """The latest messages of the conversation with the user, newest first (`src` 0 = from the OA)."""
-        data = self._call("GET", f"{self._openapi}/v2.0/oa/conversation",
-                          params={"data": json.dumps({"user_id": user_id, "offset": 0, "count": count})})
+    def recent_messages(self, user_id: str, count: int = 10, offset: int = 0) -> list[dict[str, Any]]:
+        """One page (at most 10) of the conversation with the user, newest first (`src` 0 = from the OA)."""
+        query = {"user_id": user_id, "offset": offset, "count": count}
+        data = self._call("GET", f"{self._openapi}/v2.0/oa/conversation", params={"data": json.dumps(query)})
         return [m for m in data.get("items", []) if isinstance(m, dict)]
+
+    def messages_since(self, user_id: str, since_ms: float, *, max_pages: int = 10) -> list[dict[str, Any]]:
+        """The conversation's messages from `since_ms` (epoch ms) on, newest first, paging back 10 at a time
+        until an older message or the end; at most `max_pages` pages."""
+        found: list[dict[str, Any]] = []
+        for page in range(max_pages):
+            items = self.recent_messages(user_id, count=10, offset=page * 10)
+            found += [m for m in items if float(m.get("time") or 0) >= since_ms]
+            if len(items) < 10 or any(float(m.get("time") or 0) < since_ms for m in items):
+                break
+        return found
 
     def last_interaction(self, user_id: str) -> datetime | None:
         """The user's last interaction with the OA to the millisecond (per-user quota call, §7)."""

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from connectors.outbox.errors import DeliveryError, UnreachableRecipient
-from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult
+from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult, ensure_time_to_send
 from connectors.timeutil import utc
 from connectors.zalo.client import ZaloClient
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
@@ -76,12 +76,14 @@ class ZaloSender:
             tracking_id = _tracking_id(message.idempotency_key)
             if uid:
                 try:
+                    ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_template_by_uid(uid, template_id, data, tracking_id)
                     return SendResult(channel_used="template_uid", provider_message_id=provider_id)
                 except ZaloUnreachable as exc:
                     reasons.append(f"template_uid: {exc.reason}")
             if recipient.phone_84:
                 try:
+                    ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_template_by_phone(
                         recipient.phone_84, template_id, data, tracking_id)
                     return SendResult(channel_used="template_phone", provider_message_id=provider_id)
@@ -111,13 +113,17 @@ class ZaloSender:
                 continue
             try:
                 if kind == "text":
+                    ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_text(user_id, part)
                 elif kind == "request_user_info":
+                    ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_request_user_info(
                         user_id, str(part.get("title") or ""), str(part.get("subtitle") or ""))
                 else:
                     filename, content = self._load_attachment(str(part["document_id"]))
+                    ensure_time_to_send(message, self._now())
                     token = self._client.upload_file(str(part.get("filename") or filename), content)
+                    ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_file(user_id, token)
             except DeliveryError as exc:
                 exc.parts_done = done
@@ -131,18 +137,18 @@ class ZaloSender:
         parts, from Zalo's conversation; empty when Zalo cannot tell (then we send, at least once)."""
         if not message.uncertain:
             return {}
+        since = (message.created_at.timestamp() * 1000 - 1000) if message.created_at else 0
         try:
-            recent = self._client.recent_messages(user_id)
+            recent = self._client.messages_since(user_id, since)
         except (ZaloUnreachable, ZaloBadRequest):
             return {}  # Zalo will not tell: the send path decides (unreachable, template)
         except DeliveryError as exc:
             # Not now: retry later, still uncertain (the marker keeps the next claim checking first).
             raise ZaloRetryable(f"could not check what arrived; the earlier send may have taken effect: {exc}",
                                 code=getattr(exc, "code", None)) from exc
-        since = (message.created_at.timestamp() * 1000 - 1000) if message.created_at else 0
         arrived: dict[tuple[str, str], str] = {}
         for item in recent:
-            if str(item.get("src")) == "0" and float(item.get("time") or 0) >= since:
+            if str(item.get("src")) == "0":
                 key = (str(item.get("type") or "text"), str(item.get("message") or ""))
                 arrived.setdefault(key, str(item.get("message_id") or ""))
         return arrived

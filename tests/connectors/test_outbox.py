@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 from zalo_world import ZaloWorld
 
 from connectors.outbox import (
@@ -215,6 +215,28 @@ class TestRelay:
         states = sorted((r.status, r.attempts) for r in rows(zalo.db))
         assert states == [(PENDING, 0), (PENDING, 0), (PENDING, 1)]
 
+    def test_a_taken_over_claim_released_by_a_rate_limit_stays_uncertain(self, zalo: ZaloWorld) -> None:
+        citizens = Citizens()
+        linked(zalo, citizens, "c1")
+        user = linked(zalo, citizens, "c2")
+        put(zalo.db, zalo.clock.now, "first", subject="S1", recipient="c1")
+        message = put(zalo.db, zalo.clock.now, "taken", subject="S2", recipient="c2", text="đã đến")
+        with Session(zalo.db) as session:
+            row = session.get(OutboxMessage, message.id)  # type: ignore[union-attr]
+            zalo.client.send_text(user["user_id"], "đã đến")  # arrived; the worker died before recording it
+            row.status, row.next_attempt_at = SENDING, zalo.clock.now() + timedelta(minutes=5)  # type: ignore[union-attr]
+            session.commit()
+        zalo.clock.advance(timedelta(minutes=6))
+        relay = make_relay(zalo, citizens, concurrency=1)
+        zalo.faults(1.0, ["rate_limit"])
+        stats = relay.run_once()
+        assert (stats.retried, stats.released, stats.rate_limited) == (1, 1, True)
+        zalo.faults(0, [])
+        zalo.clock.advance(timedelta(minutes=1))
+        while relay.run_once().claimed:
+            pass
+        assert [m["text"] for m in zalo.inbox(user_id=user["user_id"])] == ["đã đến"]
+
     def test_a_claim_whose_lease_ran_out_is_taken_again(self, zalo: ZaloWorld) -> None:
         citizens = Citizens()
         user = linked(zalo, citizens, "c1")
@@ -242,6 +264,73 @@ class TestRelay:
         zalo.clock.advance(timedelta(minutes=6))
         assert make_relay(zalo, citizens).run_once().sent == 1
         assert len(zalo.inbox(user_id=user["user_id"])) == 1
+
+    def test_a_claim_past_its_time_to_send_sends_nothing_more(self, zalo: ZaloWorld) -> None:
+        # The relay waited (here: loading the attachment) until the claim's lease was nearly over. It must not
+        # start the next call, since after the lease another relay may take the row over; it hands the row
+        # back with the parts it did send.
+        citizens = Citizens()
+        user = linked(zalo, citizens, "c1")
+        put(zalo.db, zalo.clock.now, "k", text="văn bản", attachment={"document_id": "d1", "filename": "a.pdf"})
+        lease, margin = timedelta(minutes=5), timedelta(seconds=21)
+        relay = make_relay(zalo, citizens, lease=lease, send_margin=margin)
+        slow = {"on": True}
+
+        def load_slowly(doc_id: str) -> tuple[str, bytes]:
+            if slow["on"]:
+                zalo.clock.advance(lease - margin + timedelta(seconds=1))
+            return f"{doc_id}.pdf", b"%PDF " + doc_id.encode()
+
+        relay._sender._load_attachment = load_slowly  # type: ignore[attr-defined]
+        stats = relay.run_once()
+        assert (stats.sent, stats.released) == (0, 1)
+        [row] = rows(zalo.db)
+        assert (row.status, row.attempts, row.parts_done, row.last_error) == (PENDING, 0, 1, None)
+        assert [m["type"] for m in zalo.inbox(user_id=user["user_id"])] == ["text"]
+        slow["on"] = False
+        assert relay.run_once().sent == 1
+        assert [m["type"] for m in zalo.inbox(user_id=user["user_id"])] == ["text", "file"]
+
+    def test_a_claim_taken_over_meanwhile_is_not_handed_back(self, zalo: ZaloWorld) -> None:
+        citizens = Citizens()
+        user = linked(zalo, citizens, "c1")
+        put(zalo.db, zalo.clock.now, "k")
+        lease, margin = timedelta(minutes=5), timedelta(seconds=21)
+        relay = make_relay(zalo, citizens, lease=lease, send_margin=margin)
+        taken_over_until = zalo.clock.now() + timedelta(hours=1)
+
+        def resolve_slowly(ref: str) -> Recipient | None:
+            # Meanwhile the lease ran out and another relay claimed the row (its own lease value).
+            zalo.clock.advance(lease + timedelta(seconds=1))
+            with Session(zalo.db) as session:
+                session.exec(update(OutboxMessage).values(next_attempt_at=taken_over_until))  # type: ignore[call-overload]
+                session.commit()
+            return citizens(ref)
+
+        relay._resolve = resolve_slowly  # type: ignore[attr-defined]
+        assert relay.run_once().released == 1
+        [row] = rows(zalo.db)
+        assert row.status == SENDING  # still the other claim's
+        assert zalo.inbox(user_id=user["user_id"]) == []
+
+    def test_the_lease_must_outlast_a_send(self, zalo: ZaloWorld) -> None:
+        with pytest.raises(ValueError, match="shorter than the lease"):
+            make_relay(zalo, Citizens(), lease=timedelta(seconds=5), send_margin=timedelta(seconds=5))
+
+    def test_the_conversation_check_looks_past_the_latest_ten_messages(self, zalo: ZaloWorld) -> None:
+        citizens = Citizens()
+        user = linked(zalo, citizens, "c1")
+        message = put(zalo.db, zalo.clock.now, "k", text="đã đến")
+        with Session(zalo.db) as session:
+            row = session.get(OutboxMessage, message.id)  # type: ignore[union-attr]
+            zalo.client.send_text(user["user_id"], "đã đến")  # arrived; the worker died before recording it
+            for n in range(12):  # other dossiers' messages to the same citizen meanwhile
+                zalo.client.send_text(user["user_id"], f"hồ sơ khác {n}")
+            row.status, row.next_attempt_at = SENDING, zalo.clock.now() + timedelta(minutes=5)  # type: ignore[union-attr]
+            session.commit()
+        zalo.clock.advance(timedelta(minutes=6))
+        assert make_relay(zalo, citizens).run_once().sent == 1
+        assert [m["text"] for m in zalo.inbox(user_id=user["user_id"])].count("đã đến") == 1
 
     def test_background_thread_sends_promptly_after_commit(self, zalo: ZaloWorld) -> None:
         citizens = Citizens()

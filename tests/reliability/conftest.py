@@ -21,10 +21,11 @@ from workflows.core.db import session_scope
 from workflows.seed import seed_all
 
 # Phone and ID numbers used by the suite, in every form that could leak (local, international, 12 digits).
-PII_PATTERNS = [re.compile(p) for p in (
-    r"(?<!\d)0(?:91|98|97|86|35)\d{7}(?!\d)",   # mobile numbers the tests give to applicants
-    r"(?<!\d)84(?:91|98|97|86|35)\d{7}(?!\d)",  # the same in Zalo's international form
-    r"(?<!\d)0\d{2}[0-3]\d{8}(?!\d)",           # 12-digit CCCD numbers (province code 0xx, century digit)
+# The last group of a UUID ("…-050138335792") is not an ID number.
+PII_PATTERNS = [re.compile(r"(?<!\d)(?<![0-9a-fA-F]-)" + p + r"(?!\d)") for p in (
+    r"0(?:91|98|97|86|35)\d{7}",   # mobile numbers the tests give to applicants
+    r"84(?:91|98|97|86|35)\d{7}",  # the same in Zalo's international form
+    r"0\d{2}[0-3]\d{8}",           # 12-digit CCCD numbers (province code 0xx, century digit)
 )]
 
 _FIGURES: Counter[str] = Counter()

@@ -149,10 +149,27 @@ def run_delivery(system: System, settings: Settings, figures: Counter[str], *, b
 
     assert not not_sent, not_sent[:10]
     assert len(reference) >= 5 and not missing_rows, (reference, {c: events[c] for c in missing_rows[:5]})
-    assert result.duplicates == 0 and result.lost == 0 and result.out_of_order == 0, result.problems[:10]
+    assert result.duplicates == 0 and result.lost == 0 and result.out_of_order == 0, (
+        result.problems[:10], explain(system, grouped, users, codes, result.problems[:3]))
     assert not result.problems, result.problems[:10]
     assert not corrupt, corrupt[:10]
     assert stats["faults"] > 0 and stats["refreshes"] > 0, stats
+
+
+def explain(system: System, grouped: dict[str, list[OutboxMessage]], users: list[str], codes: dict[int, str],
+            problems: list[str]) -> list[Any]:
+    """For a failure message: the outbox rows of the dossiers in `problems` and what their citizen received."""
+    out: list[Any] = []
+    for i, code in codes.items():
+        if not any(p.startswith(code) for p in problems):
+            continue
+        out.append([(r.id, r.idempotency_key, r.status, r.attempts, r.parts_done, r.channel_used,
+                     (r.last_error or "")[:90], str(r.created_at), str(r.sent_at)) for r in grouped.get(code, [])])
+        out.append([(m.get("type"), m.get("sent_at"), str(m.get("text") or m.get("file"))[:40])
+                    for m in inbox(system, users[i % len(users)]) if code in str(m.get("text") or m.get("file"))])
+    for entry in out:
+        print(*entry, sep="\n", end="\n\n")  # shown in full with the failure report
+    return out
 
 
 class TestFaultsAndWorkerKills:

@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     max_task_depth: int = Field(600, ge=50, le=950, description="Task-tree depth past which an instance is halted")
 
     @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        # The relay starts no Zalo call later than the lease's end less two timeouts and a second.
+        if self.scheduler.outbox_lease_seconds <= 2 * self.zalo.timeout_seconds + 1:
+            raise ValueError("MOTCUA_SCHEDULER__OUTBOX_LEASE_SECONDS must exceed twice "
+                             "MOTCUA_ZALO__TIMEOUT_SECONDS plus one second")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.env != "production":
             return self
