@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from connectors.outbox.models import DEAD, PENDING, UNREACHABLE, OutboxMessage
@@ -26,22 +27,26 @@ def enqueue(
     The relay sees the row only after the caller commits; `on_commit` (e.g. `relay.notify`) runs right
     after that commit so the message leaves at once instead of at the next poll.
     """
-    same_key = OutboxMessage.idempotency_key == idempotency_key
-    exists = session.exec(select(OutboxMessage.id).where(same_key)).first()
-    if exists is not None:
-        return None
     same_subject = OutboxMessage.subject_ref == subject_ref
     last = session.exec(select(func.max(OutboxMessage.sequence)).where(same_subject)).one()
-    message = OutboxMessage(
-        idempotency_key=idempotency_key, channel=channel, kind=kind, subject_ref=subject_ref,
-        recipient_ref=recipient_ref, payload=payload, status=PENDING, next_attempt_at=utc(now),
-        created_at=utc(now), sequence=(last or 0) + 1,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return None  # a concurrent transaction enqueued the same key first
+    values: dict[str, Any] = {
+        "idempotency_key": idempotency_key, "channel": channel, "kind": kind, "subject_ref": subject_ref,
+        "recipient_ref": recipient_ref, "payload": payload, "status": PENDING, "attempts": 0, "parts_done": 0,
+        "next_attempt_at": utc(now), "created_at": utc(now), "sequence": (last or 0) + 1,
+    }
+    # One statement, no savepoint: an existing key (or one a concurrent transaction is inserting) is left
+    # as it is, and PostgreSQL waits for that transaction instead of failing ours.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(OutboxMessage).values(**values)
+                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(col(OutboxMessage.id)))
+    new_id = session.execute(statement).scalar_one_or_none()
+    if new_id is None:
+        return None
+    message = OutboxMessage(id=new_id, channel_used=None, provider_message_id=None, last_error=None,
+                            sent_at=None, **values)
+    make_transient_to_detached(message)  # the row exists: attach it without another INSERT or SELECT
+    session.add(message)
     session.info[ENQUEUED] = True
     if on_commit is not None:
         event.listen(session, "after_commit", lambda _session: on_commit(), once=True)
