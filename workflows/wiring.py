@@ -101,7 +101,7 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     clock = clock or SystemClock()
     db = make_db_engine(settings.database)
     cipher = PersonalDataCipher.from_settings(settings.crypto)
-    store = FileStore(settings.storage.directory)
+    store = FileStore(settings.storage.directory, cipher)  # scans and forms carry personal numbers
     domain = DomainServices(settings=settings, clock=clock, cipher=cipher, calendars=CalendarProvider(settings),
                             store=store)
     operators = OperatorRegistry()

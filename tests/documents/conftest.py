@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from workflows.core.config import CryptoSettings
 from workflows.documents.context import ControlLogRow, DocumentLine, FormContext, RegisterRow, lookup_url
 from workflows.documents.storage import FileStore
+from workflows.privacy import PersonalDataCipher
 
 LONG_APPLICANT = "Công ty Trách nhiệm Hữu hạn Một thành viên Dịch vụ Văn hóa Nghệ thuật Ánh Dương Tuyên Quang"
 LONG_PROCEDURE = (
@@ -89,4 +91,5 @@ def form_context() -> FormContext:
 
 @pytest.fixture
 def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
+    """Encrypted at rest, as the wiring builds it."""
+    return FileStore(tmp_path / "files", PersonalDataCipher.from_settings(CryptoSettings()))

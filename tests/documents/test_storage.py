@@ -1,5 +1,5 @@
-"""The content-addressed store: keys are checksums, writes are atomic, reads detect tampering, and keys
-cannot reach outside the directory."""
+"""The content-addressed store: keys are checksums, writes are atomic, reads detect tampering, keys
+cannot reach outside the directory, and the bytes on disk are encrypted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from workflows.documents.storage import FileStore, StorageError, StoredFileCorrupted
+from workflows.core.config import CryptoSettings
+from workflows.documents.storage import MAGIC, FileStore, StorageError, StoredFileCorrupted
+from workflows.privacy import PersonalDataCipher
 
 
 def files_under(directory: Path) -> list[Path]:
@@ -77,3 +79,37 @@ def test_failed_write_leaves_no_partial_file(store: FileStore, monkeypatch: pyte
     monkeypatch.undo()
     stored = store.put(b"stored after all")
     assert [p.name for p in files_under(store.directory)] == [stored.key]
+
+
+def test_the_bytes_on_disk_are_encrypted_under_the_data_key(store: FileStore) -> None:
+    content = b"%PDF-1.7 ... So CCCD: 008190012345, dien thoai 0912345678"
+    stored = store.put(content)
+    (path,) = files_under(store.directory)
+    on_disk = path.read_bytes()
+    assert on_disk.startswith(MAGIC) and b"008190012345" not in on_disk and b"%PDF" not in on_disk
+    assert store.open(stored.key) == content
+    other_key = PersonalDataCipher.from_settings(CryptoSettings(data_key="another-data-key-" + "x" * 32))  # type: ignore[arg-type]
+    with pytest.raises(StoredFileCorrupted):
+        FileStore(store.directory, other_key).open(stored.key)
+    with pytest.raises(StoredFileCorrupted):
+        FileStore(store.directory).open(stored.key)  # no key: the file does not open
+
+
+def test_an_altered_encrypted_file_is_detected(store: FileStore) -> None:
+    stored = store.put(b"result of the dossier")
+    (path,) = files_under(store.directory)
+    raw = bytearray(path.read_bytes())
+    raw[len(MAGIC) + 40] ^= 0x01
+    path.write_bytes(bytes(raw))
+    with pytest.raises(StoredFileCorrupted):
+        store.open(stored.key)
+
+
+def test_a_file_stored_before_encryption_is_read_and_encrypted_when_stored_again(store: FileStore) -> None:
+    content = b"%PDF-1.7 written by an earlier version"
+    plain = FileStore(store.directory).put(content)  # no cipher: the bytes as they are
+    (path,) = files_under(store.directory)
+    assert path.read_bytes() == content
+    assert store.open(plain.key) == content
+    assert store.put(content) == plain
+    assert path.read_bytes().startswith(MAGIC) and store.open(plain.key) == content

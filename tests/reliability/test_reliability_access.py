@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from workflows.core.config import CryptoSettings
+from workflows.documents.storage import MAGIC
 from workflows.privacy import PersonalDataCipher
 
 Login = Callable[[str], dict[str, str]]
@@ -134,3 +135,7 @@ class TestDataAtRest:
         found = app_client.post("/api/v1/dossiers/search-by-id", headers=login("mot_cua"),
                                 json={"id_number": ID_NUMBER, "reason": "Kiểm tra hồ sơ trùng"})
         assert found.status_code == 200 and code in found.text, found.text
+        # The receipt (Mẫu 01) carries the numbers too: the stored files are encrypted under the data key.
+        stored = [p for p in settings.storage.directory.rglob("*") if p.is_file()]
+        assert stored and all(p.read_bytes().startswith(MAGIC) for p in stored), stored
+        assert all(b"%PDF" not in p.read_bytes() for p in stored)

@@ -1,5 +1,10 @@
 """Content-addressed file storage on local disk: a file's key is the SHA-256 of its bytes, so a stored file
-is never changed in place, identical content is kept once, and every read can prove the bytes are intact."""
+is never changed in place, identical content is kept once, and every read can prove the bytes are intact.
+
+Scans and rendered forms carry ID-card and phone numbers, so with a cipher (the wiring always gives one)
+the bytes on disk are `MAGIC` + a Fernet token of the content under the data key. Files written before
+encryption (no `MAGIC`) are still read, and written again encrypted when the same content is stored.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,18 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from workflows.core.errors import MotcuaError
 
 _KEY = re.compile(r"[0-9a-f]{64}")
+MAGIC = b"MOTCUA-ENC1\n"  # what an encrypted file starts with (no PDF, image or office file does)
+
+
+class BytesCipher(Protocol):
+    def encrypt_bytes(self, plaintext: bytes) -> bytes: ...
+
+    def decrypt_bytes(self, token: bytes) -> bytes: ...
 
 
 class StorageError(MotcuaError):
@@ -34,21 +47,25 @@ class StoredFile:
 
 
 class FileStore:
-    """Files under `directory/<k[:2]>/<k[2:4]>/<k>`; built once from `Settings.storage.directory`."""
+    """Files under `directory/<k[:2]>/<k[2:4]>/<k>`; built once from `Settings.storage.directory` and, for
+    encryption at rest, the personal-data cipher."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cipher: BytesCipher | None = None) -> None:
         self.directory = Path(directory)
+        self._cipher = cipher
 
     def put(self, content: bytes) -> StoredFile:
-        """Store `content` (atomically: temporary file, fsync, rename) unless an intact copy is there."""
+        """Store `content` (atomically: temporary file, fsync, rename) unless an intact copy in the current
+        form (encrypted when there is a cipher) is there."""
         digest = hashlib.sha256(content).hexdigest()
         path = self._path(digest)
-        if not (path.exists() and _sha256_of(path) == digest):  # a damaged copy is replaced
+        if not self._intact(path, digest):  # a damaged or not yet encrypted copy is replaced
             path.parent.mkdir(parents=True, exist_ok=True)
+            stored = MAGIC + self._cipher.encrypt_bytes(content) if self._cipher else content
             descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(content)
+                    handle.write(stored)
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(temporary, path)
@@ -58,21 +75,42 @@ class FileStore:
         return StoredFile(key=digest, sha256=digest, size=len(content))
 
     def open(self, key: str) -> bytes:
-        """The bytes stored under `key`; StoredFileCorrupted when they no longer hash to it, StorageError
-        when the file is gone, ValueError for a key that is not a SHA-256 hex digest."""
+        """The bytes stored under `key`; StoredFileCorrupted when they no longer hash to it (or no longer
+        decrypt), StorageError when the file is gone, ValueError for a key that is not a SHA-256 hex digest."""
         path = self._path(key)
         try:
-            content = path.read_bytes()
+            raw = path.read_bytes()
         except FileNotFoundError as exc:
             raise StorageError(f"Không tìm thấy tệp đã lưu trữ {key[:12]}….",
                                code="stored_file_missing") from exc
-        if hashlib.sha256(content).hexdigest() != key:
+        content = self._plain(raw)
+        if content is None or hashlib.sha256(content).hexdigest() != key:
             raise StoredFileCorrupted(f"Tệp đã lưu trữ {key[:12]}… bị thay đổi hoặc hư hỏng (mã kiểm tra "
                                       "SHA-256 không khớp).")
         return content
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def _plain(self, raw: bytes) -> bytes | None:
+        """The content of the bytes on disk; None when an encrypted file does not open."""
+        if not raw.startswith(MAGIC):
+            return raw  # written before encryption at rest
+        if self._cipher is None:
+            return None
+        try:
+            return self._cipher.decrypt_bytes(raw[len(MAGIC):])
+        except ValueError:
+            return None
+
+    def _intact(self, path: Path, digest: str) -> bool:
+        if not path.is_file():
+            return False
+        if self._cipher is None:
+            return _sha256_of(path) == digest
+        raw = path.read_bytes()
+        content = self._plain(raw) if raw.startswith(MAGIC) else None
+        return content is not None and hashlib.sha256(content).hexdigest() == digest
 
     def _path(self, key: str) -> Path:
         # Only a 64-character lowercase hex key reaches the file system: no separators, no "..".
