@@ -108,7 +108,7 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     register_operators(operators, domain)
     register_feedback_operators(operators, domain)
     engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth)
-    tokens = DbTokenStore(db)
+    tokens = DbTokenStore(db, cipher=cipher)
     zalo = ZaloClient(**zalo_base_urls(settings), app_id=settings.zalo.app_id,
                       app_secret=settings.zalo.app_secret.get_secret_value(), tokens=tokens,
                       session=requests.Session(), timeout=settings.zalo.timeout_seconds, now=clock.now)

@@ -5,9 +5,8 @@ token and returns a new pair. So a refresh must (1) run once at a time across th
 (2) commit the new pair before anyone uses the new access token. Losing it means an OA admin must grant
 the app again.
 
-The access token is a credential stored in clear in the database (one row, table `zalo_token`). That is
-acceptable for now (the database is already the system's most sensitive asset); encrypting it at rest with
-the data key is the next step.
+The pair is one row of table `zalo_token`, encrypted with the data key when the store has a cipher (the
+wiring always gives it one).
 """
 
 from __future__ import annotations
@@ -65,12 +64,26 @@ class TokenStore(Protocol):
         ...
 
 
+class TextCipher(Protocol):
+    def encrypt(self, plaintext: str) -> str: ...
+
+    def decrypt(self, ciphertext: str) -> str: ...
+
+
+ENCRYPTED = "enc:"  # prefix of a token stored encrypted; a row written before encryption has none
+
+
 class DbTokenStore:
     """TokenStore on the `zalo_token` table. One refresh at a time: a thread lock inside the process and a
-    row lock across processes (SELECT ... FOR UPDATE on PostgreSQL, the database write lock on SQLite)."""
+    row lock across processes (SELECT ... FOR UPDATE on PostgreSQL, the database write lock on SQLite).
 
-    def __init__(self, engine: Engine) -> None:
+    With a `cipher` (the wiring gives the personal-data cipher) both tokens are stored encrypted: they let
+    anyone write to every follower of the OA. A row stored in clear is still read, and encrypted at the next
+    save or rotation."""
+
+    def __init__(self, engine: Engine, *, cipher: TextCipher | None = None) -> None:
         self._engine = engine
+        self._cipher = cipher
         self._lock = threading.Lock()
         self._cached: TokenPair | None = None
 
@@ -81,13 +94,13 @@ class DbTokenStore:
         with self._engine.connect() as connection:
             table = ZaloToken.__table__
             row = connection.execute(sa.select(table).where(table.c.id == _ROW_ID)).first()
-        self._cached = _pair(row) if row is not None else None
+        self._cached = self._pair(row) if row is not None else None
         return self._cached
 
     def save(self, pair: TokenPair, *, now: datetime) -> None:
         with self._lock, self._engine.begin() as connection:
             table = ZaloToken.__table__
-            values = _values(pair, now=now)
+            values = self._values(pair, now=now)
             updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
             if not updated.rowcount:
                 connection.execute(table.insert().values(id=_ROW_ID, **values))
@@ -106,12 +119,12 @@ class DbTokenStore:
                 row = connection.execute(locked).first()
                 if row is None:
                     raise LookupError("no Zalo token stored: an OA admin must grant the app first")
-                stored = _pair(row)
+                stored = self._pair(row)
                 if stale_access_token is not None and stored.access_token != stale_access_token:
                     self._cached = stored  # another thread or process rotated already
                     return stored
                 fresh = exchange(stored.refresh_token)
-                values = _values(fresh, now=now)
+                values = self._values(fresh, now=now)
                 connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
             # Committed: only now may the new access token be handed out.
             self._cached = fresh
@@ -122,20 +135,29 @@ class DbTokenStore:
         self._cached = None
 
 
-def _pair(row: sa.Row) -> TokenPair:
-    return TokenPair(
-        access_token=row.access_token,
-        refresh_token=row.refresh_token,
-        access_expires_at=utc(row.access_expires_at),
-        refresh_expires_at=utc(row.refresh_expires_at),
-    )
+    def _pair(self, row: sa.Row) -> TokenPair:
+        return TokenPair(
+            access_token=self._open(row.access_token),
+            refresh_token=self._open(row.refresh_token),
+            access_expires_at=utc(row.access_expires_at),
+            refresh_expires_at=utc(row.refresh_expires_at),
+        )
 
+    def _values(self, pair: TokenPair, *, now: datetime) -> dict[str, object]:
+        return {
+            "access_token": self._seal(pair.access_token),
+            "refresh_token": self._seal(pair.refresh_token),
+            "access_expires_at": utc(pair.access_expires_at),
+            "refresh_expires_at": utc(pair.refresh_expires_at),
+            "updated_at": utc(now),
+        }
 
-def _values(pair: TokenPair, *, now: datetime) -> dict[str, object]:
-    return {
-        "access_token": pair.access_token,
-        "refresh_token": pair.refresh_token,
-        "access_expires_at": utc(pair.access_expires_at),
-        "refresh_expires_at": utc(pair.refresh_expires_at),
-        "updated_at": utc(now),
-    }
+    def _seal(self, token: str) -> str:
+        return ENCRYPTED + self._cipher.encrypt(token) if self._cipher else token
+
+    def _open(self, stored: str) -> str:
+        if not stored.startswith(ENCRYPTED):
+            return stored  # stored in clear (before encryption, or a store without a cipher)
+        if self._cipher is None:
+            raise LookupError("the Zalo tokens are stored encrypted, and this store has no cipher")
+        return self._cipher.decrypt(stored[len(ENCRYPTED):])

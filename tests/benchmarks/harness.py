@@ -197,7 +197,7 @@ def forget_zalo_tokens(wiring: Wiring) -> None:
 
 
 def wait_for_zalo_tokens(wiring: Wiring, timeout: float = 30) -> None:
-    store = DbTokenStore(wiring.db)
+    store = DbTokenStore(wiring.db, cipher=wiring.cipher)
     deadline = time.monotonic() + timeout
     while store.current() is None:
         if time.monotonic() > deadline:

@@ -13,7 +13,9 @@ from zalo_world import APP_ID, APP_SECRET, ZaloWorld
 from connectors.zalo.client import make_pkce_pair
 from connectors.zalo.emulator import INVALID_GRANT
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloTokenError, ZaloUnreachable
-from connectors.zalo.tokens import DbTokenStore
+from connectors.zalo.tokens import ENCRYPTED, DbTokenStore
+from workflows.core.config import CryptoSettings
+from workflows.privacy import PersonalDataCipher
 
 
 class TestMessages:
@@ -184,3 +186,29 @@ class TestTokens:
                                    .headers["location"]).query)["code"][0]
         pair = zalo.client.exchange_code(second, code_verifier=verifier)
         assert DbTokenStore(zalo.db).current() == pair
+
+
+class TestTokensAtRest:
+    def test_tokens_are_stored_encrypted_and_a_clear_row_is_sealed_at_the_next_save(self, zalo: ZaloWorld) -> None:
+        cipher = PersonalDataCipher.from_settings(CryptoSettings())
+        clear = DbTokenStore(zalo.db)  # as stored before encryption
+        pair = clear.current()
+        assert pair is not None and raw_tokens(zalo) == (pair.access_token, pair.refresh_token)
+        sealed = DbTokenStore(zalo.db, cipher=cipher)
+        assert sealed.current() == pair  # the clear row is still read
+        client = zalo.new_client(tokens=sealed)
+        rotated = client.refresh_tokens()
+        access, refresh = raw_tokens(zalo)
+        assert access.startswith(ENCRYPTED) and refresh.startswith(ENCRYPTED)
+        assert rotated.access_token not in access and rotated.refresh_token not in refresh
+        assert DbTokenStore(zalo.db, cipher=cipher).current() == rotated  # a fresh store opens the row
+        user = zalo.user()
+        assert client.send_text(user["user_id"], "Mã thông báo đã được mã hóa.")
+        with pytest.raises(LookupError, match="encrypted"):
+            DbTokenStore(zalo.db).current()  # no key, no token
+
+
+def raw_tokens(zalo: ZaloWorld) -> tuple[str, str]:
+    with zalo.db.connect() as connection:
+        row = connection.exec_driver_sql("SELECT access_token, refresh_token FROM zalo_token").one()
+    return str(row[0]), str(row[1])
