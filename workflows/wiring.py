@@ -119,8 +119,7 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                         now=clock.now, max_attempts=settings.zalo.max_attempts,
                         base_delay=settings.zalo.retry_base_seconds, max_delay=settings.zalo.retry_max_seconds,
                         lease=timedelta(seconds=settings.scheduler.outbox_lease_seconds),
-                        # requests' timeout bounds the connect and each read: a call can take about twice it
-                        send_margin=timedelta(seconds=2 * settings.zalo.timeout_seconds + 1),
+                        send_margin=timedelta(seconds=settings.zalo.longest_call_seconds),
                         interval=settings.scheduler.outbox_interval_seconds)
     registry = CollectorRegistry()
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,

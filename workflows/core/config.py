@@ -58,6 +58,12 @@ class ZaloSettings(BaseModel):
     default_template_id: str = Field("400001", description="Approved ZBS template carrying our step messages")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
 
+    @property
+    def longest_call_seconds(self) -> float:
+        """How long one Zalo call can take: requests' timeout bounds the connect and each read, so about
+        twice it, plus a second."""
+        return 2 * self.timeout_seconds + 1
+
 
 class SchedulerSettings(BaseModel):
     enabled: bool = Field(True, description="Run the jobs inside the server process")
@@ -101,8 +107,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> Settings:
-        # The relay starts no Zalo call later than the lease's end less two timeouts and a second.
-        if self.scheduler.outbox_lease_seconds <= 2 * self.zalo.timeout_seconds + 1:
+        # The relay starts no Zalo call later than the lease's end less the longest a call can take.
+        if self.scheduler.outbox_lease_seconds <= self.zalo.longest_call_seconds:
             raise ValueError("MOTCUA_SCHEDULER__OUTBOX_LEASE_SECONDS must exceed twice "
                              "MOTCUA_ZALO__TIMEOUT_SECONDS plus one second")
         return self
