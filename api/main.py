@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors, web
+from api.headers import SecurityHeaders
 from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
 from api.routers import auth as auth_routes
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.add_middleware(ConcurrencyLimit, limit=request_limit(settings.database.pool_size))
+    app.add_middleware(SecurityHeaders)  # outermost: also on the answers of the other middlewares
     for module in (health, auth_routes, dossier_routes, task_routes, procedure_routes, notification_routes,
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
         app.include_router(module.router)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api.actors import ActorDep, DomainDep, EngineDep, ReceptionOrKey
 from api.deps import SessionDep
+from api.files import attachment, download_type
 from workflows.dossiers import documents, messages, registers, service, views
+from workflows.dossiers.access import Action, ensure_may
 from workflows.dossiers.schemas import (
     ApologyIn,
     DocumentOut,
@@ -52,6 +54,7 @@ def list_dossiers(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[DossierOut]:
+    ensure_may(actor, Action.VIEW)
     items, total = views.search(session, actor=actor, services=domain, now=domain.clock.now(), status=status_,
                                 national_status=national_status, procedure_code=procedure_code,
                                 overdue=overdue, page=page, page_size=page_size)
@@ -61,6 +64,7 @@ def list_dossiers(
 @router.post("/search-by-id", response_model=Page[DossierOut], responses=ERRORS,
              summary="Tìm hồ sơ theo số CCCD/CMND (in the body, never in a URL; audited with its purpose)")
 def search_by_id(body: SearchByIdIn, session: SessionDep, actor: ActorDep, domain: DomainDep) -> Page[DossierOut]:
+    ensure_may(actor, Action.SEARCH_BY_ID)
     items, total = views.search(session, actor=actor, services=domain, now=domain.clock.now(),
                                 id_number=body.id_number, reason=body.reason, page=body.page,
                                 page_size=body.page_size)
@@ -76,7 +80,7 @@ def get_dossier(code: str, session: SessionDep, actor: ActorDep, domain: DomainD
 @router.post("/{code}/reveal", responses=ERRORS,
              summary="Xem đầy đủ thông tin cá nhân của người nộp (cần lý do; được ghi nhật ký)")
 def reveal(code: str, body: RevealIn, session: SessionDep, actor: ActorDep, domain: DomainDep) -> dict[str, str | None]:
-    dossier = service.get_by_code(session, code=code, actor=actor)
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.REVEAL)
     return service.reveal(session, dossier=dossier, actor=actor, reason=body.reason, fields=list(body.fields),
                           services=domain)
 
@@ -93,7 +97,7 @@ def get_history(code: str, session: SessionDep, actor: ActorDep) -> Page[History
              summary="Công dân rút hồ sơ (dừng xử lý, Mẫu 05)")
 def withdraw(code: str, body: WithdrawIn, session: SessionDep, actor: ActorDep, engine: EngineDep,
              domain: DomainDep) -> DossierOut:
-    dossier = service.get_by_code(session, code=code, actor=actor)
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.WITHDRAW)
     service.withdraw(session, engine=engine, services=domain, dossier=dossier, actor=actor, reason=body.reason)
     return views.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
 
@@ -101,7 +105,7 @@ def withdraw(code: str, body: WithdrawIn, session: SessionDep, actor: ActorDep, 
 @router.post("/{code}/apology", response_model=DossierOut, responses={**ERRORS, 409: {"description": "Đã xin lỗi"}},
              summary="Văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04, một lần)")
 def apology(code: str, body: ApologyIn, session: SessionDep, actor: ActorDep, domain: DomainDep) -> DossierOut:
-    dossier = service.get_by_code(session, code=code, actor=actor)
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.APOLOGY)
     service.apologise(session, services=domain, dossier=dossier, actor=actor, reason=body.reason,
                       new_due_at=body.new_due_at)
     return views.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
@@ -120,7 +124,7 @@ def list_documents(code: str, session: SessionDep, actor: ActorDep) -> Page[Docu
 def upload_document(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep,
                     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG")],
                     note: Annotated[str | None, Form(max_length=500)] = None) -> DocumentOut:
-    dossier = service.get_by_code(session, code=code, actor=actor)
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.UPLOAD)
     return documents.upload(session, dossier=dossier, actor=actor, services=domain, upload=file, note=note)
 
 
@@ -131,14 +135,14 @@ def download_document(code: str, document_id: int, session: SessionDep, actor: A
     dossier = service.get_by_code(session, code=code, actor=actor)
     document, content = documents.download(session, dossier=dossier, document_id=document_id, actor=actor,
                                            services=domain)
-    return Response(content, media_type=document.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{document.filename}"'})
+    return Response(content, media_type=download_type(document.media_type),
+                    headers=attachment(document.filename))
 
 
 @router.post("/{code}/control-slip", status_code=status.HTTP_201_CREATED, response_model=DocumentOut,
              responses=ERRORS, summary="Lập Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06) tại thời điểm này")
 def control_slip(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> DocumentOut:
-    dossier = service.get_by_code(session, code=code, actor=actor)
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.CONTROL_SLIP)
     document = registers.control_slip(session, dossier=dossier, actor=actor, services=domain)
     return DocumentOut.model_validate(document, from_attributes=True)
 
@@ -146,6 +150,6 @@ def control_slip(code: str, session: SessionDep, actor: ActorDep, domain: Domain
 @router.post("/{code}/messages", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
              responses=ERRORS, summary="Gửi tin nhắn Zalo cho người nộp hồ sơ (qua hàng đợi)")
 def send_message(code: str, body: MessageIn, session: SessionDep, actor: ActorDep, domain: DomainDep) -> MessageOut:
-    dossier = service.get_by_code(session, code=code, actor=actor)
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.MESSAGE)
     return messages.send(session, dossier=dossier, actor=actor, services=domain, text=body.text,
                          document_id=body.document_id)

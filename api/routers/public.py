@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from api.actors import DomainDep, EngineDep
 from api.deps import SessionDep, WiringDep
 from api.errors import problem
+from api.files import attachment, download_type
 from workflows.citizen import catalogue, documents, feedback, lookup, news, ratelimit
 from workflows.citizen.schemas import (
     DossierList,
@@ -236,5 +237,5 @@ def citizen_document(
             actor=f"public:{client}")
     except MotcuaError as exc:
         return refuse(exc)
-    return Response(content, media_type=document.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{document.filename}"'})
+    return Response(content, media_type=download_type(document.media_type),
+                    headers=attachment(document.filename))

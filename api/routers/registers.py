@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.actors import DomainDep, actor_of_official
 from api.auth import require_roles
 from api.deps import SessionDep
+from api.files import attachment
 from workflows import statistics
 from workflows.dossiers import registers
 from workflows.dossiers.access import Actor
@@ -29,7 +30,7 @@ def register(session: SessionDep, official: Registrar, domain: DomainDep,
     actor: Actor = actor_of_official(session, official)
     content = registers.register(session, actor=actor, services=domain, start=from_, end=to)
     return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{from_}-{to}.pdf"'})
+                    headers=attachment(f"so-theo-doi-{from_}-{to}.pdf"))
 
 
 @router.get("/statistics", response_model=statistics.Report,

@@ -7,10 +7,19 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import WiringDep
-from connectors.zalo.webhook import WebhookEvent, apply_event, is_fresh, parse_event, record_event, verify_signature
+from connectors.zalo.webhook import (
+    WebhookEvent,
+    apply_event,
+    is_fresh,
+    mask_phone_84,
+    parse_event,
+    record_event,
+    verify_signature,
+)
 from workflows.core.db import session_scope
 from workflows.core.errors import BadRequest, NotAuthenticated
 from workflows.notifications import inbound
+from workflows.privacy import InvalidPersonalData
 from workflows.wiring import Wiring
 
 router = APIRouter(prefix="/api/v1/zalo", tags=["zalo"])
@@ -26,7 +35,7 @@ async def webhook(request: Request, wiring: WiringDep) -> dict[str, str]:
     if len(raw) > MAX_BODY:
         raise BadRequest("Sự kiện quá lớn.", code="event_too_large")
     try:
-        event = parse_event(raw)
+        event = parse_event(raw, phone_hash=lambda phone_84: _phone_hash(wiring, phone_84))
     except ValueError as exc:
         raise BadRequest("Sự kiện Zalo không hợp lệ.", code="invalid_event") from exc
     zalo = wiring.settings.zalo
@@ -38,6 +47,14 @@ async def webhook(request: Request, wiring: WiringDep) -> dict[str, str]:
         raise BadRequest("Sự kiện đã quá cũ (có thể bị phát lại).", code="stale_event")
     status = await run_in_threadpool(_process, event, wiring)
     return {"status": status}
+
+
+def _phone_hash(wiring: Wiring, phone_84: str) -> str:
+    """The keyed hash of a phone named by a delivery event; the masked number when it is no valid number."""
+    try:
+        return wiring.cipher.lookup_hash("phone", phone_84)
+    except InvalidPersonalData:
+        return mask_phone_84(phone_84)
 
 
 def _process(event: WebhookEvent, wiring: Wiring) -> str:

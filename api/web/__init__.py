@@ -16,9 +16,13 @@ from workflows.core.errors import NotFound
 WEB_DIR = Path(__file__).resolve().parent
 ASSETS = {"tra-cuu.css": "text/css; charset=utf-8", "tra-cuu.js": "text/javascript; charset=utf-8"}
 # The page talks only to its own origin; no inline scripts, no third-party content but guide videos' links.
+# frame-ancestors 'none': the OA menu's `oa.open.url` button and the QR on the forms open the page top-level
+# (Zalo's in-app browser, or the phone's browser), never inside a frame (ZALO_API.md §4.7 "open URL"; only a Zalo Mini
+# App would embed, and none is built). Allowing any framer would let another site overlay the page and
+# catch the citizen's second factor (clickjacking).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -96,8 +97,12 @@ class OtherEvent(WebhookEvent):
     """Any event this project does not handle (it is still deduplicated and acknowledged)."""
 
 
-def parse_event(raw_body: bytes) -> WebhookEvent:
-    """Parse a webhook body; ValueError when it is not a Zalo event (no `event_name` or `timestamp`)."""
+def parse_event(raw_body: bytes, *, phone_hash: Callable[[str], str] | None = None) -> WebhookEvent:
+    """Parse a webhook body; ValueError when it is not a Zalo event (no `event_name` or `timestamp`).
+
+    A delivery event of a template sent by phone names the phone as its recipient (§9.8): its `user_id`
+    (and so the dedupe key and the `zalo_event` row) holds `phone_hash(phone)` instead (the keyed hash
+    dossiers are searched by), or the masked number without a `phone_hash`, never the number."""
     try:
         data = json.loads(raw_body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -112,6 +117,8 @@ def parse_event(raw_body: bytes) -> WebhookEvent:
         raise ValueError("webhook timestamp is not epoch milliseconds") from exc
     message = data.get("message") if isinstance(data.get("message"), dict) else {}
     user_id = _user_id(name, data)
+    if user_id is not None and _is_phone(user_id):
+        user_id = phone_hash(normalize_phone_84(user_id) or user_id) if phone_hash else mask_phone_84(user_id)
     msg_id = str(message.get("msg_id") or "")
     common: dict[str, Any] = {
         "event_name": name, "timestamp": timestamp, "occurred_at": occurred_at, "user_id": user_id,
@@ -158,6 +165,17 @@ def _user_id(name: str, data: dict[str, Any]) -> str | None:
     if name.startswith("oa_") or name in ("user_received_message", "user_seen_message"):
         return pick("recipient")  # OA → user direction
     return pick("sender")
+
+
+def _is_phone(recipient_id: str) -> bool:
+    # A Vietnamese number as Zalo writes it (84 + 9 or 10 digits); user ids are 16 to 19 digits long.
+    return re.fullmatch(r"\+?84\d{9,10}|0\d{9,10}", recipient_id) is not None
+
+
+def mask_phone_84(phone: str) -> str:
+    """`84912345678` → `8491*****678` (the form stored where no key is at hand)."""
+    digits = normalize_phone_84(phone) or ""
+    return digits[:4] + "*" * max(len(digits) - 7, 0) + digits[-3:]
 
 
 def _str_or_none(value: Any) -> str | None:

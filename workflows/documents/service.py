@@ -118,7 +118,8 @@ def read_document(
 def validate_upload(*, filename: str, media_type: str, content: bytes, max_bytes: int) -> str:
     """Check a citizen's upload and return its normalised media type: PDF, JPEG, PNG or DOCX, at most
     `max_bytes`, an extension that fits the type, and content that really is of that type (magic
-    bytes). Raises PayloadTooLarge or ValidationFailed with a Vietnamese explanation."""
+    bytes; read from the content when the client declared none or `application/octet-stream`). Store the
+    returned type, never the declared one. Raises PayloadTooLarge or ValidationFailed with a Vietnamese explanation."""
     if len(content) > max_bytes:
         raise PayloadTooLarge(
             f"Tệp “{safe_filename(filename)}” có dung lượng {_megabytes(len(content))}, vượt quá giới hạn "
@@ -129,10 +130,12 @@ def validate_upload(*, filename: str, media_type: str, content: bytes, max_bytes
         raise ValidationFailed("Tệp gửi lên rỗng.", errors=[{"field": "file", "message": "empty"}])
     declared = media_type.split(";")[0].strip().lower()
     normalised = _ALIASES.get(declared, declared)
+    if normalised in ("", "application/octet-stream"):  # the client did not know: the content says
+        normalised = sniff_media_type(content) or normalised
     if normalised not in ALLOWED_UPLOADS:
         raise ValidationFailed(
-            f"Không chấp nhận loại tệp “{media_type}”. Chỉ chấp nhận tệp PDF, ảnh JPEG/PNG hoặc văn bản "
-            "DOCX.",
+            f"Không chấp nhận loại tệp “{_CONTROL.sub('', media_type)[:80]}”. Chỉ chấp nhận tệp PDF, ảnh JPEG/PNG "
+            "hoặc văn bản DOCX.",
             errors=[{"field": "media_type", "message": f"not allowed: {media_type}"}],
         )
     name = safe_filename(filename)
@@ -163,6 +166,11 @@ def safe_filename(filename: str) -> str:
 
 
 _LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", DOCX: "DOCX"}
+
+
+def sniff_media_type(content: bytes) -> str | None:
+    """The accepted type `content` really is (magic bytes), None when it is none of them."""
+    return next((media_type for media_type in ALLOWED_UPLOADS if _looks_like(media_type, content)), None)
 
 
 def _looks_like(media_type: str, content: bytes) -> bool:

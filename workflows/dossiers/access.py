@@ -1,12 +1,15 @@
-"""Who is acting, and what they may see: officials see their own department's dossiers; a task is open
-to officials holding its lane's role in the dossier's department, and to its assignee."""
+"""Who is acting, and what they may do: officials see their own department's dossiers; each action on a
+dossier is open to the roles in `ACTION_ROLES` (the one table of "who may do what", docs/ACCESS.md); a task
+is open to officials holding its lane's role in the dossier's department, and to its assignee."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from workflows.core.errors import Forbidden, NotFound
 from workflows.dossiers.models import Dossier
+from workflows.identity.models import Role
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,58 @@ class Actor:
 SYSTEM = Actor(username="system", display_name="Hệ thống", kind="system")
 
 SUPERVISOR_ROLES = ("GIAM_SAT", "QUAN_TRI")
+
+
+class Action(StrEnum):
+    """What an official does to a dossier of their department, outside the steps of its process."""
+
+    VIEW = "view"  # list, detail (masked), history, documents list and download
+    SEARCH_BY_ID = "search_by_id"  # find dossiers by a citizen's ID number (audited with its purpose)
+    REVEAL = "reveal"  # the applicant's full ID number, phone, e-mail, address (audited)
+    WITHDRAW = "withdraw"  # the citizen's withdrawal, taken at the desk (Mẫu 05)
+    APOLOGY = "apology"  # Mẫu 04 with the new appointment, once
+    UPLOAD = "upload"  # attach a file to the dossier
+    CONTROL_SLIP = "control_slip"  # print the Phiếu kiểm soát (Mẫu 06) as it stands
+    MESSAGE = "message"  # a free-text Zalo message to the applicant
+
+
+_HANDLERS = frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO, Role.VAN_THU})
+
+# Who may do what (DOMAIN.md §2.2–2.3, §5 "need to see"). Steps of the process are not here: they belong to
+# the role of their BPMN lane (`ensure_can_work`). Intake is the desk's or an API key's (api/actors.py).
+ACTION_ROLES: dict[Action, frozenset[str]] = {
+    # Everyone working on the department's dossiers, and its supervisors, follows them (masked data).
+    Action.VIEW: frozenset(Role) - {Role.QUAN_TRI},
+    # Duplicate checks at the desk and appraisal; supervisors answer complaints (GIAM_SAT).
+    Action.SEARCH_BY_ID: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
+    # Need to see: the desk checks the papers against the person at reception and hands back the result;
+    # the case officer checks identity in appraisal and calls the applicant for a site inspection. Heads
+    # sign on the masked file, supervisors count, the records clerk numbers and stamps.
+    Action.REVEAL: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN}),
+    # NĐ 61: the citizen's request to withdraw is received by the one-stop desk.
+    Action.WITHDRAW: frozenset({Role.MOT_CUA}),
+    # Mẫu 04 is drafted by the case officer and signed by the head of the division or of the Sở; the
+    # one-stop desk only delivers it.
+    Action.APOLOGY: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO}),
+    # Scans at reception, inspection minutes, the signed and numbered result.
+    Action.UPLOAD: _HANDLERS,
+    # Mẫu 06 is printed by the desk; the division head and supervisors check the dossier's course on it.
+    Action.CONTROL_SLIP: frozenset({Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
+    # Those who deal with the applicant: the desk, the case officer, the division head.
+    Action.MESSAGE: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG}),
+}
+
+
+def ensure_may(actor: Actor, action: Action) -> None:
+    """403 naming the roles that may, when none of the actor's roles may do `action`. The system acts
+    freely (its callers checked); API keys have their scopes checked where they are admitted."""
+    if actor.kind in ("system", "api_key"):
+        return
+    allowed = ACTION_ROLES[action]
+    if not actor.has_role(*allowed):
+        labels = ", ".join(role.label for role in Role if role in allowed)
+        raise Forbidden(f"Bạn không có quyền thực hiện thao tác này (cần vai trò: {labels}).",
+                        code="role_not_allowed")
 
 
 def ensure_can_see(actor: Actor, dossier: Dossier) -> None:

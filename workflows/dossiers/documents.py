@@ -29,12 +29,14 @@ def upload(
     if len(content) > limit:
         raise PayloadTooLarge(f"Tệp vượt quá {limit // (1024 * 1024)} MB.", code="file_too_large")
     filename = upload.filename or "tep-dinh-kem"
-    store_service.validate_upload(filename=filename, media_type=upload.content_type or "", content=content,
-                                  max_bytes=limit)
+    # The type stored (and later sent as Content-Type) is the one read from the content, never the
+    # client's declaration, which may carry parameters or anything else.
+    media_type = store_service.validate_upload(filename=filename, media_type=upload.content_type or "",
+                                               content=content, max_bytes=limit)
     now = services.clock.now()
     document = store_service.store_document(
         session, store=services.store, dossier_code=dossier.code, kind="upload", filename=filename,
-        media_type=upload.content_type or "application/octet-stream", content=content,
+        media_type=media_type, content=content,
         created_by=actor.username, now=now, note=note)
     audit.record(session, actor=actor.username, action="document.upload", at=now, dossier_code=dossier.code,
                  data={"document_id": document.id, "sha256": document.sha256})

@@ -4,16 +4,16 @@ messages. Functions flush, never commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from engine import Engine
 from engine.models import WorkItem
-from workflows.core.clock import to_local
+from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.dossiers import audit, operators, progress
-from workflows.dossiers.access import Actor, ensure_can_see
+from workflows.dossiers.access import Action, Actor, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
 from workflows.dossiers.models import Dossier
@@ -113,11 +113,14 @@ def accept_at_counter(
     return dossier
 
 
-def get_by_code(session: Session, *, code: str, actor: Actor) -> Dossier:
+def get_by_code(session: Session, *, code: str, actor: Actor, action: Action = Action.VIEW) -> Dossier:
+    """The dossier `code` if `actor` may do `action` to it: 404 outside the actor's department (first, so
+    that a 403 never confirms another department's dossier exists), then 403 for a role without it."""
     dossier = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
     ensure_can_see(actor, dossier)
+    ensure_may(actor, action)
     return dossier
 
 
@@ -131,6 +134,7 @@ def reveal(
     services: DomainServices,
 ) -> dict[str, str | None]:
     """Full personal data for a stated reason; the read is audited (who, what, why)."""
+    ensure_may(actor, Action.REVEAL)
     columns = {"id_number": dossier.applicant_id_enc, "phone": dossier.applicant_phone_enc,
                "email": dossier.applicant_email_enc, "address": dossier.applicant_address_enc}
     values = {f: services.cipher.decrypt(columns[f]) if columns[f] else None for f in fields}
@@ -143,6 +147,7 @@ def withdraw(
     session: Session, *, engine: Engine, services: DomainServices, dossier: Dossier, actor: Actor, reason: str,
 ) -> Dossier:
     """The citizen withdraws (received at the desk): the process stops (Mẫu 05) wherever it was."""
+    ensure_may(actor, Action.WITHDRAW)
     if SubStatus(dossier.status) in TERMINAL or SubStatus(dossier.status) is SubStatus.DA_XU_LY_XONG:
         raise Conflict("Hồ sơ đã kết thúc, không thể rút.", code="dossier_finished")
     now = services.clock.now()
@@ -161,7 +166,9 @@ def apologise(
     session: Session, *, services: DomainServices, dossier: Dossier, actor: Actor, reason: str,
     new_due_at: datetime,
 ) -> Dossier:
-    """Mẫu 04: the apology with a new appointment, allowed once, before the current one has passed."""
+    """Mẫu 04: the apology with a new appointment, allowed once (NĐ 61), by the case officer or a head
+    (ACTION_ROLES), later than the current appointment by at most the procedure's own processing time."""
+    ensure_may(actor, Action.APOLOGY)
     now = services.clock.now()
     if dossier.apology_count >= 1:
         raise Conflict("Chỉ được hẹn lại ngày trả kết quả một lần.", code="apology_already_issued")
@@ -170,6 +177,11 @@ def apologise(
     if new_due_at.tzinfo is None or new_due_at <= dossier.due_at:
         raise ValidationFailed(errors=[{"field": "new_due_at",
                                         "message": "Ngày hẹn mới phải sau ngày hẹn hiện tại (có múi giờ)."}])
+    longest = longest_extension(dossier)
+    if new_due_at - ensure_utc(dossier.due_at) > longest:
+        raise ValidationFailed(errors=[{"field": "new_due_at", "message": (
+            f"Ngày hẹn mới không được muộn hơn ngày hẹn hiện tại quá {_days(longest)} ngày "
+            "(thời hạn giải quyết của thủ tục).")}])
     old_due = dossier.due_at
     dossier.apology_count += 1
     dossier.due_at = new_due_at
@@ -182,6 +194,20 @@ def apologise(
     audit.record(session, actor=actor.username, action="dossier.apology", at=now, dossier_code=dossier.code,
                  reason=reason, data={"old_due_at": old_due.isoformat(), "new_due_at": new_due_at.isoformat()})
     return dossier
+
+
+def longest_extension(dossier: Dossier) -> timedelta:
+    """How much later the apology may move the appointment: the procedure's processing time as this
+    dossier got it (acceptance to the first appointment), at least one day. The law sets no figure; the
+    agency re-promising a whole period is the most it can honestly ask of the citizen, and it keeps a
+    careless or hostile date (a year later) out."""
+    if dossier.original_due_at is None or dossier.accepted_at is None:
+        return timedelta(days=1)
+    return max(ensure_utc(dossier.original_due_at) - ensure_utc(dossier.accepted_at), timedelta(days=1))
+
+
+def _days(span: timedelta) -> int:
+    return -(-span // timedelta(days=1))  # whole days, rounded up
 
 
 def ensure_open(dossier: Dossier) -> None:
