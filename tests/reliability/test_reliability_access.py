@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -20,6 +22,24 @@ ID_NUMBER, PHONE = "008190012345", "0912345678"
 ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b|POST /api/v1/process-definitions$"
                         r"|(POST|PUT|DELETE) /api/v1/news)")
 SUPERVISOR_TOO = {"GET /api/v1/admin/scheduler"}  # the supervisor (GIAM_SAT) watches the jobs as well
+DEPARTMENT = {"mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat"}
+# Who may do what to a dossier of their department (docs/ACCESS.md), written out here on its own: the
+# desk takes withdrawals, the case officer or a head issues Mẫu 04, only those with a need see full data.
+ACTION_RULES: dict[str, set[str]] = {
+    "GET /api/v1/dossiers": DEPARTMENT,
+    "GET /api/v1/dossiers/{code}": DEPARTMENT,
+    "GET /api/v1/dossiers/{code}/history": DEPARTMENT,
+    "GET /api/v1/dossiers/{code}/documents": DEPARTMENT,
+    "GET /api/v1/dossiers/{code}/documents/{document_id}": DEPARTMENT,
+    "POST /api/v1/dossiers/search-by-id": {"mot_cua", "chuyen_vien", "lanh_dao_phong", "giam_sat"},
+    "POST /api/v1/dossiers/{code}/reveal": {"mot_cua", "chuyen_vien"},
+    "POST /api/v1/dossiers/{code}/documents": DEPARTMENT - {"giam_sat"},
+    "POST /api/v1/dossiers/{code}/control-slip": {"mot_cua", "lanh_dao_phong", "giam_sat"},
+    "POST /api/v1/dossiers/{code}/messages": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
+    "POST /api/v1/dossiers/{code}/apology": {"chuyen_vien", "lanh_dao_phong", "lanh_dao_so"},
+    "POST /api/v1/dossiers/{code}/withdraw": {"mot_cua"},  # last: it ends the dossier
+}
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def setup_dossier(client: TestClient, login: Login) -> tuple[str, str]:
@@ -81,6 +101,72 @@ class TestAccessMatrix:
         other = app_client.post("/api/v1/dossiers/search-by-id", headers=login("mot_cua_dl"),
                                 json={"id_number": ID_NUMBER, "reason": "Kiểm tra hồ sơ trùng"})
         assert other.status_code < 500 and code not in other.text
+
+    def test_dossier_actions_follow_the_role_table(self, app_client: TestClient, login: Login, backend: str,
+                                                   figures: Counter[str]) -> None:
+        code, _ = setup_dossier(app_client, login)
+        receipt = app_client.get(f"/api/v1/dossiers/{code}/documents", headers=login("mot_cua")).json()["items"][0]
+        due = app_client.get(f"/api/v1/dossiers/{code}", headers=login("mot_cua")).json()["due_at"]
+        new_due = (datetime.fromisoformat(due) + timedelta(days=2)).isoformat()
+        bodies: dict[str, dict[str, Any]] = {
+            "POST /api/v1/dossiers/search-by-id": {"json": {"id_number": ID_NUMBER, "reason": "Kiểm tra trùng"}},
+            "POST /api/v1/dossiers/{code}/reveal": {"json": {"reason": "Đối chiếu khi trả", "fields": ["address"]}},
+            "POST /api/v1/dossiers/{code}/documents": {"files": {"file": ("bien-ban.pdf", PDF, "application/pdf")}},
+            "POST /api/v1/dossiers/{code}/messages": {"json": {"text": "Mời ông/bà bổ sung bản sao."}},
+            "POST /api/v1/dossiers/{code}/apology": {"json": {"reason": "Cần xin ý kiến Công an tỉnh",
+                                                              "new_due_at": new_due}},
+            "POST /api/v1/dossiers/{code}/withdraw": {"json": {"reason": "Công dân có đơn rút"}},
+        }
+        assert set(ACTION_RULES) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
+        problems, calls = [], 0
+        for label, allowed in ACTION_RULES.items():
+            method, path = label.split(" ", 1)
+            url = path.replace("{code}", code).replace("{document_id}", str(receipt["id"]))
+            for role in ROLES:
+                response = app_client.request(method, url, headers=login(role), **bodies.get(label, {}))
+                calls += 1
+                if role == "mot_cua_dl":
+                    expected_ok = "{code}" not in path and response.status_code < 400 and code not in response.text
+                    if not expected_ok and response.status_code != 404:
+                        problems.append(f"other department {label} → {response.status_code}")
+                elif role in allowed and response.status_code in (401, 403) or response.status_code >= 500:
+                    problems.append(f"{role} {label} → {response.status_code}: {response.text[:120]}")
+                elif role not in allowed and (response.status_code != 403
+                                              or response.json()["code"] != "role_not_allowed"):
+                    problems.append(f"{role} {label} → {response.status_code}, expected 403")
+        figures[f"{backend}: role table requests"] += calls
+        assert not problems, "\n".join(problems)
+        history = [h["step"] for h in app_client.get(f"/api/v1/dossiers/{code}/history",
+                                                     headers=login("mot_cua")).json()["items"]]
+        assert history.count("rut_ho_so") == 1  # only the desk's withdrawal went through
+
+    def test_a_supervisor_cannot_move_the_appointment(self, app_client: TestClient, login: Login) -> None:
+        code, _ = setup_dossier(app_client, login)
+        url = f"/api/v1/dossiers/{code}"
+        due = datetime.fromisoformat(app_client.get(url, headers=login("mot_cua")).json()["due_at"])
+        a_year_later = {"reason": "Chưa sắp xếp được lịch thẩm định", "new_due_at": (due + timedelta(days=365))
+                        .isoformat()}
+        refused = app_client.post(f"{url}/apology", headers=login("giam_sat"), json=a_year_later)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["detail"] == ("Bạn không có quyền thực hiện thao tác này (cần vai trò: Lãnh đạo "
+                                            "phòng chuyên môn, Chuyên viên thụ lý, Lãnh đạo Sở).")
+        # The case officer may apologise, but not with a date a year away: at most the procedure's own time.
+        too_late = app_client.post(f"{url}/apology", headers=login("chuyen_vien"), json=a_year_later)
+        assert too_late.status_code == 422, too_late.text
+        error = too_late.json()["errors"][0]
+        assert error["field"] == "new_due_at"
+        assert re.fullmatch(r"Ngày hẹn mới không được muộn hơn ngày hẹn hiện tại quá \d+ ngày "
+                            r"\(thời hạn giải quyết của thủ tục\)\.", error["message"]), error
+        assert datetime.fromisoformat(app_client.get(url, headers=login("mot_cua")).json()["due_at"]) == due
+        three_days = {**a_year_later, "new_due_at": (due + timedelta(days=3)).isoformat()}
+        issued = app_client.post(f"{url}/apology", headers=login("lanh_dao_phong"), json=three_days)
+        assert issued.status_code == 200, issued.text
+        assert datetime.fromisoformat(issued.json()["due_at"]) == due + timedelta(days=3)
+        withdrawn = app_client.post(f"{url}/withdraw", headers=login("chuyen_vien"), json={"reason": "Đơn rút"})
+        assert withdrawn.status_code == 403 and "Công chức Bộ phận Một cửa" in withdrawn.json()["detail"]
+        revealed = app_client.post(f"{url}/reveal", headers=login("giam_sat"),
+                                   json={"reason": "Kiểm tra hồ sơ", "fields": ["id_number", "phone"]})
+        assert revealed.status_code == 403 and ID_NUMBER not in revealed.text
 
     def test_disabled_official_token_stops_at_once(self, app_client: TestClient, login: Login) -> None:
         headers = login("chuyen_vien_2")
