@@ -173,7 +173,7 @@ def _is_phone(recipient_id: str) -> bool:
 
 
 def mask_phone_84(phone: str) -> str:
-    """`84912345678` → `8491*****678` (the form stored where no key is at hand)."""
+    """`84912345678` → `8491****678` (the form stored where no key is at hand)."""
     digits = normalize_phone_84(phone) or ""
     return digits[:4] + "*" * max(len(digits) - 7, 0) + digits[-3:]
 

@@ -2,7 +2,7 @@
 
 A delivery receipt names the phone as its recipient (ZALO_API.md §9.8); it was stored as `user_id` and in
 the dedupe key. New rows hold the keyed hash (api/routers/zalo.py); the data key is not at hand here, so
-rows already written get the masked number (`8491*****678`). They are pruned after the replay window.
+rows already written get the masked number (`8491****678`). They are pruned after the replay window.
 
 Revision ID: 0012_roles_zalo_event_phone
 Revises: 0011_task_list_indexes
