@@ -12,7 +12,8 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import errors as engine_errors
-from workflows.core.errors import MotcuaError
+from workflows.core.errors import MotcuaError, ValidationFailed
+from workflows.core.field_errors import form_errors, request_errors
 
 log = logging.getLogger("motcua.api")
 
@@ -26,7 +27,6 @@ ENGINE_ERRORS: dict[type[Exception], tuple[int, str]] = {
     engine_errors.WorkItemNotFound: (404, "Không tìm thấy công việc."),
     engine_errors.WorkItemNotOpen: (409, "Công việc đã được hoàn thành hoặc không còn mở."),
     engine_errors.ConcurrentModification: (409, "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại."),
-    engine_errors.FormDataInvalid: (422, "Dữ liệu biểu mẫu không hợp lệ."),
     engine_errors.InstanceInIncident: (409, "Hồ sơ đang gặp sự cố xử lý; quản trị viên cần xử lý trước."),
     engine_errors.MessageNotExpected: (409, "Hồ sơ không ở bước có thể nhận yêu cầu này."),
     engine_errors.IncidentNotFound: (404, "Không tìm thấy sự cố."),
@@ -61,11 +61,6 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header")]
-    return ".".join(parts) or "body"
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(MotcuaError)
     async def _domain(_: Request, exc: MotcuaError) -> JSONResponse:
@@ -73,6 +68,11 @@ def install(app: FastAPI) -> None:
         if getattr(exc, "retry_after", None) is not None:
             headers = {"Retry-After": str(exc.retry_after)}  # type: ignore[attr-defined]
         return problem(exc.status_code, exc.error_code, exc.detail, errors=exc.errors, headers=headers)
+
+    @app.exception_handler(engine_errors.FormDataInvalid)
+    async def _form(_: Request, exc: engine_errors.FormDataInvalid) -> JSONResponse:
+        # A task form refused: the same kind, code and wording as any other field refused.
+        return problem(422, ValidationFailed.code, "Dữ liệu biểu mẫu không hợp lệ.", errors=form_errors(exc.errors))
 
     @app.exception_handler(engine_errors.EngineError)
     async def _engine(_: Request, exc: engine_errors.EngineError) -> JSONResponse:
@@ -83,8 +83,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
-        return problem(422, "validation_failed", "Dữ liệu gửi lên không hợp lệ.", errors=errors)
+        return problem(422, ValidationFailed.code, ValidationFailed.default_detail,
+                       errors=request_errors(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

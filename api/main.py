@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import docs as api_docs
 from api import errors, web
 from api.headers import SecurityHeaders
 from api.limits import ConcurrencyLimit, request_limit
@@ -49,7 +50,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
         finally:
             wiring.close()
 
-    app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI from a package, not a CDN (api/docs.py): the docs work offline.
+    app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    api_docs.install(app)
     errors.install(app)
     app.add_middleware(ConcurrencyLimit, limit=request_limit(settings.database.pool_size))
     app.add_middleware(SecurityHeaders)  # outermost: also on the answers of the other middlewares

@@ -2,6 +2,7 @@
 
 from engine.engine import Engine
 from engine.operators import OperatorContext, OperatorRegistry
+from engine.steps import validate_form
 from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "OperatorRegistry",
     "StepResult",
     "WorkItemView",
+    "validate_form",
 ]

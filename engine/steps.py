@@ -69,17 +69,64 @@ def find_task(wf: BpmnWorkflow, task_id: str) -> Any:
 
 
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
-    """FormDataInvalid with errors [{"field": "a.b", "message"}] when `data` fails the task's JSON Schema."""
+    """FormDataInvalid when `data` fails the task's JSON Schema (formats checked too: a `date` must be one).
+
+    `errors` holds one item per field, for the application to word: {"field": "a.0.b", "message": English,
+    "rule": the failing keyword, "label": the field's `title` or None, "expected": the keyword's value,
+    "choices": the titles of an enum's `oneOf` options or None}. A combinator's failure (oneOf, allOf…) is
+    kept only when nothing more precise was found for that field."""
     if not schema:
         return
-    errors = []
-    for error in jsonschema.Draft202012Validator(schema).iter_errors(data):
-        path = [str(p) for p in error.absolute_path]
-        if error.validator == "required" and isinstance(error.instance, dict):
-            path += [p for p in error.validator_value if p not in error.instance][:1]
-        errors.append({"field": ".".join(path), "message": error.message})
-    if errors:
-        raise FormDataInvalid("form data does not match the task's schema", errors=errors)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
+    found: dict[str, dict[str, Any]] = {}
+    for error in validator.iter_errors(data):
+        for item in _form_items(schema, error):
+            current = found.get(item["field"])
+            if current is None or (current["rule"] in _COMBINATORS and item["rule"] not in _COMBINATORS):
+                found[item["field"]] = item
+    if found:
+        raise FormDataInvalid("form data does not match the task's schema", errors=list(found.values()))
+
+
+_FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+_COMBINATORS = frozenset({"oneOf", "anyOf", "allOf", "not", "if", "then", "else"})
+
+
+def _form_items(root: dict[str, Any], error: Any) -> list[dict[str, Any]]:
+    path = [str(p) for p in error.absolute_path]
+    instance, rule = error.instance, str(error.validator)
+    if rule == "required" and isinstance(instance, dict):
+        names = [name for name in error.validator_value if name not in instance]
+    elif rule == "additionalProperties" and isinstance(instance, dict):
+        known = _schema_at(root, path).get("properties", {})
+        names = [name for name in instance if name not in known]
+    else:
+        names = [None]
+    items = []
+    for name in names:
+        field = [*path, name] if name is not None else path
+        at = _schema_at(root, field)
+        choices = [o.get("title") for o in at.get("oneOf", []) if isinstance(o, dict) and "const" in o]
+        items.append({
+            "field": ".".join(field), "message": error.message, "rule": rule,
+            "label": at.get("title") if field else None,
+            "expected": error.validator_value if rule not in ("required", "additionalProperties") else None,
+            "choices": choices if rule == "enum" and choices and all(choices) else None,
+        })
+    return items
+
+
+def _schema_at(schema: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    """The (sub)schema describing the value at `path`, through `properties` and `items`; {} if unknown."""
+    current: Any = schema
+    for part in path:
+        if not isinstance(current, dict):
+            return {}
+        if part.isdigit() and isinstance(current.get("items"), dict):
+            current = current["items"]
+        else:
+            current = current.get("properties", {}).get(part)
+    return current if isinstance(current, dict) else {}
 
 
 def message_catchers(wf: BpmnWorkflow, name: str) -> list[Any]:

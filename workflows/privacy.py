@@ -31,9 +31,17 @@ from workflows.core.errors import ValidationFailed
 
 
 class InvalidPersonalData(ValidationFailed, ValueError):
-    """A phone or ID number that is not valid; a ValueError too, so pydantic validators may raise it."""
+    """A phone or ID number that is not valid; a ValueError too, so pydantic validators may raise it.
+    Its one error names the value generically ("phone", "id_number"): a caller that knows which field of
+    its request held the value re-targets it with `on(field, label)`."""
 
-    code = "invalid_personal_data"
+    def __init__(self, detail: str, *, field: str, problem: str, label: str) -> None:
+        self.problem = problem
+        super().__init__(detail, errors=[{"field": field, "message": f"{label}: {problem}."}])
+
+    def on(self, field: str, label: str) -> InvalidPersonalData:
+        """The same refusal reported on `field`, named `label` (e.g. "applicant.id_number")."""
+        return InvalidPersonalData(self.detail, field=field, problem=self.problem, label=label)
 
 
 _MOBILE = re.compile(r"0[35789]\d{8}")
@@ -52,8 +60,8 @@ def normalize_phone(value: str) -> str:
     if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
         return digits
     raise InvalidPersonalData(
-        "Số điện thoại không hợp lệ.",
-        errors=[{"field": "phone", "message": "invalid Vietnamese phone number"}],
+        "Số điện thoại không hợp lệ.", field="phone", label="Số điện thoại",
+        problem="không phải số điện thoại Việt Nam hợp lệ (di động 10 chữ số, cố định 11 chữ số)",
     )
 
 
@@ -62,8 +70,8 @@ def to_zalo_phone(value: str) -> str:
     phone = normalize_phone(value)
     if not _MOBILE.fullmatch(phone):
         raise InvalidPersonalData(
-            "Số điện thoại không phải số di động.",
-            errors=[{"field": "phone", "message": "not a mobile number"}],
+            "Số điện thoại không phải số di động.", field="phone", label="Số điện thoại",
+            problem="phải là số di động (Zalo chỉ gắn với số di động)",
         )
     return "84" + phone[1:]
 
@@ -74,8 +82,8 @@ def normalize_id_number(value: str) -> str:
     if digits.isdigit() and len(digits) in (9, 12):
         return digits
     raise InvalidPersonalData(
-        "Số định danh cá nhân/CCCD phải gồm 12 chữ số (hoặc 9 chữ số với CMND cũ).",
-        errors=[{"field": "id_number", "message": "expected 9 or 12 digits"}],
+        "Số định danh cá nhân/CCCD phải gồm 12 chữ số (hoặc 9 chữ số với CMND cũ).", field="id_number",
+        label="Số định danh cá nhân/CCCD", problem="phải gồm 12 chữ số (hoặc 9 chữ số với CMND cũ)",
     )
 
 

@@ -83,7 +83,7 @@ class TestFeedbackRoundTrip:
 
     def test_refusals(self, app_client: TestClient, login: Login) -> None:
         no_contact = app_client.post("/api/v1/public/feedback", json={**FEEDBACK, "contact_phone": None})
-        assert no_contact.status_code == 422 and no_contact.json()["code"] == "contact_required"
+        assert no_contact.status_code == 422 and no_contact.json()["code"] == "validation_failed"
         short = app_client.post("/api/v1/public/feedback", json={**FEEDBACK, "content": "ngắn"})
         assert short.status_code == 422
         code = app_client.post("/api/v1/public/feedback", json=FEEDBACK).json()["code"]

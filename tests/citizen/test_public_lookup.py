@@ -56,10 +56,10 @@ class TestLookupByCode:
 
     def test_missing_or_malformed_verifier(self, app_client: TestClient, dossier: dict[str, Any]) -> None:
         missing = app_client.post(LOOKUP, json={"code": dossier["code"]})
-        assert missing.status_code == 422 and missing.json()["code"] == "verifier_required"
+        assert missing.status_code == 422 and missing.json()["code"] == "validation_failed"
         assert "4 chữ số cuối" in missing.json()["detail"]
         malformed = app_client.post(LOOKUP, json={"code": dossier["code"], "verifier": "12a4"})
-        assert malformed.status_code == 422 and malformed.json()["code"] == "verifier_invalid"
+        assert malformed.status_code == 422 and malformed.json()["code"] == "validation_failed"
 
     def test_every_lookup_is_audited_without_personal_data(
         self,
@@ -92,7 +92,7 @@ class TestLookupById:
         wrong = app_client.post(f"{LOOKUP}/by-id", json={"id_number": "008190012345", "phone_last4": "2345"})
         assert wrong.status_code == 404 and wrong.json()["code"] == "lookup_not_found"
         missing = app_client.post(f"{LOOKUP}/by-id", json={"id_number": "008190012345"})
-        assert missing.status_code == 422 and missing.json()["code"] == "phone_last4_required"
+        assert missing.status_code == 422 and missing.json()["code"] == "validation_failed"
         invalid = app_client.post(f"{LOOKUP}/by-id", json={"id_number": "12345", "phone_last4": "5678"})
         assert invalid.status_code == 422 and "12 chữ số" in invalid.json()["detail"]
         assert_nothing_personal(wrong.text + missing.text + invalid.text)
@@ -103,7 +103,7 @@ class TestLookupByName:
         self, app_client: TestClient, dossier: dict[str, Any]
     ) -> None:
         bare = app_client.post(f"{LOOKUP}/by-name", json={"full_name": APPLICANT["full_name"]})
-        assert bare.status_code == 422 and bare.json()["code"] == "name_lookup_needs_filters"
+        assert bare.status_code == 422 and bare.json()["code"] == "validation_failed"
         response = app_client.post(
             f"{LOOKUP}/by-name",
             json={

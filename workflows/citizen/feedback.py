@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import Engine, StepResult
+from engine import Engine, StepResult, validate_form
 from engine.models import WorkItem
 from workflows.citizen.models import FeedbackCase
 from workflows.citizen.schemas import FEEDBACK_CATEGORIES, FeedbackIn, FeedbackOut
@@ -27,7 +27,7 @@ from workflows.dossiers.codes import new_code
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Department, Official
-from workflows.privacy import mask_phone, normalize_phone
+from workflows.privacy import InvalidPersonalData, mask_phone, normalize_phone
 
 PROCESS_KEY = "phan_anh_kien_nghi"
 FEEDBACK_WORKING_DAYS = 10
@@ -67,12 +67,14 @@ def submit(
     now = services.clock.now()
     phone = None
     if body.contact_phone:
-        phone = normalize_phone(body.contact_phone)
+        try:
+            phone = normalize_phone(body.contact_phone)
+        except InvalidPersonalData as exc:
+            raise exc.on("contact_phone", "Số điện thoại liên hệ") from None
     elif channel == "web":
         raise ValidationFailed(
             "Vui lòng để lại số điện thoại (Zalo) để nhận trả lời.",
-            code="contact_required",
-            errors=[{"field": "contact_phone", "message": "Cần số điện thoại liên hệ."}],
+            errors=[{"field": "contact_phone", "message": "Số điện thoại liên hệ: cần có để nhận trả lời."}],
         )
     dossier = None
     if body.dossier_code:
@@ -239,6 +241,7 @@ def complete_task(
         item.assignee == actor.username if item.assignee else actor.has_role(item.lane or "")
     ):
         raise NotFound("Không tìm thấy công việc.", code="task_not_found")
+    validate_form(item.form_schema, data)  # the form's own rules first: their messages are the most precise
     _check_rules(session, case=case, step=item.element_id, data=data)
     now = services.clock.now()
     result = engine.complete(session, work_item_id=task_id, data=data, actor=actor.username)
@@ -261,7 +264,7 @@ def _check_rules(session: Session, *, case: FeedbackCase, step: str, data: dict[
     if step == "tiep_nhan_pakn" and code:
         department = session.exec(select(Department).where(Department.code == code)).first()
         if department is None:
-            raise ValidationFailed(errors=[{"field": "phong_xu_ly", "message": "Không có phòng này."}])
+            raise ValidationFailed(errors=[{"field": "phong_xu_ly", "message": "Mã phòng xử lý: không có phòng này."}])
     if step == "phan_cong_pakn":
         officer = session.exec(select(Official).where(Official.username == data.get("chuyen_vien"))).first()
         if (
@@ -274,7 +277,7 @@ def _check_rules(session: Session, *, case: FeedbackCase, step: str, data: dict[
                 errors=[
                     {
                         "field": "chuyen_vien",
-                        "message": "Người xử lý phải là chuyên viên đang hoạt động của phòng.",
+                        "message": "Chuyên viên xử lý: phải là chuyên viên đang hoạt động của phòng.",
                     }
                 ]
             )

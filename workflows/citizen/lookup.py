@@ -59,14 +59,12 @@ def _four_digits(value: str | None, *, field: str, what: str) -> str:
     if value is None or not value.strip():
         raise ValidationFailed(
             f"{_DIGITS4} {what} để xác minh.",
-            code=f"{field}_required",
             errors=[{"field": field, "message": f"{_DIGITS4} {what}."}],
         )
     value = value.strip()
     if len(value) != 4 or not value.isdigit():
         raise ValidationFailed(
             f"{_DIGITS4} {what}.",
-            code=f"{field}_invalid",
             errors=[{"field": field, "message": f"{_DIGITS4} {what}."}],
         )
     return value
@@ -251,10 +249,10 @@ def by_name(
     if not procedure_code or received_on is None:
         raise ValidationFailed(
             "Tra cứu theo họ tên cần chọn thủ tục hành chính và ngày nộp hồ sơ.",
-            code="name_lookup_needs_filters",
             errors=[
-                {"field": f, "message": "Bắt buộc khi tra cứu theo họ tên."}
-                for f, v in (("procedure_code", procedure_code), ("received_on", received_on))
+                {"field": f, "message": f"{name}: bắt buộc khi tra cứu theo họ tên."}
+                for f, name, v in (("procedure_code", "Thủ tục hành chính", procedure_code),
+                                   ("received_on", "Ngày nộp hồ sơ", received_on))
                 if not v
             ],
         )
@@ -262,8 +260,7 @@ def by_name(
     if len(key.split()) < 2:
         raise ValidationFailed(
             "Vui lòng nhập đầy đủ họ và tên.",
-            code="full_name_required",
-            errors=[{"field": "full_name", "message": "Cần ít nhất họ và tên."}],
+            errors=[{"field": "full_name", "message": "Họ và tên: cần đủ họ và tên (ít nhất hai từ)."}],
         )
     start, end = local_day_bounds(received_on)
     rows = session.exec(

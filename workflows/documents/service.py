@@ -124,10 +124,10 @@ def validate_upload(*, filename: str, media_type: str, content: bytes, max_bytes
         raise PayloadTooLarge(
             f"Tệp “{safe_filename(filename)}” có dung lượng {_megabytes(len(content))}, vượt quá giới hạn "
             f"{_megabytes(max_bytes)}.",
-            errors=[{"field": "file", "message": f"size {len(content)} > {max_bytes}"}],
+            errors=[{"field": "file", "message": f"Tệp: không được lớn hơn {_megabytes(max_bytes)}."}],
         )
     if not content:
-        raise ValidationFailed("Tệp gửi lên rỗng.", errors=[{"field": "file", "message": "empty"}])
+        raise ValidationFailed("Tệp gửi lên rỗng.", errors=[{"field": "file", "message": "Tệp: không có nội dung."}])
     declared = media_type.split(";")[0].strip().lower()
     normalised = _ALIASES.get(declared, declared)
     if normalised in ("", "application/octet-stream"):  # the client did not know: the content says
@@ -136,20 +136,20 @@ def validate_upload(*, filename: str, media_type: str, content: bytes, max_bytes
         raise ValidationFailed(
             f"Không chấp nhận loại tệp “{_CONTROL.sub('', media_type)[:80]}”. Chỉ chấp nhận tệp PDF, ảnh JPEG/PNG "
             "hoặc văn bản DOCX.",
-            errors=[{"field": "media_type", "message": f"not allowed: {media_type}"}],
+            errors=[{"field": "media_type", "message": "Loại tệp: chỉ chấp nhận PDF, ảnh JPEG/PNG hoặc văn bản DOCX."}],
         )
     name = safe_filename(filename)
     if not name.lower().endswith(ALLOWED_UPLOADS[normalised]):
         raise ValidationFailed(
             f"Tên tệp “{name}” không có phần mở rộng phù hợp với loại tệp "
             f"({', '.join(ALLOWED_UPLOADS[normalised])}).",
-            errors=[{"field": "filename", "message": f"extension does not match {normalised}"}],
+            errors=[{"field": "filename", "message": "Tên tệp: phần mở rộng của tên tệp không khớp loại tệp."}],
         )
     if not _looks_like(normalised, content):
         raise ValidationFailed(
             f"Nội dung tệp “{name}” không đúng định dạng {_LABELS[normalised]} (tệp có thể bị hỏng hoặc "
             "đã bị đổi tên).",
-            errors=[{"field": "file", "message": f"content is not {normalised}"}],
+            errors=[{"field": "file", "message": f"Tệp: nội dung không đúng định dạng {_LABELS[normalised]}."}],
         )
     return normalised
 

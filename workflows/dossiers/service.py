@@ -4,6 +4,7 @@ messages. Functions flush, never commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -12,6 +13,7 @@ from engine import Engine
 from engine.models import WorkItem
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.core.field_errors import label
 from workflows.dossiers import audit, operators, progress
 from workflows.dossiers.access import Action, Actor, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
@@ -21,7 +23,7 @@ from workflows.dossiers.schemas import DossierCreate
 from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import TERMINAL, SubStatus
 from workflows.identity.models import Department
-from workflows.privacy import normalize_id_number, normalize_phone
+from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
 from workflows.procedures.service import current
 from workflows.tasks.service import complete
 
@@ -39,10 +41,22 @@ def _department_for(session: Session, *, actor: Actor, body: DossierCreate) -> D
     elif body.department_code:
         department = session.exec(select(Department).where(Department.code == body.department_code)).first()
     else:
-        raise ValidationFailed(errors=[{"field": "department_code", "message": "Cần chỉ rõ phòng tiếp nhận."}])
+        raise ValidationFailed(errors=[{"field": "department_code",
+                                        "message": "Mã phòng tiếp nhận: bắt buộc với khóa API không gắn với phòng."}])
     if department is None:
-        raise ValidationFailed(errors=[{"field": "department_code", "message": "Không có phòng này."}])
+        raise ValidationFailed(errors=[{"field": "department_code",
+                                        "message": "Mã phòng tiếp nhận: không có phòng này."}])
     return department
+
+
+def _personal(normalize: Callable[[str], str], value: str | None, field: str) -> str | None:
+    """`value` normalised, or None; a refusal is reported on `field` of the request, by its label."""
+    if not value:
+        return None
+    try:
+        return normalize(value)
+    except InvalidPersonalData as exc:
+        raise exc.on(field, label(field.split("."))) from None
 
 
 def intake(
@@ -54,15 +68,11 @@ def intake(
     department = _department_for(session, actor=actor, body=body)
     cipher = services.cipher
     a = body.applicant
-    try:
-        id_number = normalize_id_number(a.id_number) if a.id_number else None
-        phone = normalize_phone(a.phone) if a.phone else None
-    except ValueError as exc:
-        field = "applicant.id_number" if "id" in str(exc).lower() else "applicant.phone"
-        raise ValidationFailed(errors=[{"field": field, "message": str(exc)}]) from exc
+    id_number = _personal(normalize_id_number, a.id_number, "applicant.id_number")
+    phone = _personal(normalize_phone, a.phone, "applicant.phone")
     if body.notify_zalo and phone is None:
         raise ValidationFailed(errors=[{"field": "applicant.phone",
-                                        "message": "Cần số điện thoại để nhận thông báo qua Zalo."}])
+                                        "message": "Số điện thoại của người nộp: cần có để nhận thông báo qua Zalo."}])
     code = new_code(session, template=services.settings.dossier_code_format,
                     agency_code=services.settings.agency_code, day=to_local(now).date())
     dossier = Dossier(

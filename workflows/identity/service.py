@@ -55,7 +55,7 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
-            errors=[{"field": "password", "message": "too short"}],
+            errors=[{"field": "password", "message": f"Mật khẩu: phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."}],
         )
     return PasswordHasher().hash(password)
 
@@ -90,7 +90,8 @@ def _roles(roles: Iterable[str | Role]) -> list[str]:
     if unknown or not values:
         raise ValidationFailed(
             "Vai trò không hợp lệ: " + (", ".join(unknown) if unknown else "cần ít nhất một vai trò."),
-            errors=[{"field": "roles", "message": f"unknown roles: {unknown}" if unknown else "empty"}],
+            errors=[{"field": "roles", "message": "Vai trò: " + (
+                f"không có vai trò {', '.join(unknown)}." if unknown else "cần ít nhất một vai trò.")}],
         )
     return values
 
@@ -103,11 +104,13 @@ def create_official(
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
             "Tên đăng nhập gồm 3–64 ký tự thường, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
-            errors=[{"field": "username", "message": "invalid username"}],
+            errors=[{"field": "username", "message": "Tên đăng nhập: chỉ gồm 3–64 ký tự thường, chữ số, dấu chấm, "
+                                                      "gạch ngang hoặc gạch dưới."}],
         )
     if not full_name.strip():
         raise ValidationFailed(
-            "Họ và tên không được để trống.", errors=[{"field": "full_name", "message": "empty"}]
+            "Họ và tên không được để trống.",
+            errors=[{"field": "full_name", "message": "Họ và tên: không được để trống."}],
         )
     role_codes = _roles(roles)
     department = get_department(session, code=department_code)
@@ -208,7 +211,8 @@ def create_api_key(
     bad = [scope for scope in scope_list if not SCOPE_RE.match(scope)]
     if bad or not scope_list:
         raise ValidationFailed(
-            "Phạm vi quyền (scope) không hợp lệ.", errors=[{"field": "scopes", "message": f"invalid: {bad}"}]
+            "Phạm vi quyền (scope) không hợp lệ.", errors=[{"field": "scopes", "message": "Phạm vi quyền: " + (
+                f"không hợp lệ: {', '.join(bad)}." if bad else "cần ít nhất một phạm vi.")}]
         )
     department_id = get_department(session, code=department_code).id if department_code else None
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)

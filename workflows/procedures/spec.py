@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workflows.calendar.working import HOURS_PER_WORKING_DAY
 from workflows.core.errors import ValidationFailed
+from workflows.core.field_errors import request_errors
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -137,10 +138,7 @@ def parse_spec(data: dict[str, object]) -> ProcedureSpec:
     try:
         return ProcedureSpec.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            {"field": ".".join(str(part) for part in error["loc"]) or "procedure", "message": error["msg"]}
-            for error in exc.errors()
-        ]
+        errors = request_errors(exc.errors())
         raise ValidationFailed("Thông tin thủ tục hành chính không hợp lệ.", errors=errors) from exc
 
 
@@ -151,6 +149,6 @@ def read_spec_file(path: Path) -> ProcedureSpec:
     if spec.code != path.stem:
         raise ValidationFailed(
             f"Tệp {path.name} phải mang tên theo mã thủ tục {spec.code}.",
-            errors=[{"field": "code", "message": f"file name {path.stem!r} differs from code {spec.code!r}"}],
+            errors=[{"field": "code", "message": f"Mã thủ tục: tên tệp “{path.stem}” khác mã “{spec.code}”."}],
         )
     return spec

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from engine import Engine
+from engine import Engine, validate_form
 from engine.models import WorkItem
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
@@ -148,6 +148,7 @@ def complete(
     ensure_can_work(actor, dossier=dossier, lane=item.lane, assignee=item.assignee)
     if item.state != "open":
         raise Conflict("Công việc đã được hoàn thành hoặc không còn mở.", code="task_already_completed")
+    validate_form(item.form_schema, data)  # the form's own rules first: their messages are the most precise
     _check_domain_rules(session, dossier=dossier, step=item.element_id, data=data)
     due_at = item.due_at
     result = engine.complete(session, work_item_id=task_id, data=data, actor=actor.username,
@@ -175,18 +176,20 @@ def _note(data: dict[str, Any]) -> str | None:
 def _check_domain_rules(session: Session, *, dossier: Dossier, step: str, data: dict[str, Any]) -> None:
     decision = data.get("quyet_dinh")
     if decision in ("bo_sung", "tu_choi") and not str(data.get("ly_do") or "").strip():
-        raise ValidationFailed(errors=[{"field": "ly_do", "message": "Cần nêu rõ lý do."}])
+        raise ValidationFailed(errors=[{"field": "ly_do", "message": "Lý do: cần nêu rõ lý do."}])
     if step == "phan_cong":
         officer = session.exec(select(Official).where(Official.username == data.get("case_officer"))).first()
         if (officer is None or officer.disabled or officer.department_id != dossier.department_id
                 or "CHUYEN_VIEN" not in officer.roles):
-            raise ValidationFailed(errors=[{"field": "case_officer",
-                                            "message": "Cán bộ thụ lý phải là chuyên viên đang hoạt động của phòng."}])
+            raise ValidationFailed(errors=[{
+                "field": "case_officer",
+                "message": "Chuyên viên thụ lý: phải là chuyên viên đang hoạt động của phòng."}])
     if step == "tham_dinh" and decision == "bo_sung" and dossier.supplement_count >= 1:
         reason = str(data.get("ly_do_bo_sung_lan_2") or "").strip()
         if len(reason) < 5:
             raise ValidationFailed(
                 "Hồ sơ đã yêu cầu bổ sung một lần; lần thứ hai cần lý do và hồ sơ sẽ bị tính quá hạn.",
-                errors=[{"field": "ly_do_bo_sung_lan_2", "message": "Cần lý do yêu cầu bổ sung lần hai."}])
+                errors=[{"field": "ly_do_bo_sung_lan_2",
+                         "message": "Lý do yêu cầu bổ sung lần thứ hai: cần nêu rõ (ít nhất 5 ký tự)."}])
         dossier.supplement_override_reason = reason
         session.add(dossier)

@@ -23,7 +23,9 @@
     if (!response.ok) {
       let detail = data.detail || "Không thực hiện được yêu cầu; vui lòng thử lại.";
       if (data.errors && data.errors.length && data.code === "validation_failed") {
-        detail += " (" + data.errors.map((e) => e.field).join(", ") + ")";
+        // Each message names its field by label ("Số điện thoại liên hệ: …"); skip those the detail says.
+        const more = data.errors.map((e) => e.message).filter((m) => !detail.includes(m.replace(/\.$/, "")));
+        if (more.length) detail += " " + more.join(" ");
       }
       const wait = response.headers.get("Retry-After");
       if (response.status === 429 && wait && !detail.includes(wait)) detail += " (chờ " + wait + " giây)";

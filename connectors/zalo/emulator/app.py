@@ -4,6 +4,7 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+    {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
 """
@@ -23,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
 from connectors.zalo.emulator.errors import EmuError
+from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.state import EmulatorState
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
@@ -285,6 +287,7 @@ def _data_param(raw: str) -> dict[str, Any]:
 def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str) -> FastAPI:
     app = FastAPI(title="Zalo emulator", docs_url=f"{prefix}/docs", openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
+    app.include_router(build_phone_router(state), prefix=prefix)
     app.state.emulator = state
     app.state.webhooks = webhooks
     return app

@@ -1,0 +1,144 @@
+"""Two pages in headless Chromium (Debian's /usr/bin/chromium driven by Playwright) with every request to a
+host other than 127.0.0.1 refused, as on a machine with no internet: the API docs (`/docs`, Swagger UI
+served from a package) and the Zalo emulator's phone page (`/zalo-emulator/phone`) used for a demo end to
+end. Screenshots go to tests/artifacts/. Skipped only when Chromium is absent and MOTCUA_REQUIRE_BROWSER is
+not set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from live import live_server
+
+from workflows.core.clock import ManualClock
+from workflows.core.config import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+
+if not CHROMIUM.exists() and not os.environ.get("MOTCUA_REQUIRE_BROWSER"):
+    pytest.skip(
+        "Debian's chromium is not installed (make test installs it; MOTCUA_REQUIRE_BROWSER=1 makes "
+        "its absence a failure)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Page, Route, expect, sync_playwright  # noqa: E402 - only when Chromium exists
+
+
+@pytest.fixture
+def offline_page() -> Iterator[tuple[Page, list[str]]]:
+    """A page whose requests to anything but 127.0.0.1 are aborted; the list collects those refused."""
+    refused: list[str] = []
+
+    def only_local(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort("internetdisconnected")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
+                                      timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
+        context.route("**/*", only_local)
+        yield context.new_page(), refused
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_api_docs_render_offline(
+    settings: Settings, clock: ManualClock, db: Any, offline_page: tuple[Page, list[str]]
+) -> None:
+    page, refused = offline_page
+    with live_server(settings, clock) as (base, _wiring):
+        page.goto(f"{base}/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("motcua")
+        operations = page.locator(".opblock")
+        expect(operations.first).to_be_visible(timeout=15000)
+        assert operations.count() > 40
+        expect(page.locator(".opblock-summary-path[data-path='/api/v1/dossiers']").first).to_be_visible()
+        # An operation opens with its parameters and its Vietnamese error description.
+        page.locator(".opblock-summary-path[data-path='/api/v1/tasks/{task_id}/complete']").first.click()
+        expect(page.locator(".opblock.is-open")).to_contain_text("task_id")
+        shot(page, "docs-offline")
+        assert refused == [], f"the docs page reached outside: {refused}"
+        assert requests.get(f"{base}/redoc", timeout=5).status_code == 404
+
+
+def test_emulator_phone_page_demo(
+    settings: Settings, clock: ManualClock, db: Any, offline_page: tuple[Page, list[str]]
+) -> None:
+    page, refused = offline_page
+    with live_server(settings, clock) as (base, _wiring):
+        page.goto(f"{base}/zalo-emulator/phone")
+        expect(page.locator("h1")).to_have_text("Điện thoại công dân")
+
+        # A citizen's phone is created and follows the OA: the welcome arrives in the inbox.
+        page.fill("#new-phone", "84912345678")
+        page.fill("#new-name", "Nguyễn Thị Hồng Nhung")
+        page.click("#new-user button[type=submit]")
+        expect(page.locator("#new-status")).to_have_text(
+            "Đã tạo người dùng Nguyễn Thị Hồng Nhung (+84912345678).")
+        card = page.locator(".phone[data-phone='84912345678']")
+        expect(card.locator(".name")).to_have_text("Nguyễn Thị Hồng Nhung")
+        card.locator("button.follow").click()
+        expect(card.locator(".status")).to_have_text("Đã quan tâm OA.")
+        expect(card.locator(".follow-state")).to_have_text("đang quan tâm OA")
+        expect(card.locator(".inbox li").first).to_be_visible(timeout=15000)
+
+        # It shares its phone number, then a dossier with that phone is received at the counter.
+        card.locator(".submit-info input[name=name]").fill("Nguyễn Thị Hồng Nhung")
+        card.locator(".submit-info input[name=phone]").fill("84912345678")
+        card.locator(".submit-info button").click()
+        expect(card.locator(".status")).to_have_text("Đã gửi thông tin cho OA.")
+        code = _intake(base)
+        received = card.locator(".inbox li").filter(has_text=code).filter(has_text="đã được tiếp nhận")
+        expect(received).to_have_count(1, timeout=20000)
+
+        # The receipt (Mẫu 01) is in the inbox as a file that downloads.
+        link = card.locator(".inbox a.file").first
+        expect(link).to_contain_text("Tải tệp: ", timeout=20000)
+        with page.expect_download() as download_info:
+            link.click()
+        path = download_info.value.path()
+        assert Path(path).read_bytes().startswith(b"%PDF")
+
+        # A text sent from the phone reaches the OA's bot, whose answer comes back.
+        before = card.locator(".inbox li").count()
+        card.locator(".send-text input[name=text]").fill(f"{code} 5678")
+        card.locator(".send-text button").click()
+        expect(card.locator(".status")).to_have_text("Đã gửi tin nhắn.")
+        expect(card.locator(".inbox li")).to_have_count(before + 1, timeout=20000)
+        answer = card.locator(".inbox li").last
+        expect(answer.locator(".text")).to_contain_text(code)
+        expect(answer.locator(".text")).not_to_contain_text("vui lòng nhắn kèm")
+        expect(answer.locator(".text")).to_contain_text("Quá trình xử lý")
+        shot(page, "zalo-emulator-phone")
+        assert refused == [], f"the phone page reached outside: {refused}"
+
+
+def _intake(base: str) -> str:
+    token = requests.post(f"{base}/api/v1/auth/token", data={"username": "mot_cua", "password": "motcua-demo"},
+                          timeout=10).json()["access_token"]
+    response = requests.post(f"{base}/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                             json={"procedure_code": "VHTTDL-KARAOKE", "channel": "counter", "notify_zalo": True,
+                                   "accept": True, "applicant": {"full_name": "Nguyễn Thị Hồng Nhung",
+                                                                 "phone": "0912345678"}})
+    assert response.status_code == 201, response.text
+    return str(response.json()["code"])
