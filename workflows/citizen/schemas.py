@@ -78,6 +78,15 @@ class TimelineItem(BaseModel):
     on_time: bool | None
 
 
+class SatisfactionState(BaseModel):
+    """Whether the dossier can be rated now (processing over, not rated yet), and its rating if given."""
+
+    open: bool
+    rated: bool
+    rated_at: datetime | None = None
+    level_name: str | None = None
+
+
 class LookupResult(BaseModel):
     code: str
     procedure_code: str
@@ -92,6 +101,7 @@ class LookupResult(BaseModel):
     lateness: str | None
     lateness_name: str | None
     timeline: list[TimelineItem]
+    satisfaction: SatisfactionState | None = Field(None, description="Đánh giá mức độ hài lòng (POST /ratings)")
 
 
 class DossierSummary(BaseModel):
