@@ -91,6 +91,8 @@ def lookup_by_code(
         return refuse(exc)
     if result is None:
         return refuse(lookup.refusal())
+    # What the message buttons promise ("Xem Giấy tiếp nhận…", "Đánh giá"): the forms and the rating form.
+    result.documents = documents.issued(session, dossier_code=result.code)
     result.satisfaction = rating.state_of(session, code=result.code)
     return result
 

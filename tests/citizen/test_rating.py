@@ -16,10 +16,24 @@ from tests.http_api.flows import APPRAISE_OK, ASSIGN, INSPECT, ISSUE, RETURN, RE
 from workflows.citizen.models import SatisfactionRating
 from workflows.core.clock import to_local
 from workflows.core.db import session_scope
+from workflows.documents.context import FormCode
 from workflows.dossiers.models import AuditEntry
 
 RATINGS = "/api/v1/public/ratings"
 LOOKUP = "/api/v1/public/lookup"
+# What each message button promises, and what the page it opens must then show (a form of the dossier, the
+# timeline, the rating form). Nothing else may be offered: no payment, no electronic result.
+BUTTONS: dict[str, str] = {
+    "Tra cứu hồ sơ": "timeline",
+    "Xem quá trình xử lý": "timeline",
+    "Xem Giấy tiếp nhận hồ sơ": FormCode.MAU_01.title_vi,  # Zalo cuts button labels at 30 characters
+    "Xem Phiếu yêu cầu bổ sung": FormCode.MAU_02.title_vi,
+    "Xem Phiếu từ chối": FormCode.MAU_03.title_vi,
+    "Xem văn bản trả lời": FormCode.MAU_03.title_vi,
+    "Xem văn bản xin lỗi": FormCode.MAU_04.title_vi,
+    "Xem thông báo": FormCode.MAU_05.title_vi,
+    "Đánh giá mức độ hài lòng": "rating",
+}
 KARAOKE_STEPS = [("phan_cong", ASSIGN), ("kiem_tra_thuc_te", INSPECT), ("tham_dinh", APPRAISE_OK),
                  ("xem_xet", REVIEW_OK), ("ky_duyet", SIGN), ("phat_hanh", ISSUE)]
 
@@ -211,3 +225,39 @@ class TestMessages:
             "Hiện chưa hỗ trợ thanh toán trực tuyến.")
         assert payload["template"]["cta_text"] == "Tra cứu hồ sơ"
         assert "Thanh toán" not in str(payload)
+
+    def test_every_button_opens_what_it_names(self, app_client: TestClient, login: Login) -> None:
+        refused = str(intake(app_client, login, accept=False)["code"])
+        do(app_client, login, refused, "tiep_nhan", {"quyet_dinh": "tu_choi", "ly_do": "Không thuộc thẩm quyền"})
+        withdrawn = str(intake(app_client, login, accept=False)["code"])
+        do(app_client, login, withdrawn, "tiep_nhan", {"quyet_dinh": "bo_sung", "ly_do": "Thiếu giấy tờ",
+                                                       "giay_to_thieu": ["Văn bản nghiệm thu PCCC"]})
+        do(app_client, login, withdrawn, "nhan_bo_sung", {"da_bo_sung": True})
+        do(app_client, login, withdrawn, "tiep_nhan", {"quyet_dinh": "tiep_nhan"})
+        apology = app_client.post(f"/api/v1/dossiers/{withdrawn}/apology", headers=login("mot_cua"), json={
+            "reason": "cần xin ý kiến Công an tỉnh", "new_due_at": "2026-12-10T17:00:00+07:00"})
+        assert apology.status_code == 200, apology.text
+        assert app_client.post(f"/api/v1/dossiers/{withdrawn}/withdraw", json={"reason": "Công dân có đơn rút"},
+                               headers=login("mot_cua")).status_code == 200
+        done = returned(app_client, login)
+        seen = set()
+        for code in (refused, withdrawn, done):
+            shown = app_client.post(LOOKUP, json={"code": code, "verifier": "5678"}).json()
+            titles = [d["title"] for d in shown["documents"]]
+            with session_scope(app_client.app.state.wiring.db) as session:  # type: ignore[attr-defined]
+                payloads = [m.payload for m in session.exec(select(OutboxMessage).where(
+                    OutboxMessage.subject_ref == code, OutboxMessage.kind == "dossier_event")).all()]
+            for payload in payloads:
+                button = payload["template"]["cta_text"]
+                promise = BUTTONS.get(button)
+                assert promise, f"{payload['event']}: the button {button!r} offers what the page does not show"
+                assert app_client.get(payload["template"]["cta_url"].split("#")[0]).status_code == 200
+                if promise == "timeline":
+                    assert shown["timeline"], code
+                elif promise == "rating":
+                    assert shown["satisfaction"]["open"], code
+                else:
+                    assert promise in titles, (payload["event"], titles)
+                seen.add(payload["event"])
+        assert seen >= {"KHONG_TIEP_NHAN", "BO_SUNG", "TIEP_NHAN", "XIN_LOI", "DUNG_XU_LY",
+                        "THAM_DINH", "KY_DUYET", "DA_CO_KET_QUA", "TRA_KET_QUA"}, seen

@@ -161,6 +161,11 @@ def test_rating_a_refused_dossier_from_the_lookup_page(
         page.fill("#code", code)
         page.click("#form-code button[type=submit]")
         expect(page.locator("#timeline")).to_contain_text("Không được tiếp nhận")
+        # The refusal slip the message's button names ("Xem Phiếu từ chối") is listed and downloads as a PDF.
+        slip = page.locator("#timeline ul.documents button", has_text="Phiếu từ chối tiếp nhận giải quyết hồ sơ")
+        with page.expect_download() as download:
+            slip.click()
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
         form = page.locator("#danh-gia")
         form.locator("button[type=submit]").click()
         expect(page.locator("#rating-error")).to_have_text("Vui lòng chọn mức độ hài lòng.")

@@ -56,7 +56,7 @@ def render(event: str, c: MessageContext) -> Rendered:
                       "kiểm tra, tiếp nhận.", "Mới đăng ký", "Tra cứu hồ sơ", None),
         "TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} đã được tiếp nhận lúc {_time(c.received_at)} ngày "
                       f"{_day(c.received_at)}. Thời hạn giải quyết {c.time_limit}; hẹn trả kết quả ngày "
-                      f"{_day(c.due_at)}.", "Được tiếp nhận", "Xem Giấy tiếp nhận và hẹn trả kết quả",
+                      f"{_day(c.due_at)}.", "Được tiếp nhận", "Xem Giấy tiếp nhận hồ sơ",
                       "MAU_01"),
         "KHONG_TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} không đủ điều kiện tiếp nhận. Lý do: {c.reason}.",
                             "Không được tiếp nhận", "Xem Phiếu từ chối", "MAU_03"),
@@ -74,7 +74,7 @@ def render(event: str, c: MessageContext) -> Rendered:
         "KY_DUYET": (f"Hồ sơ {c.code} đã được trình lãnh đạo {c.agency} ký duyệt.", "Đang xử lý",
                      "Xem quá trình xử lý", None),
         "DA_CO_KET_QUA": (f"Hồ sơ {c.code} đã có kết quả. Mời ông/bà nhận kết quả tại {c.result_place}.",
-                          "Đã xử lý xong", "Xem kết quả", None),
+                          "Đã xử lý xong", "Tra cứu hồ sơ", None),
         "TRA_KET_QUA": (f"Ông/bà đã nhận kết quả hồ sơ {c.code} ngày {_day(c.at)}. Mời ông/bà đánh "
                         f"giá mức độ hài lòng tại: {c.rating_url or c.lookup_url}", "Đã trả kết quả, mời đánh giá",
                         "Đánh giá mức độ hài lòng", None),

@@ -103,7 +103,30 @@
         el("div", { class: "step" }, t.step_name,
           t.on_time === true ? el("span", { class: "badge on" }, "đúng hạn") : "",
           t.on_time === false ? el("span", { class: "badge off" }, "trễ hạn") : ""),
-        el("div", { class: "unit" }, (t.unit || "") + (t.next_unit ? " → " + t.next_unit : ""))))));
+        el("div", { class: "unit" }, (t.unit || "") + (t.next_unit ? " → " + t.next_unit : ""))))),
+      (r.documents || []).length ? [el("h3", {}, "Giấy tờ của hồ sơ"), el("ul", { class: "documents" },
+        r.documents.map((d) => {
+          const button = el("button", { type: "button", class: "link", "data-document": d.id },
+            d.title + " (" + fmtDate(d.created_at) + ")");
+          button.addEventListener("click", () => download(d));
+          return el("li", {}, button);
+        }))] : "");
+  }
+
+  // A form is fetched by POST with the verifier that opened the timeline, then saved from memory.
+  async function download(d) {
+    showError($("#lookup-error"), "");
+    const response = await fetch(API + "/documents/" + d.id, { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(verified) });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      showError($("#lookup-error"), data.detail || "Không tải được giấy tờ; vui lòng thử lại.");
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: d.filename });
+    document.body.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
   async function lookup(form, path, body, render) {
