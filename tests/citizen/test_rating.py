@@ -5,17 +5,22 @@ satisfaction indicator; the final message links to the rating and the fee messag
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import select
 
 from connectors.outbox import OutboxMessage
 from tests.citizen.conftest import Login, assert_nothing_personal, intake
 from tests.http_api.flows import APPRAISE_OK, ASSIGN, INSPECT, ISSUE, RETURN, REVIEW_OK, SIGN, do
+from workflows.citizen import rating
 from workflows.citizen.models import SatisfactionRating
 from workflows.core.clock import to_local
 from workflows.core.db import session_scope
+from workflows.core.errors import Conflict
 from workflows.documents.context import FormCode
 from workflows.dossiers.models import AuditEntry
 
@@ -107,6 +112,41 @@ class TestRateOnce:
         assert response.status_code == 200, response.text
         for code in (refused, withdrawn):
             assert rate(app_client, code, level="khong_hai_long").status_code == 201, code
+
+
+class TestConcurrentRatings:
+    def test_two_at_once_one_is_refused(self, app_client: TestClient, login: Login) -> None:
+        code = returned(app_client, login)
+        wiring = app_client.app.state.wiring  # type: ignore[attr-defined]
+        body = rating.RatingIn(code=code, verifier="5678", level="hai_long")
+        outcome: dict[str, str] = {}
+
+        def second() -> None:
+            try:
+                with session_scope(wiring.db) as session:
+                    rating.rate(session, services=wiring.domain, body=body, actor="public:b")
+                outcome["second"] = "rated"
+            except Conflict as exc:
+                outcome["second"] = exc.error_code
+
+        with session_scope(wiring.db) as first:
+            rating.rate(first, services=wiring.domain, body=body, actor="public:a")
+            thread = threading.Thread(target=second)
+            thread.start()
+            # The second waits on the first's uncommitted row: on PostgreSQL at the unique key, past its own
+            # "not rated yet" check; on SQLite at the write lock.
+            deadline = time.monotonic() + 10
+            while wiring.db.dialect.name == "postgresql" and time.monotonic() < deadline:
+                with wiring.db.connect() as probe:
+                    if probe.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                          "AND datname = current_database()")).scalar_one():
+                        break
+                time.sleep(0.05)
+            time.sleep(0.2)
+            assert thread.is_alive()
+        thread.join(timeout=30)
+        assert outcome == {"second": "rating_already_given"}
+        assert len(ratings_in(app_client)) == 1
 
 
 class TestRefusals:
