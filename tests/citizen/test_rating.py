@@ -301,3 +301,24 @@ class TestMessages:
                 seen.add(payload["event"])
         assert seen >= {"KHONG_TIEP_NHAN", "BO_SUNG", "TIEP_NHAN", "XIN_LOI", "DUNG_XU_LY",
                         "THAM_DINH", "KY_DUYET", "DA_CO_KET_QUA", "TRA_KET_QUA"}, seen
+
+    def test_the_feedback_answers_button_opens_the_feedback_form(self, app_client: TestClient, login: Login) -> None:
+        sent = app_client.post("/api/v1/public/feedback", json={
+            "category": "ho_so", "content": "Hồ sơ của tôi đã quá hẹn nhưng chưa có thông báo.",
+            "contact_name": "Nguyễn Văn An", "contact_phone": "0912345678"})
+        assert sent.status_code == 201, sent.text
+        code = sent.json()["code"]
+        for user, data in (("mot_cua", {"phan_loai": "ho_so"}), ("lanh_dao_phong", {"chuyen_vien": "chuyen_vien"}),
+                           ("chuyen_vien", {"tra_loi": "Hồ sơ sẽ có kết quả trong tuần này."})):
+            [task] = app_client.get(f"/api/v1/feedback/{code}", headers=login(user)).json()["open_tasks"]
+            done = app_client.post(f"/api/v1/feedback/{code}/tasks/{task['id']}/complete", json={"data": data},
+                                   headers=login(user))
+            assert done.status_code == 200, done.text
+        with session_scope(app_client.app.state.wiring.db) as session:  # type: ignore[attr-defined]
+            [message] = session.exec(select(OutboxMessage).where(OutboxMessage.subject_ref == code)).all()
+            button = dict(message.payload["template"])
+        # The answer travels in the message itself; the page has no answer to show, only the form.
+        assert "Hồ sơ sẽ có kết quả trong tuần này." in message.payload["text"]
+        assert button["cta_text"] == "Gửi phản ánh, kiến nghị khác"
+        assert button["cta_url"].endswith("/tra-cuu#phan-anh")
+        assert 'id="form-feedback"' in app_client.get("/tra-cuu").text
