@@ -1,7 +1,8 @@
 """Statistics for supervisors, by the national QĐ 766/QĐ-TTg formula (DOMAIN.md §2.4): a dossier counts
 on time when processing ended ("Đã xử lý xong", or a stop/refusal) by its appointment; time spent on a
 supplement is already added back to the appointment by the clock rules; more than one supplement request
-counts late; dossiers still in progress are judged at the end of the period."""
+counts late; dossiers still in progress are judged at the end of the period. Each row also carries the
+satisfaction indicator: citizens' ratings of the dossiers that ended in the period (workflows/citizen/rating.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, or_, select
 
 from workflows import deadlines
+from workflows.citizen import rating
 from workflows.core.clock import VN_TZ
 from workflows.core.errors import ValidationFailed
 from workflows.dossiers import audit
@@ -32,6 +34,7 @@ class Row(BaseModel):
     in_progress_on_time: int
     in_progress_late: int
     on_time_rate: float | None  # 0–100, None when nothing was to be processed
+    satisfaction: rating.Satisfaction  # the QĐ 766 satisfaction indicator of dossiers ended in the period
 
 
 class Report(BaseModel):
@@ -68,17 +71,20 @@ def report(session: Session, *, actor: Actor, services: DomainServices, start: d
         bucket = counts[dossier.procedure_code]
         bucket["received" if dossier.submitted_at >= since else "carried_over"] += 1
         bucket[_classify(dossier, end=min(until, services.clock.now()), services=services, session=session)] += 1
-    rows = [_row(code, c) for code, c in sorted(counts.items())]
+    ratings = rating.counts(session, department_id=actor.department_id, since=since, until=until)
+    rows = [_row(code, counts[code], ratings.get(code, Counter())) for code in sorted({*counts, *ratings})]
     audit.record(session, actor=actor.username, action="statistics.report", at=services.clock.now(),
                  data={"from": start.isoformat(), "to": end.isoformat()})
-    return Report(period_from=start, period_to=end, rows=rows, total=_row("*", sum(counts.values(), Counter())))
+    total = _row("*", sum(counts.values(), Counter()), sum(ratings.values(), Counter()))
+    return Report(period_from=start, period_to=end, rows=rows, total=total)
 
 
-def _row(code: str, c: Counter[str]) -> Row:
+def _row(code: str, c: Counter[str], rated: Counter[str]) -> Row:
     on_time = c["finished_early"] + c["finished_on_time"] + c["in_progress_on_time"]
     total = on_time + c["finished_late"] + c["in_progress_late"]
     return Row(procedure_code=code, received=c["received"], carried_over=c["carried_over"],
                finished_early=c["finished_early"], finished_on_time=c["finished_on_time"],
                finished_late=c["finished_late"], in_progress_on_time=c["in_progress_on_time"],
                in_progress_late=c["in_progress_late"],
-               on_time_rate=round(100 * on_time / total, 2) if total else None)
+               on_time_rate=round(100 * on_time / total, 2) if total else None,
+               satisfaction=rating.indicator(rated))

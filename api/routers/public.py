@@ -1,4 +1,5 @@
-"""Citizens' endpoints (no login): dossier lookup three ways, feedback, procedure catalogue, news.
+"""Citizens' endpoints (no login): dossier lookup three ways, satisfaction rating, feedback, procedure
+catalogue, news.
 
 Lookups and feedback are rate limited per client (keyed hash of the address) in the database, before the
 request's own transaction begins; refusals are answered as problem+json without raising, so that their
@@ -16,7 +17,7 @@ from api.actors import DomainDep, EngineDep
 from api.deps import SessionDep, WiringDep
 from api.errors import problem
 from api.files import attachment, download_type
-from workflows.citizen import catalogue, documents, feedback, lookup, news, ratelimit
+from workflows.citizen import catalogue, documents, feedback, lookup, news, ratelimit, rating
 from workflows.citizen.schemas import (
     DossierList,
     FeedbackCreated,
@@ -89,7 +90,43 @@ def lookup_by_code(
         )
     except MotcuaError as exc:
         return refuse(exc)
-    return result if result is not None else refuse(lookup.refusal())
+    if result is None:
+        return refuse(lookup.refusal())
+    # What the message buttons promise ("Xem Giấy tiếp nhận…", "Đánh giá"): the forms and the rating form.
+    result.documents = documents.issued(session, dossier_code=result.code)
+    result.satisfaction = rating.state_of(session, code=result.code)
+    return result
+
+
+def _code_limits(wiring: Wiring, *, client: str, code: str) -> JSONResponse | None:
+    """The lookup's budgets: per client, and per dossier code from anywhere (a verifier is guessed here too)."""
+    code_key = ratelimit.client_key(
+        secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=f"code:{code.upper()}"
+    )
+    return _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP) or _limit(
+        wiring, key=f"{code_key}:code", limit=ratelimit.PER_CODE
+    )
+
+
+@router.post(
+    "/ratings",
+    status_code=201,
+    response_model=rating.RatingCreated,
+    responses={**REFUSALS, 409: {"description": "Hồ sơ chưa kết thúc (rating_not_open) hoặc đã được đánh giá "
+                                               "(rating_already_given)"}},
+    summary="Đánh giá mức độ hài lòng về việc giải quyết hồ sơ (một lần, cần yếu tố xác thực)",
+)
+def rate_dossier(
+    body: rating.RatingIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
+) -> rating.RatingCreated | JSONResponse:
+    client = client_of(request, wiring)
+    limited = _code_limits(wiring, client=client, code=body.code)
+    if limited is not None:
+        return limited
+    try:
+        return rating.rate(session, services=domain, body=body, actor=f"public:{client}")
+    except MotcuaError as exc:
+        return refuse(exc)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import SettingsDep
+from workflows.citizen import rating
 from workflows.core.errors import NotFound
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -37,7 +38,8 @@ def build_router() -> APIRouter:
     def page(settings: SettingsDep, ma: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
         # `ma` (the dossier code, printed as a QR on the receipt) only prefills the form: it is not personal
         # data. Verifiers are never accepted from the URL.
-        html = templates.get_template("tra_cuu.html").render(agency_name=settings.agency_name, code=ma or "")
+        html = templates.get_template("tra_cuu.html").render(
+            agency_name=settings.agency_name, code=ma or "", levels=rating.LEVELS, criteria=rating.CRITERIA)
         return HTMLResponse(
             html,
             headers={

@@ -3,12 +3,12 @@ Uploads (scans of ID cards and the like) are never offered here."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from sqlmodel import Session
 
 from workflows.citizen.lookup import find_verified, refusal
-from workflows.core.clock import VnDateTime
-from workflows.documents.models import DossierDocument
+from workflows.citizen.schemas import CitizenDocument
+from workflows.documents.context import FormCode
+from workflows.documents.models import DocumentKind, DossierDocument
 from workflows.documents.service import list_documents, read_document
 from workflows.dossiers import audit
 from workflows.dossiers.services import DomainServices
@@ -16,11 +16,20 @@ from workflows.dossiers.services import DomainServices
 CITIZEN_KINDS = frozenset({"form", "result"})
 
 
-class CitizenDocument(BaseModel):
-    id: int
-    form_code: str | None
-    filename: str
-    created_at: VnDateTime
+__all__ = ["CitizenDocument", "issued", "list_for_citizen", "read_for_citizen"]
+
+
+def _title(document: DossierDocument) -> str:
+    if document.form_code in FormCode.__members__:
+        return FormCode[document.form_code].title_vi
+    return "Kết quả giải quyết" if document.kind == DocumentKind.RESULT else document.filename
+
+
+def issued(session: Session, *, dossier_code: str) -> list[CitizenDocument]:
+    """The dossier's issued forms and results, for a caller who has already checked the second factor."""
+    return [CitizenDocument(id=d.id or 0, form_code=d.form_code, title=_title(d), filename=d.filename,
+                            created_at=d.created_at)
+            for d in list_documents(session, dossier_code=dossier_code) if d.kind in CITIZEN_KINDS]
 
 
 def list_for_citizen(
@@ -31,8 +40,7 @@ def list_for_citizen(
                  dossier_code=dossier.code if dossier else None, data={"result": "found" if dossier else "refused"})
     if dossier is None:
         raise refusal()
-    return [CitizenDocument(id=d.id or 0, form_code=d.form_code, filename=d.filename, created_at=d.created_at)
-            for d in list_documents(session, dossier_code=dossier.code) if d.kind in CITIZEN_KINDS]
+    return issued(session, dossier_code=dossier.code)
 
 
 def read_for_citizen(

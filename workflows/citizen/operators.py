@@ -82,7 +82,7 @@ def send_answer(ctx: OperatorContext, params: dict[str, Any], *, services: Domai
             "ten": (case.contact_name or "Ông/bà")[:30],
             "trang_thai": "Đã trả lời",
             "noi_dung": answer[:200],
-            "cta_text": "Xem trả lời",
+            "cta_text": "Gửi phản ánh, kiến nghị khác",  # the answer is in the message; the page opens the form
             "cta_url": f"{services.settings.public_base_url.rstrip('/')}/tra-cuu#phan-anh",
         },
     }

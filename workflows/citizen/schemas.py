@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.core.clock import VnDateTime
+
 FeedbackCategory = Literal["thu_tuc", "thai_do", "ho_so", "he_thong", "khac"]
 FEEDBACK_CATEGORIES: dict[str, str] = {
     "thu_tuc": "Quy định, thủ tục hành chính",
@@ -78,6 +80,25 @@ class TimelineItem(BaseModel):
     on_time: bool | None
 
 
+class CitizenDocument(BaseModel):
+    """A form or result issued for the dossier, as the citizen sees it (downloaded by POST with the verifier)."""
+
+    id: int
+    form_code: str | None
+    title: str = Field(description="Giấy tiếp nhận hồ sơ và hẹn trả kết quả, Phiếu yêu cầu bổ sung…")
+    filename: str
+    created_at: VnDateTime
+
+
+class SatisfactionState(BaseModel):
+    """Whether the dossier can be rated now (processing over, not rated yet), and its rating if given."""
+
+    open: bool
+    rated: bool
+    rated_at: datetime | None = None
+    level_name: str | None = None
+
+
 class LookupResult(BaseModel):
     code: str
     procedure_code: str
@@ -92,6 +113,8 @@ class LookupResult(BaseModel):
     lateness: str | None
     lateness_name: str | None
     timeline: list[TimelineItem]
+    documents: list[CitizenDocument] = Field(default_factory=list, description="Giấy tờ đã ban hành của hồ sơ")
+    satisfaction: SatisfactionState | None = Field(None, description="Đánh giá mức độ hài lòng (POST /ratings)")
 
 
 class DossierSummary(BaseModel):

@@ -44,7 +44,8 @@ def message_context(
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
         agency=services.settings.agency_name, department=_department_name(session, dossier),
-        lookup_url=services.lookup_url(dossier.code), received_at=dossier.accepted_at or dossier.submitted_at,
+        lookup_url=services.lookup_url(dossier.code), rating_url=services.rating_url(dossier.code),
+        received_at=dossier.accepted_at or dossier.submitted_at,
         due_at=dossier.due_at, time_limit=time_limit_text(procedure.time_limit_value, procedure.time_limit_unit),
         reason=reason or "chưa đáp ứng yêu cầu theo quy định", items=items,
         amount=f"{fee:,} đồng".replace(",", ".") if fee else "", at=now,

@@ -113,7 +113,7 @@ def enqueue_event(
         "event": event, "text": rendered.text, "attachment": attachment,
         "template": texts.template_data(code=dossier.code, name=dossier.applicant_name,
                                         status=rendered.status_label, cta_text=rendered.cta_text,
-                                        cta_url=services.lookup_url(dossier.code)),
+                                        cta_url=rendered.cta_url),
     }
     enqueue(session, idempotency_key=key, kind="dossier_event", subject_ref=dossier.code,
             recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)

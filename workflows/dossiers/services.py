@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from sqlmodel import Session
 
@@ -49,3 +50,7 @@ class DomainServices:
 
     def lookup_url(self, code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/tra-cuu?ma={code}"
+
+    def rating_url(self, code: str) -> str:
+        """The lookup page opened on its rating form; the citizen types the verifier (nothing personal here)."""
+        return f"{self.settings.public_base_url.rstrip('/')}/tra-cuu?ma={quote(code, safe='')}#danh-gia"

@@ -19,6 +19,7 @@ class MessageContext:
     agency: str
     department: str
     lookup_url: str
+    rating_url: str = ""  # the lookup page opened on the rating form (the final message's link)
     received_at: datetime | None = None
     due_at: datetime | None = None
     new_due_at: datetime | None = None
@@ -45,6 +46,7 @@ class Rendered:
     status_label: str
     cta_text: str
     attach_form: str | None  # the form sent as a file inside the interaction window
+    cta_url: str = ""  # where the template's button leads (the lookup page, or its rating form)
 
 
 def render(event: str, c: MessageContext) -> Rendered:
@@ -54,7 +56,7 @@ def render(event: str, c: MessageContext) -> Rendered:
                       "kiểm tra, tiếp nhận.", "Mới đăng ký", "Tra cứu hồ sơ", None),
         "TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} đã được tiếp nhận lúc {_time(c.received_at)} ngày "
                       f"{_day(c.received_at)}. Thời hạn giải quyết {c.time_limit}; hẹn trả kết quả ngày "
-                      f"{_day(c.due_at)}.", "Được tiếp nhận", "Xem Giấy tiếp nhận và hẹn trả kết quả",
+                      f"{_day(c.due_at)}.", "Được tiếp nhận", "Xem Giấy tiếp nhận hồ sơ",
                       "MAU_01"),
         "KHONG_TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} không đủ điều kiện tiếp nhận. Lý do: {c.reason}.",
                             "Không được tiếp nhận", "Xem Phiếu từ chối", "MAU_03"),
@@ -64,15 +66,18 @@ def render(event: str, c: MessageContext) -> Rendered:
         "PHAN_CONG": (f"Hồ sơ {c.code} đã được chuyển đến {c.department} để thụ lý.", "Đang xử lý",
                       "Xem quá trình xử lý", None),
         "THAM_DINH": (f"Hồ sơ {c.code} đang được thẩm định.", "Đang xử lý", "Xem quá trình xử lý", None),
+        # No online payment exists yet: the citizen pays at the desk, and the button only opens the lookup.
         "NGHIA_VU_TAI_CHINH": (f"Hồ sơ {c.code} có yêu cầu nộp {c.amount or 'phí, lệ phí theo quy định'}. "
-                               "Mời ông/bà thực hiện nghĩa vụ tài chính để hồ sơ được tiếp tục giải quyết.",
-                               "Yêu cầu thực hiện nghĩa vụ tài chính", "Thanh toán", None),
+                               f"Ông/bà vui lòng nộp trực tiếp tại {c.result_place} và nhận biên lai; hồ sơ "
+                               "được tiếp tục giải quyết sau khi nộp. Hiện chưa hỗ trợ thanh toán trực tuyến.",
+                               "Yêu cầu thực hiện nghĩa vụ tài chính", "Tra cứu hồ sơ", None),
         "KY_DUYET": (f"Hồ sơ {c.code} đã được trình lãnh đạo {c.agency} ký duyệt.", "Đang xử lý",
                      "Xem quá trình xử lý", None),
         "DA_CO_KET_QUA": (f"Hồ sơ {c.code} đã có kết quả. Mời ông/bà nhận kết quả tại {c.result_place}.",
-                          "Đã xử lý xong", "Xem kết quả", None),
+                          "Đã xử lý xong", "Tra cứu hồ sơ", None),
         "TRA_KET_QUA": (f"Ông/bà đã nhận kết quả hồ sơ {c.code} ngày {_day(c.at)}. Mời ông/bà đánh "
-                        "giá mức độ hài lòng.", "Đã trả kết quả", "Đánh giá", None),
+                        f"giá mức độ hài lòng tại: {c.rating_url or c.lookup_url}", "Đã trả kết quả, mời đánh giá",
+                        "Đánh giá mức độ hài lòng", None),
         "TU_CHOI": (f"Hồ sơ {c.code} không đủ điều kiện giải quyết. Lý do: {c.reason}.", "Dừng xử lý",
                     "Xem văn bản trả lời", "MAU_03"),
         "DUNG_XU_LY": (f"Hồ sơ {c.code} đã dừng giải quyết theo đề nghị của ông/bà ngày {_day(c.at)}.",
@@ -82,7 +87,8 @@ def render(event: str, c: MessageContext) -> Rendered:
                     "Đang xử lý", "Xem văn bản xin lỗi", "MAU_04"),
     }
     text, status, cta, form = texts[event]
-    return Rendered(text=text, status_label=status, cta_text=cta, attach_form=form)
+    url = (c.rating_url or c.lookup_url) if event == "TRA_KET_QUA" else c.lookup_url
+    return Rendered(text=text, status_label=status, cta_text=cta, attach_form=form, cta_url=url)
 
 
 EVENTS = frozenset(

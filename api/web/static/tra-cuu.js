@@ -47,9 +47,46 @@
   document.querySelectorAll(".mode").forEach((button) => button.addEventListener("click", () => {
     document.querySelectorAll(".mode").forEach((b) => b.classList.toggle("active", b === button));
     document.querySelectorAll("form.lookup").forEach((f) => f.classList.toggle("hidden", f.dataset.mode !== button.dataset.mode));
-    showError($("#lookup-error"), ""); $("#lookup-result").replaceChildren();
+    showError($("#lookup-error"), ""); $("#lookup-result").replaceChildren(); showRating(null);
   }));
   if (location.hash === "#phan-anh") openTab("phan-anh");
+  if (location.hash === "#danh-gia") { $("#rating-hint").classList.remove("hidden"); $("#verifier").focus(); }
+
+  // The satisfaction rating, offered under the timeline of a finished dossier. The verifier that opened the
+  // timeline is kept in memory only, to send the rating behind the same second factor.
+  let verified = null;
+  function showRating(result) {
+    const form = $("#danh-gia"), done = $("#rating-done"), state = result && result.satisfaction;
+    form.classList.toggle("hidden", !(state && state.open));
+    done.classList.toggle("hidden", !(state && state.rated));
+    showError($("#rating-error"), "");
+    if (state && state.rated) {
+      done.textContent = "Ông/bà đã đánh giá hồ sơ " + result.code + ": " + state.level_name + " (ngày " +
+        fmtDate(state.rated_at) + "). Cảm ơn ông/bà.";
+    }
+    if (state && state.open) {
+      form.reset();
+      if (location.hash === "#danh-gia") form.scrollIntoView();
+    }
+  }
+  $("#danh-gia").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const form = ev.target, button = form.querySelector("button[type=submit]");
+    const checked = (name) => { const input = form.querySelector("input[name='" + name + "']:checked"); return input && input.value; };
+    if (!checked("level")) { showError($("#rating-error"), "Vui lòng chọn mức độ hài lòng."); return; }
+    const criteria = {};
+    form.querySelectorAll("fieldset[data-criterion]").forEach((f) => {
+      const value = checked("c_" + f.dataset.criterion); if (value) criteria[f.dataset.criterion] = value;
+    });
+    button.disabled = true; showError($("#rating-error"), "");
+    try {
+      const created = await call("/ratings", { code: verified.code, verifier: verified.verifier, level: checked("level"),
+        criteria, comment: $("#rating-comment").value.trim() || null });
+      form.classList.add("hidden");
+      $("#rating-done").textContent = created.message; $("#rating-done").classList.remove("hidden");
+    } catch (e) { showError($("#rating-error"), e.message); }
+    finally { button.disabled = false; }
+  });
 
   function renderTimeline(r) {
     const late = r.lateness ? el("span", { class: "late-" + r.lateness }, " · " + r.lateness_name) : "";
@@ -68,13 +105,40 @@
         el("div", { class: "step" }, t.step_name,
           t.on_time === true ? el("span", { class: "badge on" }, "đúng hạn") : "",
           t.on_time === false ? el("span", { class: "badge off" }, "trễ hạn") : ""),
-        el("div", { class: "unit" }, (t.unit || "") + (t.next_unit ? " → " + t.next_unit : ""))))));
+        el("div", { class: "unit" }, (t.unit || "") + (t.next_unit ? " → " + t.next_unit : ""))))),
+      (r.documents || []).length ? [el("h3", {}, "Giấy tờ của hồ sơ"), el("ul", { class: "documents" },
+        r.documents.map((d) => {
+          const button = el("button", { type: "button", class: "link", "data-document": d.id },
+            d.title + " (" + fmtDate(d.created_at) + ")");
+          button.addEventListener("click", () => download(d));
+          return el("li", {}, button);
+        }))] : "");
+  }
+
+  // A form is fetched by POST with the verifier that opened the timeline, then saved from memory.
+  async function download(d) {
+    showError($("#lookup-error"), "");
+    const response = await fetch(API + "/documents/" + d.id, { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(verified) });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      showError($("#lookup-error"), data.detail || "Không tải được giấy tờ; vui lòng thử lại.");
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: d.filename });
+    document.body.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
   }
 
   async function lookup(form, path, body, render) {
     const button = form.querySelector("button"); button.disabled = true;
-    showError($("#lookup-error"), ""); $("#lookup-result").replaceChildren();
-    try { $("#lookup-result").replaceChildren(render(await call(path, body))); }
+    showError($("#lookup-error"), ""); $("#lookup-result").replaceChildren(); showRating(null);
+    try {
+      const result = await call(path, body);
+      $("#lookup-result").replaceChildren(render(result));
+      if (path === "/lookup") { verified = { code: result.code, verifier: body.verifier }; showRating(result); }
+    }
     catch (e) { showError($("#lookup-error"), e.message); }
     finally { button.disabled = false; }
   }

@@ -31,7 +31,7 @@ SEED_TEMPLATES = (
              "Kính gửi {ten}. Hồ sơ {ma_ho_so} cần bổ sung: {trang_thai}. Chi tiết: {cta_url}",
              _DOSSIER_PARAMS, _REQUIRED),
     Template("400003", "Thông báo có kết quả",
-             "Kính gửi {ten}. Hồ sơ {ma_ho_so} đã có kết quả: {trang_thai}. Nhận kết quả: {cta_url}",
+             "Kính gửi {ten}. Hồ sơ {ma_ho_so} đã có kết quả: {trang_thai}. Chi tiết: {cta_url}",
              _DOSSIER_PARAMS, _REQUIRED),
 )
 DEFAULT_TEMPLATE_ID = "400001"
