@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors, web
+from api.auth import refuse_unauthenticated
+from api.bodylimit import MULTIPART_OVERHEAD, BodyLimit, BodyRule
 from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
 from api.routers import auth as auth_routes
@@ -48,8 +50,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
         finally:
             wiring.close()
 
-    app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    docs = settings.docs_enabled
+    app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     errors.install(app)
+    app.add_middleware(BodyLimit, default_bytes=settings.http.max_body_bytes, rules=body_rules(settings),
+                       authenticate=refuse_unauthenticated)
     app.add_middleware(ConcurrencyLimit, limit=request_limit(settings.database.pool_size))
     for module in (health, auth_routes, dossier_routes, task_routes, procedure_routes, notification_routes,
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
@@ -63,6 +70,20 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
             webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
             oa_id=settings.zalo.oa_id))
     return app
+
+
+def body_rules(settings: Settings) -> list[BodyRule]:
+    """Routes whose bodies may exceed the JSON limit (uploads, read only from an authenticated caller) or
+    must stay under a smaller one."""
+    upload = settings.storage.max_upload_bytes + MULTIPART_OVERHEAD
+    return [
+        BodyRule("POST", r"/api/v1/dossiers/[^/]+/documents", upload, authenticate_first=True),
+        BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
+                 authenticate_first=True),
+        BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
+        # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
+        BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),
+    ]
 
 
 def app_from_env() -> FastAPI:
