@@ -4,17 +4,22 @@ server actually takes in, so the assertions are about bytes read, not only the s
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from tests.http_api.live import free_port
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.identity.seed import DEMO_PASSWORD, seed_demo
@@ -160,3 +165,40 @@ class TestUploads:
         chunked = drive(client, self.PATH, size=16 * MiB, headers=headers, declare=False)
         problem_of(chunked, 413, "payload_too_large")
         assert chunked.consumed <= 2 * MiB + 64 * 1024 + CHUNK
+
+
+@pytest.fixture
+def live(settings: Settings, clock: ManualClock, db: Engine) -> Iterator[int]:
+    """uvicorn on a real port: does the server itself stop taking the body in?"""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, clock=clock, start_background=False),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield port
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+class TestOverARealSocket:
+    @pytest.mark.parametrize(("path", "content_type", "size", "status"), [
+        ("/api/v1/dossiers/H60.22-261124-0001/documents", MULTIPART["content-type"], 16 * MiB, 401),
+        ("/api/v1/dossiers/H60.22-261124-0001/documents", MULTIPART["content-type"], 512 * MiB, 413),
+        ("/api/v1/public/feedback", "application/json", 300 * MiB, 413),
+    ])
+    def test_a_big_body_is_answered_at_once_and_the_connection_closed(
+        self, live: int, path: str, content_type: str, size: int, status: int,
+    ) -> None:
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {size}\r\n\r\n").encode()
+        answer = b""
+        with socket.create_connection(("127.0.0.1", live), timeout=10) as sock:
+            sock.sendall(head + FILE_PART)  # the first bytes only; the server must not wait for the rest
+            while chunk := sock.recv(65536):  # a timeout here: the server waited for the body
+                answer += chunk
+        assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
+        assert b"\r\nconnection: close\r\n" in answer.lower()
+        assert b"application/problem+json" in answer
