@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
+from api import cli
 from api.main import create_app
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
@@ -119,3 +121,20 @@ class TestClientThrottle:
         failed = actions(db, "auth.login_failed")
         assert len(failed) == 21 and all(entry.data["username"] is None for entry in failed)
         assert all("khach" not in str(entry.data) for entry in failed)  # typed usernames are not kept
+
+
+class TestCommandLine:
+    def test_unlock_user_lifts_the_lock(self, client: TestClient, db: Engine, database_url: str,
+                                        clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+        clock.set(datetime.now(UTC))  # the command runs on the system clock
+        for wait in (0, 0, 0, 0, 0, 0, 2, 4, 8, 16):
+            clock.advance(timedelta(seconds=wait))
+            assert attempt(client, "van_thu").status_code == 401
+        assert attempt(client, "van_thu", DEMO_PASSWORD).json()["code"] == "account_locked"
+        monkeypatch.setenv("MOTCUA_DATABASE__URL", database_url)
+        result = CliRunner().invoke(cli.app, ["unlock-user", "van_thu"])
+        assert result.exit_code == 0 and result.output == "van_thu: unlocked\n", result.output
+        assert attempt(client, "van_thu", DEMO_PASSWORD).status_code == 200
+        assert [entry.actor for entry in actions(db, "auth.login_unlocked")] == ["cli"]
+        unknown = CliRunner().invoke(cli.app, ["unlock-user", "khong_co"])
+        assert unknown.exit_code == 1 and "Không tìm thấy cán bộ khong_co." in unknown.output
