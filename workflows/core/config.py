@@ -62,6 +62,14 @@ class LoginThrottleSettings(BaseModel):
     lock_minutes: int = Field(15, ge=1, le=24 * 60)
     forget_after_minutes: int = Field(24 * 60, ge=1)
 
+    @model_validator(mode="after")
+    def _lock_after_the_free_failures(self) -> LoginThrottleSettings:
+        if self.account_lock_failures <= self.account_free_failures:
+            raise ValueError("MOTCUA_AUTH__LOGIN__ACCOUNT_LOCK_FAILURES must exceed ACCOUNT_FREE_FAILURES")
+        if self.client_lock_failures <= self.client_free_failures:
+            raise ValueError("MOTCUA_AUTH__LOGIN__CLIENT_LOCK_FAILURES must exceed CLIENT_FREE_FAILURES")
+        return self
+
 
 class HttpSettings(BaseModel):
     max_body_bytes: int = Field(
