@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlmodel import Session
+from starlette.responses import Response
+from starlette.types import Scope
 
 from api.deps import ClockDep, SessionDep, SettingsDep
-from workflows.core.errors import Forbidden, NotAuthenticated
+from api.errors import problem
+from workflows.core.errors import Forbidden, MotcuaError, NotAuthenticated
 from workflows.identity import service, tokens
 from workflows.identity.models import Official, Role
 from workflows.identity.principal import Principal
@@ -52,6 +57,27 @@ def get_current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+
+
+async def refuse_unauthenticated(scope: Scope) -> Response | None:
+    """The 401 an upload route would answer, found before its body is read (see api/bodylimit.py); None
+    when the caller holds a valid token or key. The route authenticates again, with its roles."""
+    request = Request(scope)
+    wiring = request.app.state.wiring
+    token, api_key = await oauth2_scheme(request), request.headers.get("X-API-Key")
+
+    def check() -> None:
+        with Session(wiring.db, expire_on_commit=False) as session:
+            try:
+                get_current_principal(session, wiring.settings, wiring.clock, token, api_key)
+            finally:
+                session.rollback()  # a key's last use is written by the route's own transaction
+
+    try:
+        await run_in_threadpool(check)
+    except MotcuaError as exc:
+        return problem(exc.status_code, exc.error_code, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+    return None
 
 
 def _forbidden(roles: tuple[Role, ...]) -> Forbidden:

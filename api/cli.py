@@ -24,6 +24,7 @@ from workflows.core.db import make_db_engine, session_scope
 from workflows.core.errors import MotcuaError
 from workflows.identity import seed as identity_seed
 from workflows.identity import service as identity_service
+from workflows.identity import throttle
 from workflows.identity.models import Role
 from workflows.procedures.service import sync_catalogue
 from workflows.seed import deploy_paths
@@ -168,6 +169,23 @@ def create_user(
     finally:
         engine.dispose()
     typer.echo(f"official created: {username} ({', '.join(role)})")
+
+
+@app.command("unlock-user")
+def unlock_user(username: Annotated[str, typer.Argument(help="Login name of the official")]) -> None:
+    """Lift the wait or lock an official's failed logins brought about (audited as `cli`)."""
+    settings = Settings()
+    engine = make_db_engine(settings.database)
+    try:
+        with session_scope(engine) as session:
+            was_locked = throttle.unlock(session, username=username, actor="cli", now=SystemClock().now(),
+                                         secret=settings.crypto.hmac_key.get_secret_value())
+    except MotcuaError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{username}: " + ("unlocked" if was_locked else "was not locked; failed logins forgotten"))
 
 
 def seed_demo_data(session: Session) -> list[str]:

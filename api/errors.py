@@ -45,6 +45,16 @@ STATUS_TEXT = {
 }
 
 
+class ProblemHTTPException(StarletteHTTPException):
+    """An HTTP-level refusal raised below the routers (a middleware, the body reader) that must look like
+    every other error: its own `code` and Vietnamese `detail`. FastAPI re-raises HTTPExceptions met while
+    reading a body, where any other exception would become a 400."""
+
+    def __init__(self, status: int, *, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=detail, headers=headers)
+        self.code = code
+
+
 def problem(
     status: int, code: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
@@ -88,6 +98,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, ProblemHTTPException):
+            return problem(exc.status_code, exc.code, exc.detail, headers=exc.headers)
         code, detail = STATUS_TEXT.get(exc.status_code, ("http_error", "Yêu cầu không thể xử lý."))
         return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 

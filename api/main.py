@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from api import docs as api_docs
 from api import errors, web
+from api.auth import refuse_unauthenticated
+from api.bodylimit import MULTIPART_OVERHEAD, BodyLimit, BodyRule
 from api.headers import SecurityHeaders
 from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
@@ -50,11 +52,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
         finally:
             wiring.close()
 
-    # Swagger UI from a package, not a CDN (api/docs.py): the docs work offline.
+    # Swagger UI from a package, not a CDN (api/docs.py): the docs work offline; in production only when
+    # the settings allow (MOTCUA_HTTP__DOCS).
+    docs = settings.docs_enabled
     app = FastAPI(title="motcua", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
-    api_docs.install(app)
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json" if docs else None)
+    if docs:
+        api_docs.install(app)
     errors.install(app)
+    app.add_middleware(BodyLimit, default_bytes=settings.http.max_body_bytes, rules=body_rules(settings),
+                       authenticate=refuse_unauthenticated)
     app.add_middleware(ConcurrencyLimit, limit=request_limit(settings.database.pool_size))
     app.add_middleware(SecurityHeaders)  # outermost: also on the answers of the other middlewares
     for module in (health, auth_routes, dossier_routes, task_routes, procedure_routes, notification_routes,
@@ -69,6 +76,20 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
             webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
             oa_id=settings.zalo.oa_id))
     return app
+
+
+def body_rules(settings: Settings) -> list[BodyRule]:
+    """Routes whose bodies may exceed the JSON limit (uploads, read only from an authenticated caller) or
+    must stay under a smaller one."""
+    upload = settings.storage.max_upload_bytes + MULTIPART_OVERHEAD
+    return [
+        BodyRule("POST", r"/api/v1/dossiers/[^/]+/documents", upload, authenticate_first=True),
+        BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
+                 authenticate_first=True),
+        BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
+        # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
+        BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),
+    ]
 
 
 def app_from_env() -> FastAPI:

@@ -3,7 +3,10 @@ come as problem+json."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import inspect
@@ -21,11 +24,37 @@ class TestSettings:
     def test_production_accepts_real_secrets(self) -> None:
         settings = Settings(
             env="production",
-            auth={"secret_key": "x" * 48},
-            crypto={"data_key": "A" * 43 + "=", "hmac_key": "h" * 40},
+            auth={"secret_key": secrets.token_urlsafe(32)},
+            crypto={"data_key": Fernet.generate_key().decode(), "hmac_key": secrets.token_hex(32)},
             zalo={"emulator": False, "app_secret": "s" * 20, "oa_secret_key": "o" * 20},
+            http={"metrics_token": secrets.token_urlsafe(32)},
         )
         assert settings.env == "production"
+        assert not settings.docs_enabled and not settings.operations_open
+
+    @pytest.mark.parametrize(("field", "value", "variable"), [
+        ("auth", {"secret_key": "a"}, "MOTCUA_AUTH__SECRET_KEY"),
+        ("auth", {"secret_key": "x" * 48}, "MOTCUA_AUTH__SECRET_KEY"),
+        ("auth", {"secret_key": secrets.token_urlsafe(16)}, "MOTCUA_AUTH__SECRET_KEY"),
+        ("crypto", {"hmac_key": secrets.token_hex(16)}, "MOTCUA_CRYPTO__HMAC_KEY"),
+        ("crypto", {"data_key": "A" * 43 + "="}, "MOTCUA_CRYPTO__DATA_KEY"),
+        ("http", {"metrics_token": "prometheus"}, "MOTCUA_HTTP__METRICS_TOKEN"),
+    ])
+    def test_production_refuses_short_or_patterned_secrets_naming_the_variable(
+        self, field: str, value: dict[str, str], variable: str,
+    ) -> None:
+        strong: dict[str, dict[str, object]] = {
+            "auth": {"secret_key": secrets.token_urlsafe(32)},
+            "crypto": {"data_key": Fernet.generate_key().decode(), "hmac_key": secrets.token_urlsafe(32)},
+            "zalo": {"emulator": False, "app_secret": "s" * 20, "oa_secret_key": "o" * 20},
+            "http": {},
+        }
+        strong[field] = {**strong[field], **value}
+        with pytest.raises(ValidationError) as info:
+            Settings(env="production", **strong)  # type: ignore[arg-type]
+        message = str(info.value)
+        assert "production needs at least 32 random bytes in: " + variable in message
+        assert message.count("MOTCUA_") == 1  # only the weak one is named
 
     def test_nested_environment_variables(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("MOTCUA_DATABASE__URL", "sqlite:///var/other.db")

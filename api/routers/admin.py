@@ -1,4 +1,5 @@
-"""Administrators' edits of reference data: procedure versions and the working-day calendar."""
+"""Administrators' edits of reference data (procedure versions, the working-day calendar) and the
+unlocking of officials locked out by failed logins."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.actors import Admin, DomainDep
-from api.deps import SessionDep
+from api.deps import SessionDep, WiringDep
 from workflows.calendar import service as calendar_service
+from workflows.identity import throttle
 from workflows.procedures import service as procedures
 from workflows.procedures.schemas import ProcedureOut
 
@@ -64,3 +66,17 @@ def set_day(day: date, body: CalendarDayIn, session: SessionDep, admin: Admin, d
 def delete_day(day: date, session: SessionDep, admin: Admin, domain: DomainDep) -> None:
     calendar_service.delete_calendar_day(session, day=day)
     domain.calendars.invalidate()
+
+
+class UnlockOut(BaseModel):
+    username: str
+    was_locked: bool = Field(description="The account was waiting or locked after failed logins")
+
+
+@router.post("/officials/{username}/unlock", response_model=UnlockOut,
+             summary="Mở khóa đăng nhập của cán bộ (sau nhiều lần đăng nhập sai)",
+             responses={404: {"description": "Không có cán bộ này (official_not_found)"}})
+def unlock_official(username: str, session: SessionDep, admin: Admin, wiring: WiringDep) -> UnlockOut:
+    was_locked = throttle.unlock(session, username=username, actor=admin.username, now=wiring.clock.now(),
+                                 secret=wiring.settings.crypto.hmac_key.get_secret_value())
+    return UnlockOut(username=username, was_locked=was_locked)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import Admin, CurrentOfficial
 from api.deps import ClockDep, SessionDep, SettingsDep, WiringDep
-from workflows.identity import service, tokens
+from api.routers.public import client_of
+from workflows.core.errors import NotAuthenticated
+from workflows.identity import service, throttle, tokens
 from workflows.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -31,14 +33,28 @@ R403: dict[int | str, dict[str, Any]] = {**R401, 403: {"description": "Role QUAN
 @router.post(
     "/auth/token", response_model=TokenResponse, summary="Log in with username and password",
     description="OAuth2 password flow (form fields `username`, `password`). Returns a short-lived access "
-    "token and a single-use refresh token.", responses=R401,
+    "token and a single-use refresh token. Failed logins are throttled per account and per client: after "
+    "a few, each attempt must wait longer, then the account (or the client) is locked for a while; an "
+    "attempt made too early is answered 429 with `Retry-After`, unverified.",
+    responses={**R401, 429: {"description": "Too many failed logins (login_delayed, account_locked, "
+                                            "client_locked); Retry-After gives the seconds", **PROBLEM}},
 )
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, wiring: WiringDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: SessionDep,
+    wiring: WiringDep,
 ) -> TokenResponse:
-    official = service.authenticate(session, username=form.username, password=form.password,
-                                    slots=wiring.hashing)
     settings, clock = wiring.settings, wiring.clock
+    attempt = throttle.begin(wiring.db, username=form.username, client=client_of(request, wiring),
+                             settings=settings.auth.login, secret=settings.crypto.hmac_key.get_secret_value(),
+                             now=clock.now())
+    try:
+        official = service.authenticate(session, username=form.username, password=form.password,
+                                        slots=wiring.hashing)
+    except NotAuthenticated:
+        throttle.failed(session, attempt=attempt, username=form.username, now=clock.now())
+        session.commit()  # the failure's audit must outlive this failed request
+        raise
+    throttle.succeeded(session, attempt=attempt)
     pair = tokens.issue_tokens(session, official=official, settings=settings.auth, now=clock.now())
     return TokenResponse.of(pair)
 

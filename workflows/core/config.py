@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -18,10 +21,63 @@ DEV_ZALO_OA_SECRET = "motcua-dev-zalo-oa-secret"
 EMULATOR_PREFIX = "/zalo-emulator"  # where the in-process Zalo emulator is mounted (development)
 
 
+MIN_SECRET_BITS = 256
+# Characters of a secret → the smallest usual alphabet holding them all, to estimate its entropy.
+_ALPHABETS = (
+    (frozenset("0123456789"), 10),
+    (frozenset("0123456789abcdef"), 16),
+    (frozenset("0123456789ABCDEF"), 16),
+    (frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_="), 64),
+)
+
+
+def strong_secret(value: str) -> bool:
+    """Whether `value` can hold 32 random bytes: a Fernet key whose 32 bytes vary, or a text whose length
+    times the bits of its alphabet reaches 256 bits and that uses at least 12 distinct characters (a
+    repeated or patterned text is refused; true randomness cannot be measured, only its absence)."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) == 32 and len(value) == 44:
+        return len(set(raw)) >= 16
+    size = next((n for chars, n in _ALPHABETS if set(value) <= chars), 95)
+    return len(set(value)) >= 12 and len(value) * math.log2(size) >= MIN_SECRET_BITS
+
+
 class DatabaseSettings(BaseModel):
     url: str = Field("sqlite:///var/motcua.db", description="SQLAlchemy URL; sqlite:/// or postgresql+psycopg://")
     echo: bool = False
     pool_size: int = Field(10, ge=1, le=200)
+
+
+class LoginThrottleSettings(BaseModel):
+    """Failed logins per account and per client: free attempts, then a doubling wait (2 s, 4 s, …), then
+    a lock; failures are forgotten after `forget_after_minutes` without one, or at a correct login."""
+
+    account_free_failures: int = Field(5, ge=1, le=100)
+    account_lock_failures: int = Field(10, ge=2, le=1000)
+    client_free_failures: int = Field(20, ge=1, le=1000)
+    client_lock_failures: int = Field(40, ge=2, le=10000)
+    lock_minutes: int = Field(15, ge=1, le=24 * 60)
+    forget_after_minutes: int = Field(24 * 60, ge=1)
+
+    @model_validator(mode="after")
+    def _lock_after_the_free_failures(self) -> LoginThrottleSettings:
+        if self.account_lock_failures <= self.account_free_failures:
+            raise ValueError("MOTCUA_AUTH__LOGIN__ACCOUNT_LOCK_FAILURES must exceed ACCOUNT_FREE_FAILURES")
+        if self.client_lock_failures <= self.client_free_failures:
+            raise ValueError("MOTCUA_AUTH__LOGIN__CLIENT_LOCK_FAILURES must exceed CLIENT_FREE_FAILURES")
+        return self
+
+
+class HttpSettings(BaseModel):
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body other than an upload (uploads: the storage limit)")
+    docs: bool | None = Field(None, description="Serve /docs and /openapi.json; default: outside production only")
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token of /metrics and /readyz details outside development (an "
+                          "administrator's access token works too)")
 
 
 class AuthSettings(BaseModel):
@@ -32,6 +88,7 @@ class AuthSettings(BaseModel):
         2, ge=1, le=64,
         description="argon2 verifications at once per process; each holds 64 MiB while it runs, and more "
                     "than the cores only adds memory, so logins beyond this wait their turn")
+    login: LoginThrottleSettings = LoginThrottleSettings()
 
 
 class CryptoSettings(BaseModel):
@@ -103,6 +160,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     storage: StorageSettings = StorageSettings()
     calendar: CalendarSettings = CalendarSettings()
+    http: HttpSettings = HttpSettings()
     max_task_depth: int = Field(600, ge=50, le=950, description="Task-tree depth past which an instance is halted")
 
     @model_validator(mode="after")
@@ -127,10 +185,37 @@ class Settings(BaseSettings):
         weak = [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
         if weak:
             raise ValueError(f"production refuses the development defaults of: {', '.join(weak)}")
+        short = [name for name, value in self._own_secrets().items() if not strong_secret(value)]
+        if short:
+            raise ValueError(
+                f"production needs at least {MIN_SECRET_BITS // 8} random bytes in: {', '.join(short)} (e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'; a data key: Fernet.generate_key())")
         if self.zalo.emulator or self.zalo.emulator_url:
             raise ValueError("production cannot run against the Zalo emulator (MOTCUA_ZALO__EMULATOR=false, "
                              "no MOTCUA_ZALO__EMULATOR_URL)")
         return self
+
+    def _own_secrets(self) -> dict[str, str]:
+        """The secrets we choose ourselves (Zalo's are issued by Zalo, whatever their length)."""
+        secrets = {
+            "MOTCUA_AUTH__SECRET_KEY": self.auth.secret_key.get_secret_value(),
+            "MOTCUA_CRYPTO__HMAC_KEY": self.crypto.hmac_key.get_secret_value(),
+        }
+        for index, key in enumerate(k.strip() for k in self.crypto.data_key.get_secret_value().split(",")):
+            secrets["MOTCUA_CRYPTO__DATA_KEY" + (f" (key {index + 1})" if index else "")] = key
+        if self.http.metrics_token is not None:
+            secrets["MOTCUA_HTTP__METRICS_TOKEN"] = self.http.metrics_token.get_secret_value()
+        return secrets
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether /docs and /openapi.json are served: as set, else everywhere but production."""
+        return self.http.docs if self.http.docs is not None else self.env != "production"
+
+    @property
+    def operations_open(self) -> bool:
+        """/metrics and /readyz details without a token: development only."""
+        return self.is_development
 
     @property
     def emulator_base_url(self) -> str | None:

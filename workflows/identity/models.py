@@ -95,3 +95,17 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins of one account or one client address, shared by every API process. The key is a
+    keyed hash (`account:…` of the username, `client:…` of the address): neither a typed username, which
+    may be a password typed in the wrong field, nor an IP address is stored."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # No attempt is verified before this time: the growing wait, then the lock.
+    blocked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
