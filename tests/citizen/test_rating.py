@@ -274,8 +274,8 @@ class TestMessages:
                                                        "giay_to_thieu": ["Văn bản nghiệm thu PCCC"]})
         do(app_client, login, withdrawn, "nhan_bo_sung", {"da_bo_sung": True})
         do(app_client, login, withdrawn, "tiep_nhan", {"quyet_dinh": "tiep_nhan"})
-        apology = app_client.post(f"/api/v1/dossiers/{withdrawn}/apology", headers=login("mot_cua"), json={
-            "reason": "cần xin ý kiến Công an tỉnh", "new_due_at": "2026-12-10T17:00:00+07:00"})
+        apology = app_client.post(f"/api/v1/dossiers/{withdrawn}/apology", headers=login("chuyen_vien"), json={
+            "reason": "cần xin ý kiến Công an tỉnh", "new_due_at": "2026-12-08T17:00:00+07:00"})
         assert apology.status_code == 200, apology.text
         assert app_client.post(f"/api/v1/dossiers/{withdrawn}/withdraw", json={"reason": "Công dân có đơn rút"},
                                headers=login("mot_cua")).status_code == 200
