@@ -85,4 +85,4 @@ def test_huge_iterations_are_stopped(sandbox) -> None:
 def test_compiled_code_is_cached(sandbox) -> None:
     sandbox.evaluate("a + 1", {"a": 1})
     sandbox.evaluate("a + 1", {"a": 2})
-    assert sandbox._compile_eval.cache_info().hits >= 1  # type: ignore[attr-defined]
+    assert sandbox.local._compile_eval.cache_info().hits >= 1  # type: ignore[attr-defined]
