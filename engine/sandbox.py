@@ -63,7 +63,12 @@ class _Worker:
     def __init__(self, limits: dict[str, Any], start_timeout: float) -> None:
         command = [sys.executable, "-E", "-s", str(WORKER_SCRIPT), json.dumps(limits)]
         self.proc = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            env={},  # the server's environment holds its secrets; the worker needs none of it
         )
         if self._read(time.monotonic() + start_timeout) != {"ready": True}:
             self.stop()

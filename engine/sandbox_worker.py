@@ -101,6 +101,7 @@ def main() -> None:
     limits = json.loads(sys.argv[1])
     memory = int(limits["max_memory_bytes"])
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     import restricted  # noqa: PLC0415 - run as a script: this directory is sys.path[0]
 
     interpreter = restricted.Interpreter(max_steps=limits["max_steps"], max_seconds=limits["max_seconds"])
