@@ -135,9 +135,15 @@ class WorkerPool:
         with self._slots:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
-            if worker is None or not worker.alive():
-                worker = _Worker(self.limits, self.start_timeout)
-            answer = worker.ask(line, timeout)
+            if worker is not None and not worker.alive():
+                worker.stop()  # reap it and close its pipes
+                worker = None
+            worker = worker or _Worker(self.limits, self.start_timeout)
+            try:
+                answer = worker.ask(line, timeout)
+            except BaseException:  # e.g. a bad answer line: never hand this worker out again
+                worker.stop()
+                raise
             if answer is None:
                 died = not worker.alive()
                 worker.stop()
