@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from engine.sandbox import Sandbox, ScriptBudgetExceeded, ScriptRefused
+from engine.sandbox import Sandbox, ScriptBudgetExceeded, ScriptError, ScriptRefused
 
 ESCAPES = [
     "x = __import__('os').getpid()",
@@ -85,4 +85,44 @@ def test_huge_iterations_are_stopped(sandbox) -> None:
 def test_compiled_code_is_cached(sandbox) -> None:
     sandbox.evaluate("a + 1", {"a": 1})
     sandbox.evaluate("a + 1", {"a": 2})
-    assert sandbox._compile_eval.cache_info().hits >= 1  # type: ignore[attr-defined]
+    assert sandbox.local._compile_eval.cache_info().hits >= 1  # type: ignore[attr-defined]
+
+
+def test_simple_expressions_run_here_and_scripts_in_a_worker(sandbox) -> None:
+    assert sandbox.evaluate("quyet_dinh == 'tiep_nhan' and not da_nop", {"quyet_dinh": "tiep_nhan", "da_nop": False})
+    assert sandbox.pool._idle == []  # gateway conditions and literal parameters never start a worker
+    data = {"so": 3}
+    sandbox.execute("so = so * 2", data)
+    assert data == {"so": 6} and len(sandbox.pool._idle) == 1
+    assert sandbox.evaluate("sum([so, 1])", data) == 7 and len(sandbox.pool._idle) == 1  # the worker is reused
+    sandbox.close()
+    assert sandbox.pool._idle == []
+
+
+def test_the_worker_sees_none_of_the_servers_environment(sandbox, monkeypatch) -> None:
+    monkeypatch.setenv("MOTCUA_AUTH__SECRET_KEY", "bí mật của máy chủ")
+    data: dict[str, object] = {}
+    with pytest.raises(ScriptError, match="ImportError: __import__ not found"):
+        sandbox.execute("import os\nx = os.environ", data)
+    sandbox.execute("x = 1", data)
+    [worker] = sandbox.pool._idle
+    environ = open(f"/proc/{worker.proc.pid}/environ", "rb").read()  # noqa: PTH123, SIM115
+    assert b"MOTCUA" not in environ and environ == b""
+    sandbox.close()
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("x = 2 ** 200000", "a power (bits) would have 200,000 (limit 100,000)"),
+        ("x = (1 << 60000) * (1 << 60000)", "a product (bits) would have 120,002 (limit 100,000)"),
+        ("x = [0] * 500000\nx *= 3", "a repeated sequence (items) would have 1,500,000 (limit 1,000,000)"),
+    ],
+)
+def test_operators_refuse_results_over_the_limits(sandbox, source, message) -> None:
+    with pytest.raises(ScriptBudgetExceeded, match=r"^result too large: ") as refused:
+        sandbox.execute(source, {})
+    assert message in str(refused.value)
+    data: dict[str, object] = {}
+    sandbox.execute("x = 2 ** 64 * 3\ny = 'ab' * 1000\nz = 1 << 100", data)
+    assert data == {"x": 3 * 2**64, "y": "ab" * 1000, "z": 1 << 100}
