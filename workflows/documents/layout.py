@@ -159,11 +159,13 @@ def table(pdf: FormPdf, headings: Sequence[str], rows: Sequence[Sequence[object]
     pdf.set_font(FONT, "", BODY_PT)
 
 
-def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, str, str]], *,
+def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, ...]], *,
                left_note: Sequence[str] | None = None) -> None:
-    """Signature blocks `(title, hint, name)` side by side; a single block sits on the right half, with an
-    optional `Nơi nhận` list on the left as on official letters. Kept on one page."""
-    needed = 48.0 + (len(left_note or []) * 4.5 if left_note else 0)
+    """Signature blocks `(heading, hint, name[, position])` side by side; a heading may hold several lines
+    ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"); the position, when given, prints in small italics under the name. A
+    single block sits on the right half, with an optional `Nơi nhận` list on the left as on official
+    letters. Kept on one page."""
+    needed = 56.0 + (len(left_note or []) * 4.5 if left_note else 0)
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()
     pdf.ln(3)
@@ -182,7 +184,8 @@ def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, str, str]], *,
         for line in left_note[1:]:
             pdf.multi_cell(pdf.epw / 2 - 4, 4.5, nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         bottoms.append(pdf.get_y())
-    for (block_title, hint, name), (x, width) in zip(blocks, columns, strict=True):
+    for block, (x, width) in zip(blocks, columns, strict=True):
+        block_title, hint, name, position = (*block, "")[:4]
         pdf.set_xy(x, top)
         pdf.set_font(FONT, "B", 11)
         _centered(pdf, width, nfc(block_title).upper(), 5.5, x=x)
@@ -191,6 +194,9 @@ def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, str, str]], *,
         pdf.set_y(pdf.get_y() + 19)
         pdf.set_font(FONT, "B", 11)
         _centered(pdf, width, nfc(name), 5.5, x=x)
+        if position:
+            pdf.set_font(FONT, "I", 9)
+            _centered(pdf, width - 4, nfc(position), 4.5, x=x + 2)
         bottoms.append(pdf.get_y())
     pdf.set_xy(pdf.l_margin, max(bottoms) + 3)
     pdf.set_font(FONT, "", BODY_PT)

@@ -27,7 +27,7 @@ MAX_REGISTER_ROWS = 5000
 def control_slip(session: Session, *, dossier: Dossier, actor: Actor, services: DomainServices) -> DossierDocument:
     """Mẫu 06 from the control log as it stands now, stored as one of the dossier's documents."""
     return issue_form(session, dossier=dossier, form=FormCode.MAU_06.value, services=services,
-                      now=services.clock.now(), actor=actor.display_name)
+                      now=services.clock.now(), actor=actor.username)
 
 
 def register(

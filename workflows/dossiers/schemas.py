@@ -69,6 +69,11 @@ class DossierCreate(BaseModel):
     notify_zalo: bool = Field(default=False, description="The applicant agrees to receive Zalo messages")
     department_code: str | None = Field(default=None, description="Required for API keys without a department")
     accept: bool = Field(default=False, description="Counter intake: accept at once (issues Mẫu 01)")
+    result_delivery: Literal["truc_tiep", "buu_chinh", "truc_tuyen"] = Field(
+        default="truc_tiep",
+        description="Where the applicant registers to receive the result (Mẫu 01 item 6): at the desk, by "
+                    "post (dịch vụ bưu chính công ích) or online",
+    )
 
 
 class StepOut(BaseModel):

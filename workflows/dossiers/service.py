@@ -78,6 +78,7 @@ def intake(
         applicant_address_enc=cipher.encrypt(a.address) if a.address else None,
         representative_enc=cipher.encrypt(body.representative.model_dump_json()) if body.representative else None,
         documents=[d.model_dump() for d in body.documents], notify_zalo=body.notify_zalo,
+        result_delivery=body.result_delivery,
         zalo_consent_at=now if body.notify_zalo else None, submitted_at=now, created_by=actor.username,
         created_at=now, updated_at=now,
     )
@@ -175,7 +176,7 @@ def apologise(
     dossier.due_at = new_due_at
     dossier.updated_at = now
     session.add(dossier)
-    issue_form(session, dossier=dossier, form="MAU_04", services=services, now=now, actor=actor.display_name,
+    issue_form(session, dossier=dossier, form="MAU_04", services=services, now=now, actor=actor.username,
                data={"ly_do_xin_loi": reason})
     operators.enqueue_event(session, dossier=dossier, event="XIN_LOI", services=services, now=now,
                             reason=reason, overrides={"due_at": old_due, "new_due_at": new_due_at})
