@@ -204,6 +204,7 @@ class DocumentOut(BaseModel):
     id: int
     kind: str
     form_code: str | None
+    number: str | None = Field(default=None, description="Số of an issued form (15/TNHS), from the register")
     filename: str
     media_type: str
     size: int
