@@ -71,6 +71,35 @@ def test_receipt_numbers_fees_channel_and_signer(app_client: TestClient, login: 
             in text)
 
 
+def test_receipt_prints_the_fee_of_the_declared_rooms_and_area(app_client: TestClient, login: Login) -> None:
+    facts = {"dia_ban": "thanh_pho_thi_xa", "so_phong": 5}
+    code = intake(app_client, login, accept=True, facts=facts)["code"]
+    _, text = form(app_client, login, code, "MAU_01")
+    assert ("7. Phí, lệ phí: Phí thẩm định cấp giấy phép kinh doanh dịch vụ karaoke: 6.000.000 đồng (Tại "
+            "thành phố, thị xã: từ 04 đến 05 phòng), theo thông tin kê khai: Địa bàn kinh doanh: Thành phố, "
+            "thị xã; Số phòng hát: 5.") in text
+    assert "4.000.000" not in text and "12.000.000" not in text and "Điều kiện áp dụng" not in text
+
+
+def test_bad_declared_facts_are_refused_in_vietnamese_naming_the_field(app_client: TestClient,
+                                                                         login: Login) -> None:
+    before = app_client.get("/api/v1/dossiers", headers=login("mot_cua")).json()["total"]
+    response = app_client.post("/api/v1/dossiers", headers=login("mot_cua"), json={
+        "procedure_code": "VHTTDL-KARAOKE", "applicant": {"full_name": "Trần Văn Bình"},
+        "facts": {"so_phong": 0, "dia_ban": "ha_noi", "dien_tich": 40}})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["detail"] == "Thông tin kê khai để tính phí, lệ phí không hợp lệ."
+    assert {e["field"]: e["message"] for e in body["errors"]} == {
+        "facts.so_phong": "Số phòng hát phải là số nguyên từ 1 trở lên.",
+        "facts.dia_ban": "Địa bàn kinh doanh phải là một trong: “thanh_pho_thi_xa” (Thành phố, thị xã), "
+                         "“khu_vuc_khac” (Khu vực khác).",
+        "facts.dien_tich": "Thủ tục này không có thông tin kê khai “dien_tich” (có: “dia_ban” (Địa bàn kinh "
+                           "doanh), “so_phong” (Số phòng hát)).",
+    }
+    assert app_client.get("/api/v1/dossiers", headers=login("mot_cua")).json()["total"] == before
+
+
 def test_supplement_at_the_desk_names_the_clerk_and_the_unit_to_call(app_client: TestClient,
                                                                        login: Login) -> None:
     code = intake(app_client, login)["code"]

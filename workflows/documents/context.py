@@ -149,6 +149,7 @@ class FormContext:
     result_channel: str = ""  # a sentence: "Ông/Bà/Tổ chức nhận kết quả trực tiếp tại Bộ phận Một cửa …"
     fees_text: str = ""
     fee_lines: list[FeeLine] = field(default_factory=list)  # Mẫu 01: the fee table, conditions in full
+    fee_basis: str = ""  # the declared facts that chose `fee_lines` ("Số phòng hát: 5"); blank: whole table
     register_book: str = ""  # Mẫu 01: "Quyển số"
     register_seq: str = ""  # Mẫu 01: "Số thứ tự"
 

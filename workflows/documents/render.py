@@ -120,7 +120,11 @@ def _fees(pdf: ly.FormPdf, ctx: FormContext, label: str) -> None:
     """One fee on one line; several (amounts by condition) as a table with each condition in full, the
     fee's name said once when all rows share it."""
     lines = ctx.fee_lines
-    if len(lines) == 1 and not lines[0].condition:
+    if ctx.fee_basis and lines:  # the fee that applies to this dossier, from what was declared at intake
+        text = "; ".join(f"{line.name}: {line.amount}" + (f" ({line.condition})" if line.condition else "")
+                         for line in lines)
+        ly.field(pdf, label, f"{text}, theo thông tin kê khai: {ctx.fee_basis}.")
+    elif len(lines) == 1 and not lines[0].condition:
         ly.field(pdf, label, f"{lines[0].name}: {lines[0].amount}")
     elif lines:
         names = list(dict.fromkeys(line.name for line in lines))

@@ -14,12 +14,13 @@ from workflows.documents.context import ControlLogRow
 from workflows.documents.models import DossierDocument
 from workflows.documents.render import FormCode, FormContext, render_form
 from workflows.documents.service import store_document
-from workflows.dossiers import numbers, signers
+from workflows.dossiers import fees, numbers, signers
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Department
 from workflows.notifications.texts import MessageContext
 from workflows.privacy import mask_phone
+from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.service import get_version
 
 KIND_LABELS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao chứng thực",
@@ -42,7 +43,9 @@ def message_context(
     items: str = "",
 ) -> MessageContext:
     procedure = get_version(session, version_id=dossier.procedure_version_id)
-    fee = int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0
+    chosen = fees.applicable(procedure.fees, dossier.intake_facts)  # this dossier's fee when declared
+    fee = sum(int(f.get("amount") or 0) for f in chosen) if chosen else (
+        int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0)
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
         agency=services.settings.agency_name, department=_department_name(session, dossier),
@@ -97,8 +100,17 @@ def form_context(
         lookup_url=services.lookup_url(dossier.code),
         issued_at=now,
         result_channel=signers.delivery_sentence(str(data.get("hinh_thuc_tra") or dossier.result_delivery or "")),
-        fee_lines=signers.fee_lines(procedure.fees),
+        **_fee_fields(procedure, dossier),
     )
+
+
+def _fee_fields(procedure: ProcedureVersion, dossier: Dossier) -> dict[str, Any]:
+    """The fee that applies to the dossier when its declared facts decide it, else the whole table."""
+    chosen = fees.applicable(procedure.fees, dossier.intake_facts)
+    if chosen is None:
+        return {"fee_lines": signers.fee_lines(procedure.fees)}
+    return {"fee_lines": signers.fee_lines(chosen),
+            "fee_basis": fees.basis_text(procedure.intake_fields or [], dossier.intake_facts)}
 
 
 def _reason(data: dict[str, Any]) -> str:

@@ -42,6 +42,8 @@ class Dossier(SQLModel, table=True):
     documents: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     # Where the applicant registered at intake to receive the result (Mẫu 01 item 6); None: at the desk.
     result_delivery: str | None = Field(default=None, max_length=16)
+    # Facts declared at intake that decide the fee ({"so_phong": 5, "dia_ban": "thanh_pho_thi_xa"}).
+    intake_facts: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
 
     notify_zalo: bool = Field(default=False)
     zalo_consent_at: datetime | None = _ts()

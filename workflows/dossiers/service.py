@@ -12,7 +12,7 @@ from engine import Engine
 from engine.models import WorkItem
 from workflows.core.clock import to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
-from workflows.dossiers import audit, operators, progress
+from workflows.dossiers import audit, fees, operators, progress
 from workflows.dossiers.access import Actor, ensure_can_see
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
@@ -79,6 +79,7 @@ def intake(
         representative_enc=cipher.encrypt(body.representative.model_dump_json()) if body.representative else None,
         documents=[d.model_dump() for d in body.documents], notify_zalo=body.notify_zalo,
         result_delivery=body.result_delivery,
+        intake_facts=fees.check_facts(procedure.intake_fields or [], body.facts) or None,
         zalo_consent_at=now if body.notify_zalo else None, submitted_at=now, created_by=actor.username,
         created_at=now, updated_at=now,
     )

@@ -20,6 +20,8 @@ def upgrade() -> None:
     op.add_column("official", sa.Column("unit_name", sa.String(255), nullable=True))
     op.add_column("department", sa.Column("phone", sa.String(32), nullable=True))
     op.add_column("dossier", sa.Column("result_delivery", sa.String(16), nullable=True))
+    op.add_column("dossier", sa.Column("intake_facts", sa.JSON(), nullable=True))
+    op.add_column("procedure_version", sa.Column("intake_fields", sa.JSON(), nullable=True))
     op.add_column("dossier_document", sa.Column("number", sa.String(40), nullable=True))
     op.create_table(
         "form_number_sequence",
@@ -33,6 +35,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("form_number_sequence")
     op.drop_column("dossier_document", "number")
+    op.drop_column("procedure_version", "intake_fields")
+    op.drop_column("dossier", "intake_facts")
     op.drop_column("dossier", "result_delivery")
     op.drop_column("department", "phone")
     op.drop_column("official", "unit_name")
