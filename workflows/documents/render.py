@@ -117,8 +117,9 @@ def _mau_01(pdf: ly.FormPdf, ctx: FormContext) -> None:
 
 
 def _fees(pdf: ly.FormPdf, ctx: FormContext, label: str) -> None:
-    """One fee on one line; several (amounts by condition) as a table with each condition in full, the
-    fee's name said once when all rows share it."""
+    """The fee of this dossier (`fee_basis` set) on one line; else the table: one fee on one line, several
+    (amounts by condition) one per line with each condition in full, the fee's name said once when all
+    share it."""
     lines = ctx.fee_lines
     if ctx.fee_basis and lines:  # the fee that applies to this dossier, from what was declared at intake
         text = "; ".join(f"{line.name}: {line.amount}" + (f" ({line.condition})" if line.condition else "")
@@ -129,11 +130,10 @@ def _fees(pdf: ly.FormPdf, ctx: FormContext, label: str) -> None:
     elif lines:
         names = list(dict.fromkeys(line.name for line in lines))
         shared = len(names) == 1
-        ly.field(pdf, label, f"{names[0]}, theo điều kiện sau:" if shared else "theo bảng sau:")
-        rows = [(f"{i}", line.condition if shared else f"{line.name}: {line.condition}".rstrip(": "),
-                 line.amount) for i, line in enumerate(lines, 1)]
-        ly.table(pdf, ("STT", "Điều kiện áp dụng", "Mức phí"), rows, (12, pdf.epw - 12 - 40, 40),
-                 aligns=("CENTER", "LEFT", "RIGHT"))
+        ly.field(pdf, label, f"{names[0]}, theo điều kiện sau:" if shared else "theo điều kiện sau:")
+        for line in lines:
+            condition = line.condition if shared else f"{line.name}: {line.condition}".rstrip(": ")
+            ly.item(pdf, f"{condition}: {line.amount}" if condition else line.amount)
     elif ctx.fees_text:
         ly.field(pdf, label, ctx.fees_text)
 
@@ -163,7 +163,8 @@ def _contact(ctx: FormContext) -> str:
     if unit:
         parts.append(f"{'hoặc ' if parts else ''}{unit}")
     text = ", ".join(parts) or "Bộ phận Một cửa"
-    return text + (f", số điện thoại {ctx.official_phone}" if ctx.official_phone else "")
+    phone = ctx.official_phone.replace(" ", "\u00a0")  # a phone number never breaks across lines
+    return text + (f", số điện thoại {phone}" if phone else "")
 
 
 def _mau_03(pdf: ly.FormPdf, ctx: FormContext) -> None:

@@ -3,6 +3,7 @@ form needs, masking the phone), and issues forms as stored dossier documents."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlmodel import Session, select
 
 from workflows.core.clock import to_local
 from workflows.core.db import memo
-from workflows.documents.context import ControlLogRow
+from workflows.documents.context import ControlLogRow, vn_datetime
 from workflows.documents.models import DossierDocument
 from workflows.documents.render import FormCode, FormContext, render_form
 from workflows.documents.service import store_document
@@ -76,6 +77,7 @@ def form_context(
     return FormContext(
         agency_name=services.settings.agency_name,
         parent_agency_name="UBND TỈNH TUYÊN QUANG",
+        place_name="Tuyên Quang",
         agency_code=services.settings.agency_code,
         dossier_code=dossier.code,
         procedure_name=procedure.name,
@@ -97,6 +99,7 @@ def form_context(
         reason=_reason(data),
         items=_items(data),
         control_log=[_log_row(e) for e in log],
+        stage=_stage(log) if form is FormCode.MAU_05 else "",
         lookup_url=services.lookup_url(dossier.code),
         issued_at=now,
         result_channel=signers.delivery_sentence(str(data.get("hinh_thuc_tra") or dossier.result_delivery or "")),
@@ -125,6 +128,15 @@ def _items(data: dict[str, Any]) -> list[str]:
     if isinstance(raw, str):
         return [line.strip() for line in raw.replace(";", "\n").splitlines() if line.strip()]
     return [str(item) for item in raw]
+
+
+def _stage(log: Sequence[ControlLogEntry]) -> str:
+    """How far the dossier had got when it stopped (Mẫu 05): the last step completed before."""
+    done = [entry for entry in log if entry.step != "rut_ho_so"]
+    if not done:
+        return ""
+    last = done[-1]
+    return f"{last.step_name} (hoàn thành lúc {vn_datetime(last.at)})"
 
 
 def _log_row(entry: ControlLogEntry) -> ControlLogRow:
