@@ -154,6 +154,8 @@ def create_user(
         str,
         typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when omitted"),
     ],
+    title: Annotated[str | None, typer.Option("--title", help="Chức danh printed on forms, e.g. Chuyên viên")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit of the title when not the department")] = None,
 ) -> None:
     """Create an official."""
     engine = make_db_engine(Settings().database)
@@ -161,7 +163,7 @@ def create_user(
         with session_scope(engine) as session:
             identity_service.create_official(
                 session, username=username, password=password, full_name=full_name,
-                department_code=department, roles=role,
+                department_code=department, roles=role, title=title, unit_name=unit,
             )
     except MotcuaError as exc:
         typer.echo(f"error: {exc.detail}", err=True)

@@ -102,7 +102,8 @@ def list_officials(
 def create_official(body: OfficialCreate, _: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
     official = service.create_official(
         session, username=body.username, password=body.password, full_name=body.full_name,
-        department_code=body.department_code, roles=body.roles, now=clock.now(),
+        department_code=body.department_code, roles=body.roles, now=clock.now(), title=body.title,
+        unit_name=body.unit_name,
     )
     return OfficialPublic.of(official, service.department_of(session, official=official))
 

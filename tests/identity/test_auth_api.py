@@ -101,9 +101,11 @@ class TestAdministration:
     def test_create_list_and_disable(self, client: TestClient) -> None:
         admin = bearer(login(client, "quan_tri")["access_token"])
         body = {"username": "nguyen_an", "password": "mat-khau-2026", "full_name": "Nguyễn Văn An",
-                "department_code": "PHONG_QLDL", "roles": ["CHUYEN_VIEN", "GIAM_SAT"]}
+                "department_code": "PHONG_QLDL", "roles": ["CHUYEN_VIEN", "GIAM_SAT"], "title": "Phó Trưởng phòng"}
         created = client.post("/api/v1/officials", json=body, headers=admin)
         assert created.status_code == 201, created.text
+        assert (created.json()["title"], created.json()["position"]) == ("Phó Trưởng phòng",
+                                                                         "Phó Trưởng phòng Quản lý Du lịch")
         assert created.json()["department"] == {"code": "PHONG_QLDL", "name": "Phòng Quản lý Du lịch"}
         assert created.json()["created_at"].endswith("+07:00")
         _problem(client.post("/api/v1/officials", json=body, headers=admin), 409, "username_taken")

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from workflows.core.clock import ManualClock, ensure_utc
 from workflows.core.config import AuthSettings
 from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
-from workflows.identity import service, tokens
+from workflows.identity import naming, service, tokens
 from workflows.identity.models import ApiKey, Official, RefreshToken, Role
 from workflows.identity.seed import DEMO_OFFICIALS, DEMO_PASSWORD, seed_demo
 
@@ -222,3 +222,24 @@ class TestSeed:
             assert logged_in.username == username
         departments = {service.department_of(session, official=o).code for o in officials}
         assert departments == {"PHONG_QLVH", "PHONG_QLDL"}
+
+    def test_officials_read_by_full_name_title_and_unit(self, session: Session, demo: None) -> None:
+        labels = {username: naming.describe(session, username=username) for username in
+                  ("mot_cua", "chuyen_vien", "lanh_dao_phong", "lanh_dao_so")}
+        assert {u: p.label for u, p in labels.items() if p} == {
+            "mot_cua": "Nguyễn Thị Thu Hà, Chuyên viên Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh",
+            "chuyen_vien": "Lê Thị Hương, Chuyên viên Phòng Quản lý Văn hóa và Gia đình",
+            "lanh_dao_phong": "Trần Văn Minh, Trưởng phòng Quản lý Văn hóa và Gia đình",
+            "lanh_dao_so": "Phạm Quốc Hùng, Phó Giám đốc Sở Văn hóa, Thể thao và Du lịch",
+        }
+        assert labels["chuyen_vien"] and labels["chuyen_vien"].unit_phone == "0207 3822 356"
+        assert naming.describe(session, username="system") is None
+
+    def test_a_database_seeded_before_titles_gets_them(self, session: Session, demo: None) -> None:
+        official = session.exec(select(Official).where(Official.username == "chuyen_vien")).one()
+        official.title = None
+        session.add(official)
+        session.flush()
+        assert seed_demo(session) == []
+        session.refresh(official)
+        assert official.title == "Chuyên viên"

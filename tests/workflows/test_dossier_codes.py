@@ -1,4 +1,5 @@
-"""Dossier codes: format, daily reset, and no duplicate under concurrent intake (threads, both backends)."""
+"""Dossier codes: format, daily reset, and no duplicate under concurrent intake (threads, both backends);
+the number register of issued forms."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import threading
 from datetime import date
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from workflows.core.db import session_scope
+from workflows.documents.context import FormCode
 from workflows.dossiers.codes import format_code, is_dossier_code, new_code
+from workflows.dossiers.numbers import issue_number
 
 TEMPLATE = "{agency}-{yymmdd}-{seq:04d}"
 
@@ -59,3 +63,22 @@ class TestSequence:
         assert errors == []
         assert len(codes) == 80 and len(set(codes)) == 80
         assert sorted(codes)[-1] == "H60.22-261124-0080"
+
+
+class TestFormNumbers:
+    def test_per_agency_year_and_form_and_given_back_on_rollback(self, db: Engine) -> None:
+        with session_scope(db) as session:
+            numbers = [issue_number(session, agency_code="H60.22", year=2026, form=FormCode.MAU_01)
+                       for _ in range(2)]
+            other_form = issue_number(session, agency_code="H60.22", year=2026, form=FormCode.MAU_02)
+            other_agency = issue_number(session, agency_code="H60.9", year=2026, form=FormCode.MAU_01)
+            next_year = issue_number(session, agency_code="H60.22", year=2027, form=FormCode.MAU_01)
+            unnumbered = issue_number(session, agency_code="H60.22", year=2026, form=FormCode.MAU_06)
+        assert numbers == [("1/TNHS", 1), ("2/TNHS", 2)]
+        assert (other_form, other_agency, next_year, unnumbered) == (("1/HDHS", 1), ("1/TNHS", 1), ("1/TNHS", 1),
+                                                                     None)
+        with Session(db) as session:  # a step that fails gives its number back
+            assert issue_number(session, agency_code="H60.22", year=2026, form=FormCode.MAU_01) == ("3/TNHS", 3)
+            session.rollback()
+        with session_scope(db) as session:
+            assert issue_number(session, agency_code="H60.22", year=2026, form=FormCode.MAU_01) == ("3/TNHS", 3)

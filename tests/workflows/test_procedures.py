@@ -83,6 +83,15 @@ def karaoke_data() -> dict[str, object]:
 
 
 class TestValidation:
+    @pytest.mark.parametrize("when", [{"so_tang": [1, 3]}, {"dia_ban": "ha_noi"}, {"so_phong": [1, 2, 3]},
+                                      {"so_phong": "nhieu"}])
+    def test_fee_conditions_must_name_intake_fields_and_fit_them(self, when: dict[str, object]) -> None:
+        data = karaoke_data()
+        data["fees"][0]["when"] = when  # type: ignore[index]
+        with pytest.raises(ValidationFailed) as info:
+            parse_spec(data)
+        assert info.value.errors and info.value.errors[0]["field"] == "procedure"
+
     def test_unknown_step_key(self) -> None:
         data = karaoke_data()
         data["steps"][1]["step"] = "duyet"  # type: ignore[index]
@@ -222,7 +231,10 @@ class TestSchemas:
             "name": "Phí thẩm định cấp giấy phép kinh doanh dịch vụ karaoke",
             "amount": 4_000_000,
             "condition": "Tại thành phố, thị xã: từ 01 đến 03 phòng",
+            "when": {"dia_ban": "thanh_pho_thi_xa", "so_phong": [1, 3]},
         }
+        assert [(f["key"], f["kind"]) for f in item["intake_fields"]] == [("dia_ban", "choice"),
+                                                                          ("so_phong", "integer")]
 
     def test_detail_carries_steps_and_policy(self, session: Session) -> None:
         sync_catalogue(session, clock=CLOCK)

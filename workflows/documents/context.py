@@ -60,6 +60,15 @@ class DocumentLine(NamedTuple):
     kind: str = "Bản chính"  # "Bản chính" | "Bản sao" | "Bản sao chứng thực" | "Bản điện tử" ...
 
 
+class FeeLine(NamedTuple):
+    """One fee of the procedure as printed: its name, the condition it applies under (may be blank) and
+    the amount as text ("4.000.000 đồng")."""
+
+    name: str
+    condition: str
+    amount: str
+
+
 @dataclass(frozen=True)
 class ControlLogRow:
     """One hand-over of the dossier (Mẫu 06): the step of `from_*` ends at `handed_at`, due at `due_at`."""
@@ -119,9 +128,15 @@ class FormContext:
     received_at: datetime | None = None
     appointment_at: datetime | None = None
     new_appointment_at: datetime | None = None
+    # The signer (full name, never a login) and how the signing block is headed: blank `signer_heading`
+    # prints the form's own ("Người tiếp nhận hồ sơ"); a leader signing for the agency gets e.g.
+    # "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC". `official_position` ("Chuyên viên Phòng …") prints under the name.
     official_name: str = ""
     official_title: str = ""
-    official_phone: str = ""  # the official's work phone, printed on Mẫu 02 for guidance
+    official_position: str = ""
+    signer_heading: str = ""
+    official_phone: str = ""  # a phone for guidance, printed on Mẫu 02 (the unit's, when set)
+    unit_name: str = ""  # the unit the citizen may contact (Mẫu 02)
     reason: str = ""
     items: list[DocumentLine | tuple | str] = field(default_factory=list)  # what to supplement (Mẫu 02)
     stage: str = ""  # Mẫu 05: how far processing had got
@@ -131,8 +146,10 @@ class FormContext:
     period_start: date | None = None
     period_end: date | None = None
     lookup_url: str = ""
-    result_channel: str = ""  # "Tại Bộ phận Một cửa" | "Qua dịch vụ bưu chính công ích" | ...
+    result_channel: str = ""  # a sentence: "Ông/Bà/Tổ chức nhận kết quả trực tiếp tại Bộ phận Một cửa …"
     fees_text: str = ""
+    fee_lines: list[FeeLine] = field(default_factory=list)  # Mẫu 01: the fee table, conditions in full
+    fee_basis: str = ""  # the declared facts that chose `fee_lines` ("Số phòng hát: 5"); blank: whole table
     register_book: str = ""  # Mẫu 01: "Quyển số"
     register_seq: str = ""  # Mẫu 01: "Số thứ tự"
 

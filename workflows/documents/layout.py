@@ -43,7 +43,7 @@ class FormPdf(FPDF):
             self.set_margins(12, 12, 12)
         else:
             self.set_margins(25, 12, 15)  # wider left margin for binding, as on paper forms
-        self.set_auto_page_break(True, margin=14)
+        self.set_auto_page_break(True, margin=12)
         self.alias_nb_pages()
         self.add_page()
         self.set_font(FONT, "", BODY_PT)
@@ -135,10 +135,20 @@ def field(pdf: FormPdf, label: str, value: str, *, strong: bool = False) -> None
     pdf.ln(LINE)
 
 
+def item(pdf: FormPdf, text: str, *, indent: float = 5.0) -> None:
+    """A dash item, indented, wrapped under its own start."""
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.set_x(pdf.l_margin + indent)
+    pdf.cell(4, LINE, "-")
+    pdf.multi_cell(pdf.epw - indent - 4, LINE, nfc(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def paragraph(pdf: FormPdf, text: str, *, style: str = "", align: Align = Align.J,
               size: float = BODY_PT) -> None:
     pdf.set_font(FONT, style, size)
-    pdf.multi_cell(0, LINE, nfc(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    # Small print (notes) gets lines in proportion, so that a note keeps to the page it starts on.
+    height = LINE if size >= BODY_PT else round(LINE * size / BODY_PT + 0.2, 1)
+    pdf.multi_cell(0, height, nfc(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", BODY_PT)
 
 
@@ -159,11 +169,13 @@ def table(pdf: FormPdf, headings: Sequence[str], rows: Sequence[Sequence[object]
     pdf.set_font(FONT, "", BODY_PT)
 
 
-def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, str, str]], *,
+def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, ...]], *,
                left_note: Sequence[str] | None = None) -> None:
-    """Signature blocks `(title, hint, name)` side by side; a single block sits on the right half, with an
-    optional `Nơi nhận` list on the left as on official letters. Kept on one page."""
-    needed = 48.0 + (len(left_note or []) * 4.5 if left_note else 0)
+    """Signature blocks `(heading, hint, name[, position])` side by side; a heading may hold several lines
+    ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"); the position, when given, prints in small italics under the name. A
+    single block sits on the right half, with an optional `Nơi nhận` list on the left as on official
+    letters. Kept on one page."""
+    needed = 50.0 + (len(left_note or []) * 4.5 if left_note else 0)
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()
     pdf.ln(3)
@@ -182,17 +194,21 @@ def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, str, str]], *,
         for line in left_note[1:]:
             pdf.multi_cell(pdf.epw / 2 - 4, 4.5, nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         bottoms.append(pdf.get_y())
-    for (block_title, hint, name), (x, width) in zip(blocks, columns, strict=True):
+    for block, (x, width) in zip(blocks, columns, strict=True):
+        block_title, hint, name, position = (*block, "")[:4]
         pdf.set_xy(x, top)
         pdf.set_font(FONT, "B", 11)
         _centered(pdf, width, nfc(block_title).upper(), 5.5, x=x)
         pdf.set_font(FONT, "I", 9.5)
         _centered(pdf, width, nfc(hint), 5, x=x)
-        pdf.set_y(pdf.get_y() + 19)
+        pdf.set_y(pdf.get_y() + 17)
         pdf.set_font(FONT, "B", 11)
         _centered(pdf, width, nfc(name), 5.5, x=x)
+        if position:
+            pdf.set_font(FONT, "I", 9)
+            _centered(pdf, width - 4, nfc(position), 4.5, x=x + 2)
         bottoms.append(pdf.get_y())
-    pdf.set_xy(pdf.l_margin, max(bottoms) + 3)
+    pdf.set_xy(pdf.l_margin, max(bottoms) + 2)
     pdf.set_font(FONT, "", BODY_PT)
 
 

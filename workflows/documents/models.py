@@ -23,6 +23,7 @@ class DossierDocument(SQLModel, table=True):
     dossier_code: str = Field(max_length=64, index=True)
     kind: str = Field(max_length=16)
     form_code: str | None = Field(default=None, max_length=16)
+    number: str | None = Field(default=None, max_length=40)  # "15/TNHS": from the form number register
     filename: str = Field(max_length=255)
     media_type: str = Field(max_length=127)
     size: int = Field(sa_type=sa.BigInteger)

@@ -103,18 +103,39 @@ def _mau_01(pdf: ly.FormPdf, ctx: FormContext) -> None:
     ly.field(pdf, "3. Thời gian giải quyết hồ sơ theo quy định là:", ctx.time_limit_text)
     ly.field(pdf, "4. Thời gian nhận hồ sơ:", vn_datetime(ctx.received_at))
     ly.field(pdf, "5. Thời gian trả kết quả giải quyết hồ sơ:", vn_datetime(ctx.appointment_at), strong=True)
-    ly.field(pdf, "6. Đăng ký nhận kết quả tại:", ctx.result_channel)
-    if ctx.fees_text:
-        ly.field(pdf, "7. Phí, lệ phí:", ctx.fees_text)
+    ly.field(pdf, "6. Đăng ký nhận kết quả:", ctx.result_channel)
+    _fees(pdf, ctx, "7. Phí, lệ phí:")
     ly.paragraph(pdf, f"Vào Sổ theo dõi hồ sơ, Quyển số: {ctx.register_book or '…'}, "
                       f"Số thứ tự: {ctx.register_seq or '…'}")
     ly.signatures(pdf, [
         ("Người nộp hồ sơ", "(Ký và ghi rõ họ tên)", ctx.applicant_name),
-        ("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.official_name),
+        ("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.official_name, ctx.official_position),
     ])
     ly.paragraph(pdf, "Ghi chú: Giấy này được lập thành 02 liên: 01 liên giao người nộp hồ sơ; 01 liên "
                       "chuyển kèm Phiếu kiểm soát quá trình giải quyết hồ sơ và lưu tại Bộ phận Một cửa.",
                  style="I", size=8.5)
+
+
+def _fees(pdf: ly.FormPdf, ctx: FormContext, label: str) -> None:
+    """The fee of this dossier (`fee_basis` set) on one line; else the table: one fee on one line, several
+    (amounts by condition) one per line with each condition in full, the fee's name said once when all
+    share it."""
+    lines = ctx.fee_lines
+    if ctx.fee_basis and lines:  # the fee that applies to this dossier, from what was declared at intake
+        text = "; ".join(f"{line.name}: {line.amount}" + (f" ({line.condition})" if line.condition else "")
+                         for line in lines)
+        ly.field(pdf, label, f"{text}, theo thông tin kê khai: {ctx.fee_basis}.")
+    elif len(lines) == 1 and not lines[0].condition:
+        ly.field(pdf, label, f"{lines[0].name}: {lines[0].amount}")
+    elif lines:
+        names = list(dict.fromkeys(line.name for line in lines))
+        shared = len(names) == 1
+        ly.field(pdf, label, f"{names[0]}, theo điều kiện sau:" if shared else "theo điều kiện sau:")
+        for line in lines:
+            condition = line.condition if shared else f"{line.name}: {line.condition}".rstrip(": ")
+            ly.item(pdf, f"{condition}: {line.amount}" if condition else line.amount)
+    elif ctx.fees_text:
+        ly.field(pdf, label, ctx.fees_text)
 
 
 def _mau_02(pdf: ly.FormPdf, ctx: FormContext) -> None:
@@ -129,10 +150,21 @@ def _mau_02(pdf: ly.FormPdf, ctx: FormContext) -> None:
                       "sau:")
     _documents_table(pdf, ctx.items, "Thành phần hồ sơ cần bổ sung, hoàn thiện")
     ly.field(pdf, "Lý do:", ctx.reason, strong=True)
-    contact = ctx.official_name + (f", số điện thoại {ctx.official_phone}" if ctx.official_phone else "")
     ly.paragraph(pdf, "Trong quá trình bổ sung, hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà/Tổ chức liên hệ "
-                      f"{contact} để được hướng dẫn.")
-    ly.signatures(pdf, [("Người hướng dẫn", "(Ký và ghi rõ họ tên)", ctx.official_name)])
+                      f"{_contact(ctx)} để được hướng dẫn.")
+    ly.signatures(pdf, [("Người hướng dẫn", "(Ký và ghi rõ họ tên)", ctx.official_name, ctx.official_position)])
+
+
+def _contact(ctx: FormContext) -> str:
+    """ "Lê Thị Hương, Chuyên viên Phòng …, hoặc Phòng …, số điện thoại 0207 3822 356": who to ask."""
+    person = ", ".join(part for part in (ctx.official_name, ctx.official_position) if part)
+    unit = ctx.unit_name if ctx.unit_name and ctx.unit_name not in ctx.official_position else ""
+    parts = [person] if person else []
+    if unit:
+        parts.append(f"{'hoặc ' if parts else ''}{unit}")
+    text = ", ".join(parts) or "Bộ phận Một cửa"
+    phone = ctx.official_phone.replace(" ", "\u00a0")  # a phone number never breaks across lines
+    return text + (f", số điện thoại {phone}" if phone else "")
 
 
 def _mau_03(pdf: ly.FormPdf, ctx: FormContext) -> None:
@@ -147,11 +179,17 @@ def _mau_03(pdf: ly.FormPdf, ctx: FormContext) -> None:
                       "quyết hồ sơ này với lý do sau:")
     ly.paragraph(pdf, ctx.reason, style="B")
     ly.paragraph(pdf, "Xin thông báo để Ông/Bà/Tổ chức được biết và thực hiện.")
-    ly.signatures(pdf, [("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.official_name)])
+    if ctx.signer_heading:  # refused after appraisal: the competent leader signs for the agency
+        ly.signatures(pdf, [_letter_signer(ctx)])
+    else:  # refused at the desk: the receiving official
+        ly.signatures(pdf, [("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.official_name,
+                             ctx.official_position)])
 
 
 def _letter_signer(ctx: FormContext) -> tuple[str, str, str]:
-    return (ctx.official_title or "Thủ trưởng cơ quan", "(Ký, ghi rõ họ tên và đóng dấu)", ctx.official_name)
+    """The head of the agency (or a deputy "KT."), who signs and stamps letters of the agency."""
+    heading = ctx.signer_heading or ctx.official_title or "Thủ trưởng cơ quan"
+    return (heading, "(Ký, ghi rõ họ tên và đóng dấu)", ctx.official_name)
 
 
 def _mau_04(pdf: ly.FormPdf, ctx: FormContext) -> None:
@@ -193,6 +231,8 @@ def _mau_05(pdf: ly.FormPdf, ctx: FormContext) -> None:
         ly.field(pdf, "Hồ sơ đã được giải quyết đến bước:", ctx.stage)
     if ctx.fees_text:
         ly.field(pdf, "Phí, lệ phí đã nộp:", ctx.fees_text)
+    else:
+        ly.paragraph(pdf, "Phí, lệ phí đã nộp (nếu có) được xử lý theo quy định của pháp luật về phí và lệ phí.")
     ly.paragraph(pdf, "Ông/Bà/Tổ chức liên hệ Bộ phận Một cửa để nhận lại hồ sơ, giấy tờ đã nộp (nếu có). "
                       "Trân trọng./.")
     ly.signatures(pdf, [_letter_signer(ctx)],

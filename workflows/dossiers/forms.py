@@ -3,21 +3,25 @@ form needs, masking the phone), and issues forms as stored dossier documents."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
+from workflows.core.clock import to_local
 from workflows.core.db import memo
-from workflows.documents.context import ControlLogRow
+from workflows.documents.context import ControlLogRow, vn_datetime
 from workflows.documents.models import DossierDocument
 from workflows.documents.render import FormCode, FormContext, render_form
 from workflows.documents.service import store_document
+from workflows.dossiers import fees, numbers, signers
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Department
 from workflows.notifications.texts import MessageContext
 from workflows.privacy import mask_phone
+from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.service import get_version
 
 KIND_LABELS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao chứng thực",
@@ -40,7 +44,9 @@ def message_context(
     items: str = "",
 ) -> MessageContext:
     procedure = get_version(session, version_id=dossier.procedure_version_id)
-    fee = int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0
+    chosen = fees.applicable(procedure.fees, dossier.intake_facts)  # this dossier's fee when declared
+    fee = sum(int(f.get("amount") or 0) for f in chosen) if chosen else (
+        int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0)
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
         agency=services.settings.agency_name, department=_department_name(session, dossier),
@@ -54,9 +60,12 @@ def message_context(
 
 def form_context(
     session: Session, *, dossier: Dossier, services: DomainServices, now: datetime, actor: str,
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None, form: FormCode = FormCode.MAU_01,
 ) -> FormContext:
+    """What `form` prints about the dossier; `actor` is the login of the official issuing it (the signer
+    is chosen by `signers.signer_for`, and named by full name and title, never by login)."""
     data = data or {}
+    signer = signers.signer_for(session, form=form, dossier=dossier, actor=actor)
     cipher = services.cipher
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     phone = cipher.decrypt(dossier.applicant_phone_enc) if dossier.applicant_phone_enc else ""
@@ -69,6 +78,7 @@ def form_context(
     return FormContext(
         agency_name=services.settings.agency_name,
         parent_agency_name="UBND TỈNH TUYÊN QUANG",
+        place_name="Tuyên Quang",
         agency_code=services.settings.agency_code,
         dossier_code=dossier.code,
         procedure_name=procedure.name,
@@ -82,22 +92,29 @@ def form_context(
         received_at=dossier.accepted_at or dossier.submitted_at,
         appointment_at=dossier.original_due_at or dossier.due_at,
         new_appointment_at=dossier.due_at if dossier.apology_count else None,
-        official_name=actor,
-        official_title="Người tiếp nhận hồ sơ",
+        official_name=signer.name,
+        official_position=signer.position,
+        signer_heading=signer.heading,
+        unit_name=signer.unit_name,
+        official_phone=signer.unit_phone,
         reason=_reason(data),
         items=_items(data),
         control_log=[_log_row(e) for e in log],
+        stage=_stage(log) if form is FormCode.MAU_05 else "",
         lookup_url=services.lookup_url(dossier.code),
         issued_at=now,
-        result_channel=str(data.get("hinh_thuc_tra") or "Tại Bộ phận Một cửa"),
-        fees_text=", ".join(_fee_text(f) for f in procedure.fees),
+        result_channel=signers.delivery_sentence(str(data.get("hinh_thuc_tra") or dossier.result_delivery or "")),
+        **_fee_fields(procedure, dossier),
     )
 
 
-def _fee_text(fee: dict[str, Any]) -> str:
-    amount = fee.get("amount")
-    value = f"{int(amount):,} đồng".replace(",", ".") if amount else "theo quy định của HĐND tỉnh"
-    return f"{fee.get('name', '')}: {value}"
+def _fee_fields(procedure: ProcedureVersion, dossier: Dossier) -> dict[str, Any]:
+    """The fee that applies to the dossier when its declared facts decide it, else the whole table."""
+    chosen = fees.applicable(procedure.fees, dossier.intake_facts)
+    if chosen is None:
+        return {"fee_lines": signers.fee_lines(procedure.fees)}
+    return {"fee_lines": signers.fee_lines(chosen),
+            "fee_basis": fees.basis_text(procedure.intake_fields or [], dossier.intake_facts)}
 
 
 def _reason(data: dict[str, Any]) -> str:
@@ -114,6 +131,15 @@ def _items(data: dict[str, Any]) -> list[str]:
     return [str(item) for item in raw]
 
 
+def _stage(log: Sequence[ControlLogEntry]) -> str:
+    """How far the dossier had got when it stopped (Mẫu 05): the last step completed before."""
+    done = [entry for entry in log if entry.step != "rut_ho_so"]
+    if not done:
+        return ""
+    last = done[-1]
+    return f"{last.step_name} (hoàn thành lúc {vn_datetime(last.at)})"
+
+
 def _log_row(entry: ControlLogEntry) -> ControlLogRow:
     return ControlLogRow(from_unit=entry.from_unit or "", to_unit=entry.to_unit or "", handed_at=entry.at,
                          from_user=entry.from_actor or "", to_user=entry.to_actor or "", due_at=entry.due_at,
@@ -124,12 +150,24 @@ def issue_form(
     session: Session, *, dossier: Dossier, form: str, services: DomainServices, now: datetime, actor: str,
     data: dict[str, Any] | None = None,
 ) -> DossierDocument:
-    """Render `form` for the dossier and store it as one of its documents (with checksum)."""
+    """Render `form` for the dossier and store it as one of its documents (with checksum). `actor` is the
+    issuing official's login. Forms 01–05 take the next number of the agency's register for the year
+    (rolled back with the transaction), printed as "Số: 15/TNHS" and stored on the document."""
     code = FormCode(form)
-    content = render_form(code, form_context(session, dossier=dossier, services=services, now=now,
-                                             actor=actor, data=data))
-    return store_document(
+    context = form_context(session, dossier=dossier, services=services, now=now, actor=actor, data=data,
+                           form=code)
+    year = to_local(now).year
+    issued = numbers.issue_number(session, agency_code=dossier.agency_code, year=year, form=code)
+    if issued is not None:
+        context.document_number = issued[0]
+        if code is FormCode.MAU_01:  # entered in the register: book of the year, number in it
+            context.register_book, context.register_seq = str(year), str(issued[1])
+    document = store_document(
         session, store=services.store, dossier_code=dossier.code, kind="form",
-        filename=f"{code.value.lower()}-{dossier.code}.pdf", media_type="application/pdf", content=content,
-        created_by=actor, form_code=code.value, now=now,
+        filename=f"{code.value.lower()}-{dossier.code}.pdf", media_type="application/pdf",
+        content=render_form(code, context), created_by=actor, form_code=code.value, now=now,
     )
+    document.number = issued[0] if issued else None
+    session.add(document)
+    session.flush()
+    return document

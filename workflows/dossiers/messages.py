@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from connectors.outbox import OutboxMessage, enqueue
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import audit
+from workflows.dossiers import audit, progress
 from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import MessageOut
@@ -41,7 +41,7 @@ def send(
     message = enqueue(session, idempotency_key=key, kind="official_message", subject_ref=dossier.code,
                       recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)
     audit.hand_over(session, dossier_id=dossier.id or 0, step="tin_nhan", step_name="Tin nhắn Zalo cho công dân",
-                    at=now, from_actor=actor.display_name, from_unit=actor.department_name,
+                    at=now, from_actor=actor.display_name, from_unit=progress.unit_of(session, actor),
                     to_actor=dossier.applicant_name, to_unit="Tổ chức, cá nhân", due_at=None, note=text[:500])
     audit.record(session, actor=actor.username, action="dossier.message", at=now, dossier_code=dossier.code,
                  data={"document_id": document_id})

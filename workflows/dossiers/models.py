@@ -40,6 +40,10 @@ class Dossier(SQLModel, table=True):
     applicant_address_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     representative_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     documents: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # Where the applicant registered at intake to receive the result (Mẫu 01 item 6); None: at the desk.
+    result_delivery: str | None = Field(default=None, max_length=16)
+    # Facts declared at intake that decide the fee ({"so_phong": 5, "dia_ban": "thanh_pho_thi_xa"}).
+    intake_facts: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
 
     notify_zalo: bool = Field(default=False)
     zalo_consent_at: datetime | None = _ts()
@@ -76,6 +80,18 @@ class DossierCodeSequence(SQLModel, table=True):
 
     agency_code: str = Field(primary_key=True, max_length=40)
     day: date = Field(primary_key=True)
+    last: int = Field(default=0)
+
+
+class FormNumberSequence(SQLModel, table=True):
+    """The number register of issued forms: per agency, per year and per form, `last` is the highest
+    number handed out (Mẫu 01 "Số: 15/TNHS" is the 15th receipt of the year)."""
+
+    __tablename__ = "form_number_sequence"
+
+    agency_code: str = Field(primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    form_code: str = Field(primary_key=True, max_length=16)
     last: int = Field(default=0)
 
 

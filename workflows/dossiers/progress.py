@@ -14,6 +14,7 @@ from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import STEP_NAMES
+from workflows.identity import naming
 from workflows.identity.models import Official
 from workflows.procedures.service import get_version
 
@@ -49,7 +50,7 @@ def after_step(
     audit.hand_over(
         session, dossier_id=dossier.id or 0, step=result.completed.element_id,
         step_name=STEP_NAMES.get(result.completed.element_id, result.completed.name or ""), at=now,
-        from_actor=actor.display_name, from_unit=_unit(actor), to_actor=_to_actor(session, result.opened),
+        from_actor=actor.display_name, from_unit=unit_of(session, actor), to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=due_at, note=note,
     )
 
@@ -62,7 +63,11 @@ def log_submission(session: Session, *, dossier: Dossier, result: StepResult, no
     )
 
 
-def _unit(actor: Actor) -> str:
+def unit_of(session: Session, actor: Actor) -> str:
+    """The giver's title and unit ("Phó Giám đốc Sở …"); by role for an official without a title."""
+    person = naming.describe(session, username=actor.username) if actor.kind == "official" else None
+    if person is not None and person.title:
+        return person.position
     role = next((r for r in ROLE_UNITS if r in actor.roles), None)
     unit = ROLE_UNITS.get(role or "", "")
     return ", ".join(p for p in (unit, actor.department_name) if p) or actor.kind

@@ -27,7 +27,7 @@ MAX_REGISTER_ROWS = 5000
 def control_slip(session: Session, *, dossier: Dossier, actor: Actor, services: DomainServices) -> DossierDocument:
     """Mẫu 06 from the control log as it stands now, stored as one of the dossier's documents."""
     return issue_form(session, dossier=dossier, form=FormCode.MAU_06.value, services=services,
-                      now=services.clock.now(), actor=actor.display_name)
+                      now=services.clock.now(), actor=actor.username)
 
 
 def register(
@@ -49,7 +49,7 @@ def register(
     audit.record(session, actor=actor.username, action="register.export", at=now,
                  data={"from": start.isoformat(), "to": end.isoformat(), "rows": len(register_rows)})
     return render_form(FormCode.MAU_07, FormContext(
-        agency_name=services.settings.agency_name, parent_agency_name="UBND TỈNH TUYÊN QUANG",
+        agency_name=services.settings.agency_name, parent_agency_name="UBND TỈNH TUYÊN QUANG", place_name="Tuyên Quang",
         agency_code=services.settings.agency_code, issued_at=now, register_rows=register_rows,
         period_start=start, period_end=end))
 

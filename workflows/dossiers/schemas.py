@@ -69,6 +69,16 @@ class DossierCreate(BaseModel):
     notify_zalo: bool = Field(default=False, description="The applicant agrees to receive Zalo messages")
     department_code: str | None = Field(default=None, description="Required for API keys without a department")
     accept: bool = Field(default=False, description="Counter intake: accept at once (issues Mẫu 01)")
+    facts: dict[str, str | int] = Field(
+        default_factory=dict, max_length=20, examples=[{"dia_ban": "thanh_pho_thi_xa", "so_phong": 5}],
+        description="Facts declared at intake that decide the fee (the procedure's `intake_fields`); Mẫu 01 "
+                    "then prints the fee that applies instead of the whole fee table",
+    )
+    result_delivery: Literal["truc_tiep", "buu_chinh", "truc_tuyen"] = Field(
+        default="truc_tiep",
+        description="Where the applicant registers to receive the result (Mẫu 01 item 6): at the desk, by "
+                    "post (dịch vụ bưu chính công ích) or online",
+    )
 
 
 class StepOut(BaseModel):
@@ -199,6 +209,7 @@ class DocumentOut(BaseModel):
     id: int
     kind: str
     form_code: str | None
+    number: str | None = Field(default=None, description="Số of an issued form (15/TNHS), from the register")
     filename: str
     media_type: str
     size: int

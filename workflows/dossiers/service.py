@@ -14,7 +14,7 @@ from engine.models import WorkItem
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.core.field_errors import label
-from workflows.dossiers import audit, operators, progress
+from workflows.dossiers import audit, fees, operators, progress
 from workflows.dossiers.access import Action, Actor, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
@@ -88,6 +88,8 @@ def intake(
         applicant_address_enc=cipher.encrypt(a.address) if a.address else None,
         representative_enc=cipher.encrypt(body.representative.model_dump_json()) if body.representative else None,
         documents=[d.model_dump() for d in body.documents], notify_zalo=body.notify_zalo,
+        result_delivery=body.result_delivery,
+        intake_facts=fees.check_facts(procedure.intake_fields or [], body.facts) or None,
         zalo_consent_at=now if body.notify_zalo else None, submitted_at=now, created_by=actor.username,
         created_at=now, updated_at=now,
     )
@@ -197,7 +199,7 @@ def apologise(
     dossier.due_at = new_due_at
     dossier.updated_at = now
     session.add(dossier)
-    issue_form(session, dossier=dossier, form="MAU_04", services=services, now=now, actor=actor.display_name,
+    issue_form(session, dossier=dossier, form="MAU_04", services=services, now=now, actor=actor.username,
                data={"ly_do_xin_loi": reason})
     operators.enqueue_event(session, dossier=dossier, event="XIN_LOI", services=services, now=now,
                             reason=reason, overrides={"due_at": old_due, "new_due_at": new_due_at})

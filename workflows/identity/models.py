@@ -43,6 +43,7 @@ class Department(SQLModel, table=True):
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=255)
     agency_code: str = Field(max_length=64)
+    phone: str | None = Field(default=None, max_length=32)  # the unit's contact phone, printed on forms
     created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
 
 
@@ -52,6 +53,10 @@ class Official(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
     full_name: str = Field(max_length=255)
+    # Chức danh ("Chuyên viên", "Phó Giám đốc") and the unit it is held in when that is not the department
+    # ("Sở Văn hóa, Thể thao và Du lịch" for a Sở leader): see workflows/identity/naming.py.
+    title: str | None = Field(default=None, max_length=255)
+    unit_name: str | None = Field(default=None, max_length=255)
     password_hash: str = Field(max_length=255)
     department_id: int = Field(foreign_key="department.id", index=True)
     roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)

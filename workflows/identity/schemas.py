@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.core.clock import ensure_utc, to_local
 from workflows.identity.models import ApiKey, Department, Official, Role
+from workflows.identity.naming import describe_official
 from workflows.identity.tokens import TokenPair
 
 
@@ -49,6 +50,8 @@ class Me(BaseModel):
 
 
 class OfficialPublic(Me):
+    title: str | None = None
+    position: str = Field("", description="Title and unit as forms print them")
     disabled: bool
     created_at: datetime
 
@@ -59,6 +62,8 @@ class OfficialPublic(Me):
             full_name=official.full_name,
             roles=[Role(r) for r in official.roles],
             department=DepartmentPublic.of(department),
+            title=official.title,
+            position=describe_official(official, department).position,
             disabled=official.disabled,
             created_at=to_local(ensure_utc(official.created_at)),
         )
@@ -74,6 +79,7 @@ class OfficialCreate(BaseModel):
                     "full_name": "Nguyễn Văn An",
                     "department_code": "PHONG_QLVH",
                     "roles": ["CHUYEN_VIEN"],
+                    "title": "Chuyên viên",
                 }
             ]
         }
@@ -84,6 +90,11 @@ class OfficialCreate(BaseModel):
     full_name: str = Field(min_length=1, max_length=255)
     department_code: str = Field(min_length=1, max_length=64)
     roles: list[Role] = Field(min_length=1)
+    title: str | None = Field(default=None, max_length=255, description="Chức danh, printed on forms")
+    unit_name: str | None = Field(
+        default=None, max_length=255,
+        description="The unit the title is held in when it is not the department (a Sở leader: the Sở)",
+    )
 
 
 class OfficialPage(BaseModel):

@@ -14,39 +14,58 @@ DEMO_AGENCY_CODE = "H60.22"  # Sở Văn hóa, Thể thao và Du lịch
 QLVH = "PHONG_QLVH"
 QLDL = "PHONG_QLDL"
 
-DEMO_DEPARTMENTS: list[tuple[str, str]] = [
-    (QLVH, "Phòng Quản lý Văn hóa và Gia đình"),
-    (QLDL, "Phòng Quản lý Du lịch"),
+# (code, name, contact phone printed on forms)
+DEMO_DEPARTMENTS: list[tuple[str, str, str]] = [
+    (QLVH, "Phòng Quản lý Văn hóa và Gia đình", "0207 3822 356"),
+    (QLDL, "Phòng Quản lý Du lịch", "0207 3811 479"),
 ]
 
-# (username, full name, department, role)
-DEMO_OFFICIALS: list[tuple[str, str, str, Role]] = [
-    ("mot_cua", "Nguyễn Thị Thu Hà", QLVH, Role.MOT_CUA),
-    ("lanh_dao_phong", "Trần Văn Minh", QLVH, Role.LANH_DAO_PHONG),
-    ("chuyen_vien", "Lê Thị Hương", QLVH, Role.CHUYEN_VIEN),
-    ("lanh_dao_so", "Phạm Quốc Hùng", QLVH, Role.LANH_DAO_SO),
-    ("van_thu", "Hoàng Thị Lan", QLVH, Role.VAN_THU),
-    ("giam_sat", "Vũ Đức Thắng", QLVH, Role.GIAM_SAT),
-    ("quan_tri", "Đỗ Mạnh Cường", QLVH, Role.QUAN_TRI),
-    ("chuyen_vien_2", "Bùi Thị Ngọc Anh", QLVH, Role.CHUYEN_VIEN),
-    ("mot_cua_dl", "Ngô Văn Tuấn", QLDL, Role.MOT_CUA),
-    ("lanh_dao_phong_dl", "Đặng Thị Mai", QLDL, Role.LANH_DAO_PHONG),
-    ("chuyen_vien_dl", "Lý Văn Khánh", QLDL, Role.CHUYEN_VIEN),
+SO = "Sở Văn hóa, Thể thao và Du lịch"
+VAN_PHONG = "Văn phòng Sở Văn hóa, Thể thao và Du lịch"
+MOT_CUA_UNIT = "Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh"
+
+# (username, full name, department, role, title, unit the title is held in when not the department)
+DEMO_OFFICIALS: list[tuple[str, str, str, Role, str, str | None]] = [
+    ("mot_cua", "Nguyễn Thị Thu Hà", QLVH, Role.MOT_CUA, "Chuyên viên", MOT_CUA_UNIT),
+    ("lanh_dao_phong", "Trần Văn Minh", QLVH, Role.LANH_DAO_PHONG, "Trưởng phòng", None),
+    ("chuyen_vien", "Lê Thị Hương", QLVH, Role.CHUYEN_VIEN, "Chuyên viên", None),
+    ("lanh_dao_so", "Phạm Quốc Hùng", QLVH, Role.LANH_DAO_SO, "Phó Giám đốc", SO),
+    ("van_thu", "Hoàng Thị Lan", QLVH, Role.VAN_THU, "Văn thư", VAN_PHONG),
+    ("giam_sat", "Vũ Đức Thắng", QLVH, Role.GIAM_SAT, "Chánh Văn phòng", VAN_PHONG),
+    ("quan_tri", "Đỗ Mạnh Cường", QLVH, Role.QUAN_TRI, "Chuyên viên công nghệ thông tin", VAN_PHONG),
+    ("chuyen_vien_2", "Bùi Thị Ngọc Anh", QLVH, Role.CHUYEN_VIEN, "Chuyên viên", None),
+    ("mot_cua_dl", "Ngô Văn Tuấn", QLDL, Role.MOT_CUA, "Chuyên viên", MOT_CUA_UNIT),
+    ("lanh_dao_phong_dl", "Đặng Thị Mai", QLDL, Role.LANH_DAO_PHONG, "Phó Trưởng phòng", None),
+    ("chuyen_vien_dl", "Lý Văn Khánh", QLDL, Role.CHUYEN_VIEN, "Chuyên viên", None),
 ]
 
 
 def seed_demo(session: Session, *, now: datetime | None = None) -> list[str]:
-    """Create what is missing (existing rows are left as they are); return the usernames created."""
-    for code, name in DEMO_DEPARTMENTS:
-        if session.exec(select(Department).where(Department.code == code)).first() is None:
-            service.create_department(session, code=code, name=name, agency_code=DEMO_AGENCY_CODE, now=now)
-    existing = set(session.exec(select(Official.username)).all())
+    """Create what is missing and fill the titles and phones of demo rows that have none (a database
+    seeded before titles existed); other existing values are left as they are. Return the usernames
+    created."""
+    for code, name, phone in DEMO_DEPARTMENTS:
+        department = session.exec(select(Department).where(Department.code == code)).first()
+        if department is None:
+            service.create_department(session, code=code, name=name, agency_code=DEMO_AGENCY_CODE, now=now,
+                                      phone=phone)
+        elif department.phone is None:
+            department.phone = phone
+            session.add(department)
+    existing = {o.username: o for o in session.exec(select(Official)).all()}
     missing = [row for row in DEMO_OFFICIALS if row[0] not in existing]
     # One argon2 hash for every demo account: hashing costs ~0.1 s each.
     password_hash = service.hash_password(DEMO_PASSWORD) if missing else None
-    for username, full_name, department, role in missing:
+    for username, full_name, department, role, title, unit in missing:
         service.create_official(
             session, username=username, password=DEMO_PASSWORD, full_name=full_name,
             department_code=department, roles=[role], now=now, password_hash=password_hash,
+            title=title, unit_name=unit,
         )
+    for username, _, _, _, title, unit in DEMO_OFFICIALS:
+        official = existing.get(username)
+        if official is not None and official.title is None:
+            official.title, official.unit_name = title, unit
+            session.add(official)
+    session.flush()
     return [row[0] for row in missing]

@@ -61,11 +61,12 @@ def hash_password(password: str) -> str:
 
 
 def create_department(
-    session: Session, *, code: str, name: str, agency_code: str, now: datetime | None = None
+    session: Session, *, code: str, name: str, agency_code: str, now: datetime | None = None,
+    phone: str | None = None,
 ) -> Department:
     if session.exec(select(Department).where(Department.code == code)).first() is not None:
         raise Conflict(f"Phòng/ban có mã {code} đã tồn tại.", code="department_exists")
-    department = Department(code=code, name=name, agency_code=agency_code, created_at=_now(now))
+    department = Department(code=code, name=name, agency_code=agency_code, phone=phone, created_at=_now(now))
     session.add(department)
     session.flush()
     return department
@@ -99,8 +100,10 @@ def _roles(roles: Iterable[str | Role]) -> list[str]:
 def create_official(
     session: Session, *, username: str, password: str, full_name: str, department_code: str,
     roles: Iterable[str | Role], now: datetime | None = None, password_hash: str | None = None,
+    title: str | None = None, unit_name: str | None = None,
 ) -> Official:
-    """Create an official. `password_hash` lets a seed reuse one hash for many demo accounts."""
+    """Create an official. `password_hash` lets a seed reuse one hash for many demo accounts; `title`
+    (chức danh) and `unit_name` (when the title is held outside the department) are printed on forms."""
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
             "Tên đăng nhập gồm 3–64 ký tự thường, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
@@ -120,6 +123,7 @@ def create_official(
         username=username, full_name=full_name.strip(),
         password_hash=password_hash or hash_password(password),
         department_id=department.id, roles=role_codes, created_at=_now(now),
+        title=(title or "").strip() or None, unit_name=(unit_name or "").strip() or None,
     )
     session.add(official)
     session.flush()

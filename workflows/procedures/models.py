@@ -25,6 +25,8 @@ class ProcedureVersion(SQLModel, table=True):
     time_limit_value: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
     time_limit_unit: str = Field(sa_column=sa.Column(sa.String(20), nullable=False))
     fees: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    # Facts declared at intake that pick the fee (spec.IntakeField); None on versions from before them.
+    intake_fields: list[dict[str, Any]] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
     documents: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     result: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     legal_basis: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))

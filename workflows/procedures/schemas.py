@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from workflows.procedures.models import ProcedureVersion
-from workflows.procedures.spec import DocumentRequirement, Fee, Step, SupplementPolicy, TimeLimit
+from workflows.procedures.spec import DocumentRequirement, Fee, IntakeField, Step, SupplementPolicy, TimeLimit
 
 
 class ProcedurePublic(BaseModel):
@@ -20,6 +20,7 @@ class ProcedurePublic(BaseModel):
     authority: str
     time_limit: TimeLimit
     fee: list[Fee]
+    intake_fields: list[IntakeField] = []  # facts to declare at intake (`facts`) that pick the fee
     process_key: str
     documents: list[DocumentRequirement]
     version: int
@@ -75,6 +76,7 @@ def _fields(version: ProcedureVersion) -> dict[str, object]:
         "authority": version.authority,
         "time_limit": {"value": version.time_limit_value, "unit": version.time_limit_unit},
         "fee": version.fees,
+        "intake_fields": version.intake_fields or [],
         "process_key": version.process_key,
         "documents": version.documents,
         "version": version.version,

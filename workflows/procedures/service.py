@@ -170,6 +170,7 @@ def _content(version: ProcedureVersion) -> dict[str, Any]:
         "level": version.level,
         "time_limit": {"value": version.time_limit_value, "unit": version.time_limit_unit},
         "fees": version.fees,
+        "intake_fields": version.intake_fields or [],
         "documents": version.documents,
         "result": version.result,
         "legal_basis": version.legal_basis,

@@ -59,10 +59,30 @@ class TimeLimit(_Strict):
         return self.value * 5 / 7 * HOURS_PER_WORKING_DAY
 
 
+class IntakeField(_Strict):
+    """A fact the applicant declares at intake that decides which fee applies (the number of karaoke rooms,
+    the kind of area): `integer` (at least `min`) or `choice` (one key of `choices`, key → label)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1)
+    kind: Literal["integer", "choice"]
+    choices: dict[str, str] = {}
+    min: int = 0
+
+    @model_validator(mode="after")
+    def _choices(self) -> IntakeField:
+        if (self.kind == "choice") != bool(self.choices):
+            raise ValueError(f"intake field {self.key!r}: choices exactly when kind is 'choice'")
+        return self
+
+
 class Fee(_Strict):
     name: str = Field(min_length=1)
     amount: int | None = Field(default=None, ge=0, description="VND; null when set elsewhere (see condition)")
     condition: str = ""
+    # When the fee applies, on the facts declared at intake: a choice key, or [lowest] / [lowest, highest]
+    # (inclusive) for an integer. Empty: the fee does not depend on declared facts.
+    when: dict[str, str | list[int]] = {}
 
 
 class DocumentRequirement(_Strict):
@@ -94,6 +114,7 @@ class ProcedureSpec(_Strict):
     level: str = Field(min_length=1)
     time_limit: TimeLimit
     fees: list[Fee] = []
+    intake_fields: list[IntakeField] = []
     documents: list[DocumentRequirement] = Field(min_length=1)
     result: str = Field(min_length=1)
     legal_basis: str = Field(min_length=1)
@@ -118,6 +139,7 @@ class ProcedureSpec(_Strict):
             raise ValueError("a thu_phi step exists exactly when has_financial_obligation is true")
         if ("kiem_tra_thuc_te" in keys) != self.requires_site_inspection:
             raise ValueError("a kiem_tra_thuc_te step exists exactly when requires_site_inspection is true")
+        _check_fee_conditions(self.fees, self.intake_fields)
         total = sum(s.hours for s in self.steps)
         if total > self.time_limit.working_hours_bound:
             raise ValueError(
@@ -127,10 +149,29 @@ class ProcedureSpec(_Strict):
         return self
 
     def sha256(self) -> str:
-        """Digest of the canonical JSON of the content: equal content, equal digest."""
+        """Digest of the canonical JSON of the content: equal content, equal digest. Fee conditions and
+        intake fields count only when present, so procedures without them keep their digest."""
         content = self.model_dump(mode="json")
+        if not content["intake_fields"]:
+            del content["intake_fields"]
+        for fee in content["fees"]:
+            if not fee["when"]:
+                del fee["when"]
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_fee_conditions(fees: list[Fee], fields: list[IntakeField]) -> None:
+    by_key = {f.key: f for f in fields}
+    for fee in fees:
+        for key, wanted in fee.when.items():
+            declared = by_key.get(key)
+            if declared is None:
+                raise ValueError(f"fee condition on {key!r}, which is not an intake field")
+            if declared.kind == "choice" and (not isinstance(wanted, str) or wanted not in declared.choices):
+                raise ValueError(f"fee condition {key}={wanted!r} is not one of its choices")
+            if declared.kind == "integer" and (isinstance(wanted, str) or not 1 <= len(wanted) <= 2):
+                raise ValueError(f"fee condition on {key!r} must be [lowest] or [lowest, highest]")
 
 
 def parse_spec(data: dict[str, object]) -> ProcedureSpec:
