@@ -91,6 +91,7 @@ class TestValidation:
         with pytest.raises(ValidationFailed) as info:
             parse_spec(data)
         assert info.value.errors and info.value.errors[0]["field"] == "procedure"
+        assert info.value.errors[0]["message"].startswith("Dữ liệu gửi lên: Điều kiện phí")  # the reason, in Vietnamese
 
     def test_unknown_step_key(self) -> None:
         data = karaoke_data()

@@ -59,6 +59,15 @@ class TimeLimit(_Strict):
         return self.value * 5 / 7 * HOURS_PER_WORKING_DAY
 
 
+class SpecError(ValueError):
+    """A rule of the procedure data broken; `detail` is the Vietnamese message the administrator reads
+    (workflows.core.field_errors words a validator's error by its `detail`)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 class IntakeField(_Strict):
     """A fact the applicant declares at intake that decides which fee applies (the number of karaoke rooms,
     the kind of area): `integer` (at least `min`) or `choice` (one key of `choices`, key → label)."""
@@ -72,7 +81,8 @@ class IntakeField(_Strict):
     @model_validator(mode="after")
     def _choices(self) -> IntakeField:
         if (self.kind == "choice") != bool(self.choices):
-            raise ValueError(f"intake field {self.key!r}: choices exactly when kind is 'choice'")
+            raise SpecError(f"Thông tin khai khi tiếp nhận “{self.key}”: có danh sách lựa chọn khi và chỉ khi loại là "
+                            "“choice”")
         return self
 
 
@@ -99,9 +109,9 @@ class Step(_Strict):
     @model_validator(mode="after")
     def _known(self) -> Step:
         if self.step not in STEP_ORDER:
-            raise ValueError(f"unknown step key {self.step!r}")
+            raise SpecError(f"Bước “{self.step}” không có trong quy trình")
         if self.role not in ROLES:
-            raise ValueError(f"unknown role {self.role!r}")
+            raise SpecError(f"Vai trò “{self.role}” không tồn tại")
         return self
 
 
@@ -127,23 +137,23 @@ class ProcedureSpec(_Strict):
     @model_validator(mode="after")
     def _coherent(self) -> ProcedureSpec:
         if self.process_key not in PROCESS_KEYS:
-            raise ValueError(f"unknown process_key {self.process_key!r}")
+            raise SpecError(f"Quy trình “{self.process_key}” không tồn tại")
         keys = [s.step for s in self.steps]
         if len(set(keys)) != len(keys):
-            raise ValueError("a step appears twice")
+            raise SpecError("Một bước xuất hiện hai lần")
         if keys != sorted(keys, key=STEP_ORDER.index):
-            raise ValueError(f"steps must follow the order {', '.join(STEP_ORDER)}")
+            raise SpecError(f"Các bước phải theo thứ tự {', '.join(STEP_ORDER)}")
         if keys[0] != "tiep_nhan":
-            raise ValueError("the first step must be tiep_nhan")
+            raise SpecError("Bước đầu tiên phải là tiep_nhan")
         if ("thu_phi" in keys) != self.has_financial_obligation:
-            raise ValueError("a thu_phi step exists exactly when has_financial_obligation is true")
+            raise SpecError("Có bước thu_phi khi và chỉ khi has_financial_obligation là true")
         if ("kiem_tra_thuc_te" in keys) != self.requires_site_inspection:
-            raise ValueError("a kiem_tra_thuc_te step exists exactly when requires_site_inspection is true")
+            raise SpecError("Có bước kiem_tra_thuc_te khi và chỉ khi requires_site_inspection là true")
         _check_fee_conditions(self.fees, self.intake_fields)
         total = sum(s.hours for s in self.steps)
         if total > self.time_limit.working_hours_bound:
-            raise ValueError(
-                f"the steps take {total:g} working hours, more than the time limit "
+            raise SpecError(
+                f"Các bước cộng lại {total:g} giờ làm việc, quá thời hạn giải quyết "
                 f"({self.time_limit.value} {self.time_limit.unit.value})"
             )
         return self
@@ -167,11 +177,11 @@ def _check_fee_conditions(fees: list[Fee], fields: list[IntakeField]) -> None:
         for key, wanted in fee.when.items():
             declared = by_key.get(key)
             if declared is None:
-                raise ValueError(f"fee condition on {key!r}, which is not an intake field")
+                raise SpecError(f"Điều kiện phí theo “{key}”, không phải thông tin khai khi tiếp nhận")
             if declared.kind == "choice" and (not isinstance(wanted, str) or wanted not in declared.choices):
-                raise ValueError(f"fee condition {key}={wanted!r} is not one of its choices")
+                raise SpecError(f"Điều kiện phí {key}={wanted!r} không thuộc các lựa chọn")
             if declared.kind == "integer" and (isinstance(wanted, str) or not 1 <= len(wanted) <= 2):
-                raise ValueError(f"fee condition on {key!r} must be [lowest] or [lowest, highest]")
+                raise SpecError(f"Điều kiện phí theo “{key}” phải là [thấp nhất] hoặc [thấp nhất, cao nhất]")
 
 
 def parse_spec(data: dict[str, object]) -> ProcedureSpec:
@@ -179,7 +189,9 @@ def parse_spec(data: dict[str, object]) -> ProcedureSpec:
     try:
         return ProcedureSpec.model_validate(data)
     except ValidationError as exc:
-        errors = request_errors(exc.errors())
+        # A rule over the whole procedure has no field of its own: it is reported on "procedure".
+        errors = [{**e, "field": "procedure" if e["field"] == "body" else e["field"]}
+                  for e in request_errors(exc.errors())]
         raise ValidationFailed("Thông tin thủ tục hành chính không hợp lệ.", errors=errors) from exc
 
 
