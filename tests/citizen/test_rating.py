@@ -195,7 +195,7 @@ class TestRefusals:
         response = rate(app_client, code, level="ok", criteria={"gia_ca": "hai_long", "thai_do": "tot"},
                         comment="x" * 2001)
         assert response.status_code == 422
-        assert response.json()["code"] == "rating_invalid"
+        assert response.json()["code"] == "validation_failed"  # one code per kind of error
         assert response.json()["errors"] == [
             {"field": "level", "message": "Vui lòng chọn mức độ hài lòng: Rất hài lòng, Hài lòng hoặc Không hài "
                                           "lòng."},

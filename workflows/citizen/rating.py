@@ -87,7 +87,7 @@ def rate(session: Session, *, services: DomainServices, body: RatingIn, actor: s
     The attempt is audited under `actor` before any refusal, so the caller should commit refusals too."""
     errors = _validate(body)
     if errors:
-        raise ValidationFailed(errors[0]["message"], code="rating_invalid", errors=errors)
+        raise ValidationFailed(errors[0]["message"], errors=errors)
     now = services.clock.now()
     dossier = find_verified(session, services=services, code=body.code, verifier=(body.verifier or "").strip())
     existing = _rating_of(session, dossier) if dossier else None
