@@ -75,6 +75,7 @@ class TestTwoSupplementRoundsAndARefusal:
             complete(base, officials, code, "tham_dinh", {
                 "quyet_dinh": "tu_choi", "ly_do": "Diện tích phòng hát dưới 20 m² theo quy định."})
 
+            welcome = citizen.inbox()[0]["text"]
             got = wait_for(lambda: (lambda m: m if len(m) >= 10 else None)(about(citizen, code)))
             texts = [m["text"] for m in got if m["type"] == "text"]
             files = [m for m in got if m["type"] == "file"]
@@ -100,7 +101,9 @@ class TestTwoSupplementRoundsAndARefusal:
         assert all("[" not in text and "'" not in text for text in texts), "no Python list in a message"
         assert [m["file"]["filename"] for m in files] == [
             f"mau_02-{code}.pdf", f"mau_01-{code}.pdf", f"mau_02-{code}.pdf", f"mau_03-{code}.pdf"]
-        desk, appraisal = forms[0], forms[2]
+        assert welcome.startswith("Chào mừng ông/bà đến với Chính quyền số tỉnh Tuyên Quang. "), welcome
+        desk, appraisal, refusal = forms[0], forms[2], forms[3]
+        assert "Diện tích phòng hát dưới 20 m² theo quy định" in refusal, refusal
         assert all(item in desk for item in DESK_ITEMS), desk
         assert APPRAISAL_ITEMS in appraisal, appraisal
         assert all(item not in appraisal for item in DESK_ITEMS), "the desk's items leaked into appraisal"
