@@ -67,3 +67,24 @@ class TestAnOfficialsAttachment:
         images = [m["file"]["filename"] for m in inbox if m["type"] == "image"]
         assert images == ["so-do-phong-hat.png"], inbox
         assert not any((m.get("file") or {}).get("filename") == "anh-mat-tien.png" for m in inbox)
+
+
+class TestACitizenOutOfReach:
+    def test_the_official_reads_why_no_message_arrives(self, settings: Settings, clock: ManualClock, db: Any) -> None:
+        with live_server(settings, clock) as (base, _wiring):
+            officials = Officials(base)
+            code = officials.intake("0900000001", "Trần Thị Bình")  # a phone with no Zalo account
+            headers = officials.headers("mot_cua")
+
+            def receipt() -> dict[str, Any] | None:
+                items = requests.get(f"{base}/api/v1/dossiers/{code}/messages", headers=headers,
+                                     timeout=10).json()["items"]
+                return next((m for m in items if m["status"] not in ("pending", "sending")), None)
+
+            message = wait_for(receipt)
+
+        assert message is not None
+        assert (message["event"], message["status"], message["status_name"]) == (
+            "TIEP_NHAN", "unreachable", "Không gửi được: công dân không nhận được tin qua Zalo")
+        assert message["problems"] == [
+            "Tin nhắn không đến được công dân: số điện thoại của hồ sơ chưa đăng ký Zalo."], message

@@ -67,10 +67,25 @@ def list_sent(session: Session, *, dossier: Dossier) -> list[MessageSentOut]:
     ) for m in messages_for(session, subject_ref=dossier.code)]
 
 
+# Why a citizen could not be reached (the reason the relay records first in `last_error`), as an official reads it.
+UNREACHABLE_REASONS = {
+    "no_contact": "hồ sơ không có số điện thoại và chưa liên kết Zalo",
+    "phone_not_on_zalo": "số điện thoại của hồ sơ chưa đăng ký Zalo",
+    "phone_invalid": "số điện thoại của hồ sơ không hợp lệ với Zalo",
+    "outside_window": "công dân không nhắn tin cho OA trong 7 ngày qua và không nhận được tin mẫu",
+    "not_follower": "công dân chưa quan tâm OA", "blocked_oa": "công dân đã chặn OA",
+    "user_inactive": "tài khoản Zalo của công dân không còn hoạt động",
+    "recipient_unknown": "không xác định được người nhận",
+}
+
+
 def _problems(message: OutboxMessage) -> list[str]:
     error = message.last_error or ""
-    if message.status in (DEAD, UNREACHABLE):
-        return [f"Tin nhắn không đến được công dân ({error})." if error else "Tin nhắn không đến được công dân."]
+    if message.status == UNREACHABLE:
+        reason = UNREACHABLE_REASONS.get(error.split(":", 1)[0], f"Zalo không chuyển được tin ({error})")
+        return [f"Tin nhắn không đến được công dân: {reason}."]
+    if message.status == DEAD:
+        return [f"Gửi thất bại, Zalo không nhận tin nhắn ({error}); quản trị viên có thể gửi lại."]
     problems = []
     for line in error.splitlines():
         if line.startswith(ATTACHMENT_REFUSED):
