@@ -43,6 +43,8 @@ from engine.steps import (
 from engine.validation import DefinitionValidator
 from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
 
+# Task-data key holding the last user task's own submission: {"step": <task id>, "data": {...}}.
+LAST_FORM_KEY = "_form"
 
 class Engine:
     """BPMN runtime over SpiffWorkflow 3.2.0. Built once; methods take the caller's session and only flush."""
@@ -155,6 +157,8 @@ class Engine:
         def run() -> None:
             self._check_depth(task)
             task.task_spec.add_data_from_form(task, form)
+            # This round's submission, apart from the inherited data (see OperatorContext.form).
+            task.data[LAST_FORM_KEY] = {"step": task.task_spec.name, "data": copy.deepcopy(form)}
             task.run()
             last.append(task)
             self._steps(wf, last)
@@ -299,6 +303,8 @@ class Engine:
             registered = self.operators.get(operation)
             if registered is None:
                 raise LookupError(f"operator '{operation}' is not registered")
+            last_form = task.data.get(LAST_FORM_KEY)
+            last_form = last_form if isinstance(last_form, dict) else {}
             context = OperatorContext(
                 session=session,
                 instance_id=row.id or 0,
@@ -309,6 +315,8 @@ class Engine:
                 data=copy.deepcopy(dict(task.data)),
                 now=now,
                 actor=actor,
+                form=copy.deepcopy(dict(last_form.get("data") or {})),
+                form_step=last_form.get("step"),
             )
             with session.begin_nested():  # a failing operator leaves none of its rows
                 return registered.fn(context, params)

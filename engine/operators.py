@@ -21,6 +21,11 @@ class OperatorContext:
     data: dict[str, Any]  # a copy of the task data; changing it changes nothing
     now: datetime
     actor: str | None
+    # The data submitted by the user task that led here (a copy), and that task's id. Task data is
+    # inherited along the path, so a field of an earlier round (or of another form) is still in `data`;
+    # `form` holds this round's submission only. Empty/None when no user task was completed before.
+    form: dict[str, Any] = field(default_factory=dict)
+    form_step: str | None = None
 
 
 Operator = Callable[[OperatorContext, dict[str, Any]], "dict[str, Any] | None"]

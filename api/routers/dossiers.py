@@ -20,6 +20,7 @@ from workflows.dossiers.schemas import (
     HistoryItem,
     MessageIn,
     MessageOut,
+    MessageSentOut,
     Page,
     RevealIn,
     SearchByIdIn,
@@ -145,6 +146,14 @@ def control_slip(code: str, session: SessionDep, actor: ActorDep, domain: Domain
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.CONTROL_SLIP)
     document = registers.control_slip(session, dossier=dossier, actor=actor, services=domain)
     return DocumentOut.model_validate(document, from_attributes=True)
+
+
+@router.get("/{code}/messages", response_model=Page[MessageSentOut], responses=ERRORS,
+            summary="Tin nhắn Zalo đã gửi người nộp hồ sơ: nội dung, trạng thái, tệp không gửi được và lý do")
+def list_messages(code: str, session: SessionDep, actor: ActorDep) -> Page[MessageSentOut]:
+    dossier = service.get_by_code(session, code=code, actor=actor)
+    items = messages.list_sent(session, dossier=dossier)
+    return Page[MessageSentOut](items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
 @router.post("/{code}/messages", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,

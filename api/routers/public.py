@@ -220,7 +220,8 @@ def procedures(
     q: Annotated[str | None, Query(max_length=100, description="Từ khóa")] = None,
 ) -> ProcedureList:
     return ProcedureList(
-        items=catalogue.procedures(session, agency_name=domain.settings.agency_name, query=q)
+        items=catalogue.procedures(session, agency_name=domain.settings.agency_name,
+                                   centre_name=domain.settings.centre_name, query=q)
     )
 
 

@@ -77,6 +77,8 @@ def ensure_time_to_send(message: OutgoingMessage, now: datetime) -> None:
 class SendResult:
     channel_used: str
     provider_message_id: str | None
+    # What did not go although the message did (an attachment Zalo refused); kept in `last_error`.
+    note: str | None = None
 
 
 class Sender(Protocol):
@@ -248,7 +250,7 @@ class OutboxRelay:
             self._finish(message, status=PENDING, attempts=attempts, error=error, exc=exc,
                          next_attempt_at=retry_at)
             return "retried", error, rate_limited
-        self._finish(message, status=SENT, attempts=attempts, error=None, result=result)
+        self._finish(message, status=SENT, attempts=attempts, error=result.note, result=result)
         return "sent", None, False
 
     def _backoff(self, attempts: int) -> float:

@@ -96,6 +96,18 @@ class ZaloClient:
         data = self._call("POST", f"{self._business}/message/template", json_body=body)
         return str(data["msg_id"])
 
+    def send_image(self, user_id: str, attachment_id: str) -> str:
+        """A customer-service image (media template); `attachment_id` comes from `upload_image` (§4)."""
+        element = {"media_type": "image", "attachment_id": attachment_id}
+        body = {"recipient": {"user_id": user_id}, "message": {"attachment": {"type": "template", "payload": {
+            "template_type": "media", "elements": [element]}}}}
+        return str(self._post_openapi("/v3.0/oa/message/cs", body)["message_id"])
+
+    def upload_image(self, filename: str, content: bytes) -> str:
+        """Upload a JPG/PNG (≤ 1 MB) for an image message; returns the `attachment_id` (valid 7 days)."""
+        files = {"file": (filename, content, _content_type(filename))}
+        return str(self._call("POST", f"{self._openapi}/v2.0/oa/upload/image", files=files)["attachment_id"])
+
     def upload_file(self, filename: str, content: bytes) -> str:
         """Upload a PDF/DOC/DOCX (≤ 5 MB) for a file message; returns the token (valid 7 days)."""
         files = {"file": (filename, content, _content_type(filename))}
@@ -260,6 +272,11 @@ def _strings(data: dict[str, Any]) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in data.items()}
 
 
+def is_image(filename: str) -> bool:
+    """Sent as an image (upload/image, JPG/PNG), not as a file (upload/file takes PDF/DOC/DOCX only)."""
+    return filename.lower().endswith((".png", ".jpg", ".jpeg"))
+
+
 def _content_type(filename: str) -> str:
     lower = filename.lower()
     if lower.endswith(".pdf"):
@@ -268,6 +285,10 @@ def _content_type(filename: str) -> str:
         return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     if lower.endswith(".doc"):
         return "application/msword"
+    if lower.endswith(".png"):
+        return "image/png"
+    if lower.endswith((".jpg", ".jpeg")):
+        return "image/jpeg"
     return "application/octet-stream"
 
 

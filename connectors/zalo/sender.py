@@ -28,7 +28,7 @@ from sqlmodel import Session
 from connectors.outbox.errors import DeliveryError, UnreachableRecipient
 from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult, ensure_time_to_send
 from connectors.timeutil import utc
-from connectors.zalo.client import ZaloClient
+from connectors.zalo.client import ZaloClient, is_image
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.users import get_user, last_interaction, record_user
 
@@ -39,6 +39,8 @@ CS_WINDOW = timedelta(days=7)
 FREE_WINDOW = timedelta(hours=48)
 
 LoadAttachment = Callable[[str], tuple[str, bytes]]
+# Prefix of a `last_error` line naming an attachment Zalo refused: "attachment_refused:<code>:<file>: <error>".
+ATTACHMENT_REFUSED = "attachment_refused:"
 
 
 class ZaloSender:
@@ -103,6 +105,7 @@ class ZaloSender:
         if not parts:
             raise ZaloBadRequest("message has neither text nor attachment")
         first_id: str | None = None
+        refused: list[str] = []
         done = message.parts_done
         arrived = self._already_arrived(message, user_id)
         for kind, part in parts[done:]:
@@ -120,17 +123,35 @@ class ZaloSender:
                     provider_id = self._client.send_request_user_info(
                         user_id, str(part.get("title") or ""), str(part.get("subtitle") or ""))
                 else:
-                    filename, content = self._load_attachment(str(part["document_id"]))
-                    ensure_time_to_send(message, self._now())
-                    token = self._client.upload_file(str(part.get("filename") or filename), content)
-                    ensure_time_to_send(message, self._now())
-                    provider_id = self._client.send_file(user_id, token)
+                    provider_id = self._send_attachment(message, user_id, part, refused)
             except DeliveryError as exc:
                 exc.parts_done = done
                 raise
             first_id = first_id or provider_id
             done += 1
-        return SendResult(channel_used="cs", provider_message_id=first_id)
+        return SendResult(channel_used="cs", provider_message_id=first_id, note="\n".join(refused) or None)
+
+    def _send_attachment(self, message: OutgoingMessage, user_id: str, part: Mapping[str, Any],
+                         refused: list[str]) -> str | None:
+        """Upload and send one file: a JPG/PNG as an image, anything else as a file. A file Zalo will never
+        take (-201: not PDF/DOC/DOCX/JPG/PNG; -210: too large) is skipped, not the whole message: the text
+        still reaches the citizen, and the refusal is recorded (`ATTACHMENT_REFUSED` lines in the row's
+        `last_error`) for the dossier to show."""
+        filename, content = self._load_attachment(str(part["document_id"]))
+        filename = str(part.get("filename") or filename)
+        try:
+            ensure_time_to_send(message, self._now())
+            if is_image(filename):
+                attachment_id = self._client.upload_image(filename, content)
+                ensure_time_to_send(message, self._now())
+                return self._client.send_image(user_id, attachment_id)
+            token = self._client.upload_file(filename, content)
+            ensure_time_to_send(message, self._now())
+            return self._client.send_file(user_id, token)
+        except ZaloBadRequest as exc:
+            log.warning("outbox message %s: attachment refused by Zalo: %s", message.id, exc)
+            refused.append(f"{ATTACHMENT_REFUSED}{exc.code}:{filename}: {exc}")
+            return None
 
     def _already_arrived(self, message: OutgoingMessage, user_id: str) -> dict[tuple[str, str], str]:
         """For an uncertain retry: the OA's messages to the user since the row was created, keyed like the

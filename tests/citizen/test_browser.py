@@ -202,3 +202,20 @@ def test_lookup_three_ways_and_feedback(server: tuple[str, Any], page: Page) -> 
         expect(page.locator("#form-code button[type=submit]")).to_be_enabled()
     expect(page.locator("#lookup-error")).to_contain_text("quá nhiều yêu cầu")
     shot(page, "07-qua-nhieu-yeu-cau")
+
+
+def test_a_guide_card_names_its_kind_once(server: tuple[str, Any], page: Page) -> None:
+    # Issue 16 item 8: a guide titled "Hướng dẫn …" read "Hướng dẫn: Hướng dẫn …"; the kind is now a label
+    # beside the date, the title is the one written.
+    base, _wiring = server
+    http = httpx.Client(base_url=base, timeout=30)
+    created = http.post("/api/v1/news", headers=official(http, "quan_tri"), json={
+        "kind": "guide", "title": "Hướng dẫn nộp hồ sơ cấp phép karaoke", "summary": "Các giấy tờ cần chuẩn bị",
+        "published": True})
+    assert created.status_code == 201, created.text
+    page.goto(f"{base}/tra-cuu")
+    page.click(".tab[data-tab=tin-tuc]")
+    card = page.locator("#news-list article").first
+    expect(card.locator("h3")).to_have_text("Hướng dẫn nộp hồ sơ cấp phép karaoke")
+    expect(card.locator(".muted").first).to_contain_text("Hướng dẫn · ")
+    assert "Hướng dẫn: Hướng dẫn" not in card.inner_text()

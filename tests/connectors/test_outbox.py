@@ -31,7 +31,8 @@ from connectors.zalo.emulator import DEFAULT_TEMPLATE_ID
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.users import record_user
 
-TEMPLATE = {"ten": "Nguyễn Văn A", "ma_ho_so": "HS-1", "trang_thai": "Đã tiếp nhận", "cta_url": "https://x.vn/1"}
+TEMPLATE = {"ten": "Nguyễn Văn A", "ma_ho_so": "HS-1", "trang_thai": "Đã tiếp nhận", "cta_text": "Tra cứu",
+            "cta_url": "https://x.vn/1"}
 
 
 class Citizens:

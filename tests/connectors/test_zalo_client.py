@@ -37,7 +37,7 @@ class TestMessages:
     def test_templates_by_uid_and_by_phone(self, zalo: ZaloWorld) -> None:
         user = zalo.user(phone="84912345678")
         data = {"ten": "Nguyễn Văn A", "ma_ho_so": "H60.22-261124-0001", "trang_thai": "Đã tiếp nhận",
-                "cta_url": "https://example.gov.vn/tra-cuu/1"}
+                "cta_text": "Tra cứu", "cta_url": "https://example.gov.vn/tra-cuu/1"}
         uid_id = zalo.client.send_template_by_uid(user["user_id"], "400001", data, "t-1")
         phone_id = zalo.client.send_template_by_phone("84912345678", "400001", data, "t-2")
         inbox = zalo.inbox(phone="84912345678")

@@ -168,3 +168,17 @@ def test_stale_expected_version_is_refused(deploy, engine, tx, clock) -> None:
             actor="mc",
             expected_version=first.version - 1,
         )
+
+
+def test_operator_context_holds_the_deciding_forms_own_submission(deploy, engine, tx, clock, operators) -> None:
+    # Task data is inherited along the path; `form` is only what the user task that led here submitted,
+    # so an operator reads what this round decided, not a field left by an earlier round or another form.
+    session = tx()
+    deploy(engine, session, "ho_so_mau.bpmn")
+    first = start(engine, session, clock)
+    engine.complete(session, work_item_id=first.opened[0].id,
+                    data={"quyet_dinh": "tiep_nhan", "ghi_chu": "Đủ giấy tờ"}, actor="mc")
+    [(_, _, ctx)] = operators.calls
+    assert (ctx.form, ctx.form_step) == ({"quyet_dinh": "tiep_nhan", "ghi_chu": "Đủ giấy tờ"}, "tiep_nhan")
+    inherited = set(ctx.data) - set(ctx.form) - {"_form"}
+    assert inherited, ctx.data  # the start data is in `data`, not in `form`

@@ -34,7 +34,7 @@ _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 MAX_LISTED = 5
 
 HELP = (
-    "Trung tâm Phục vụ hành chính công xin chào! Ông/bà có thể nhắn:\n"
+    "{centre} xin chào! Ông/bà có thể nhắn:\n"
     "• TRA CỨU – xem các hồ sơ của ông/bà đã liên kết với Zalo này\n"
     "• <Mã hồ sơ> <4 số cuối SĐT hoặc CCCD> – liên kết và xem tình trạng hồ sơ, "
     "ví dụ: H60.22-261124-0001 5678\n"
@@ -71,7 +71,7 @@ def answer_text(
             return _news(session)
     except MotcuaError as exc:  # invalid input the citizen can fix: say what is wrong
         return exc.detail
-    return HELP
+    return HELP.format(centre=services.settings.centre_name)
 
 
 def _limited(session: Session, *, services: DomainServices, uid: str, kind: str) -> str | None:
@@ -267,7 +267,8 @@ def _feedback(session: Session, *, services: DomainServices, engine: Engine, uid
 
 
 def _services(session: Session, *, services: DomainServices, query: str) -> str:
-    items = catalogue.procedures(session, agency_name=services.settings.agency_name, query=query or None)
+    items = catalogue.procedures(session, agency_name=services.settings.agency_name,
+                                 centre_name=services.settings.centre_name, query=query or None)
     if not items:
         return "Không tìm thấy thủ tục phù hợp. Nhắn DỊCH VỤ CÔNG để xem danh sách."
     if len(items) == 1:

@@ -41,17 +41,19 @@ def public_procedure(version: ProcedureVersion, *, where: str) -> PublicProcedur
     )
 
 
-def where_to_submit(agency_name: str) -> str:
+def where_to_submit(agency_name: str, centre_name: str) -> str:
     return (
-        "Nộp trực tiếp tại Bộ phận Một cửa – Trung tâm Phục vụ hành chính công tỉnh "
+        f"Nộp trực tiếp tại Bộ phận Một cửa – {centre_name} "
         f"(quầy của {agency_name}), "
         "qua dịch vụ bưu chính công ích, hoặc trực tuyến trên Cổng Dịch vụ công."
     )
 
 
-def procedures(session: Session, *, agency_name: str, query: str | None = None) -> list[PublicProcedure]:
+def procedures(
+    session: Session, *, agency_name: str, centre_name: str, query: str | None = None,
+) -> list[PublicProcedure]:
     """Current procedures, optionally filtered by words of the name or field (accents ignored)."""
-    where = where_to_submit(agency_name)
+    where = where_to_submit(agency_name, centre_name)
     items = [public_procedure(v, where=where) for v in list_current(session)]
     if not query:
         return items

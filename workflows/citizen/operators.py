@@ -15,6 +15,7 @@ from workflows.core.clock import ensure_utc, to_local
 from workflows.dossiers import audit
 from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Department
+from workflows.notifications import texts
 from workflows.privacy import InvalidPersonalData, PersonalDataCipher, to_zalo_phone
 
 RECIPIENT_PREFIX = "feedback:"
@@ -77,14 +78,13 @@ def send_answer(ctx: OperatorContext, params: dict[str, Any], *, services: Domai
     payload = {
         "event": "TRA_LOI_PAKN",
         "text": text,
-        "template": {
-            "ma_phan_anh": case.code,
-            "ten": (case.contact_name or "Ông/bà")[:30],
-            "trang_thai": "Đã trả lời",
-            "noi_dung": answer[:200],
-            "cta_text": "Gửi phản ánh, kiến nghị khác",  # the answer is in the message; the page opens the form
-            "cta_url": f"{services.settings.public_base_url.rstrip('/')}/tra-cuu#phan-anh",
-        },
+        # The same approved template as every dossier message (its parameters, one helper): a template of
+        # its own with other parameter names was refused by Zalo for want of `ma_ho_so` (issue 16). The
+        # answer is in the message; the button opens the feedback form.
+        "template": texts.template_data(
+            code=case.code, name=case.contact_name or "Ông/bà", status="Đã trả lời phản ánh",
+            cta_text="Gửi phản ánh, kiến nghị khác",
+            cta_url=f"{services.settings.public_base_url.rstrip('/')}/tra-cuu#phan-anh"),
     }
     message = enqueue(
         ctx.session,

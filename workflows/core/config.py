@@ -150,7 +150,13 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     agency_code: str = Field("H60.22", description="Agency code of the dossier numbers (mã đơn vị)")
-    agency_name: str = "Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang"
+    # The names people read, kept here only: the agency that resolves the dossiers (forms, its messages),
+    # the centre whose one-stop desk receives them, and the Zalo Official Account the citizen follows.
+    agency_name: str = Field("Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang",
+                             description="Agency resolving the dossiers (forms' header, its messages)")
+    centre_name: str = Field("Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang",
+                             description="Centre whose Bộ phận Một cửa receives dossiers and returns results")
+    oa_name: str = Field("Chính quyền số tỉnh Tuyên Quang", description="Name of the Zalo Official Account")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links sent to citizens")
     dossier_code_format: str = "{agency}-{yymmdd}-{seq:04d}"
     database: DatabaseSettings = DatabaseSettings()

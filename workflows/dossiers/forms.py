@@ -3,7 +3,7 @@ form needs, masking the phone), and issues forms as stored dossier documents."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,19 +41,22 @@ def _department_name(session: Session, dossier: Dossier) -> str:
 
 def message_context(
     session: Session, *, dossier: Dossier, services: DomainServices, now: datetime, reason: str = "",
-    items: str = "",
+    items: Sequence[str] = (),
 ) -> MessageContext:
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     chosen = fees.applicable(procedure.fees, dossier.intake_facts)  # this dossier's fee when declared
     fee = sum(int(f.get("amount") or 0) for f in chosen) if chosen else (
         int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0)
+    desk = f"Bộ phận Một cửa, {services.settings.centre_name}"
+    department = _department_name(session, dossier)
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
-        agency=services.settings.agency_name, department=_department_name(session, dossier),
+        agency=services.settings.agency_name, department=department, result_place=desk,
+        contact=desk if dossier.accepted_at is None else department,
         lookup_url=services.lookup_url(dossier.code), rating_url=services.rating_url(dossier.code),
         received_at=dossier.accepted_at or dossier.submitted_at,
         due_at=dossier.due_at, time_limit=time_limit_text(procedure.time_limit_value, procedure.time_limit_unit),
-        reason=reason or "chưa đáp ứng yêu cầu theo quy định", items=items,
+        reason=reason or "chưa đáp ứng yêu cầu theo quy định", items=tuple(items),
         amount=f"{fee:,} đồng".replace(",", ".") if fee else "", at=now,
     )
 
@@ -98,7 +101,7 @@ def form_context(
         unit_name=signer.unit_name,
         official_phone=signer.unit_phone,
         reason=_reason(data),
-        items=_items(data),
+        items=supplement_items(data),
         control_log=[_log_row(e) for e in log],
         stage=_stage(log) if form is FormCode.MAU_05 else "",
         lookup_url=services.lookup_url(dossier.code),
@@ -124,11 +127,29 @@ def _reason(data: dict[str, Any]) -> str:
     return str(data.get("ly_do") or data.get("ly_do_xin_loi") or "")
 
 
-def _items(data: dict[str, Any]) -> list[str]:
+def supplement_items(data: Mapping[str, Any]) -> list[str]:
+    """What the citizen must supplement, one entry per document or point: the desk's list `giay_to_thieu`
+    or the appraisal's text `noi_dung_bo_sung` (one point per line or per ";"). The one source of both the
+    Zalo message and Mẫu 02, so they never differ. `data` is the round's own (see `round_data`)."""
     raw = data.get("giay_to_thieu") or data.get("noi_dung_bo_sung") or []
     if isinstance(raw, str):
         return [line.strip() for line in raw.replace(";", "\n").splitlines() if line.strip()]
-    return [str(item) for item in raw]
+    return [str(item).strip() for item in raw if str(item).strip()]
+
+
+# The fields that say what one round decided (why, what is missing). They must come from the deciding
+# form's own submission: inherited task data still holds those of an earlier round or of another form.
+DECISION_FIELDS = frozenset({"ly_do", "giay_to_thieu", "noi_dung_bo_sung"})
+
+
+def round_data(data: Mapping[str, Any], *, form: Mapping[str, Any], form_step: str | None) -> dict[str, Any]:
+    """The task data as the current round sees it: inherited values, with the decision fields taken only
+    from the submission of the user task that led here (`form`). An instance that recorded no submission
+    (started before forms were recorded) keeps its inherited data."""
+    if form_step is None:
+        return dict(data)
+    kept = {key: value for key, value in data.items() if key not in DECISION_FIELDS}
+    return kept | dict(form)
 
 
 def _stage(log: Sequence[ControlLogEntry]) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from connectors.outbox import OutboxMessage, enqueue
+from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, enqueue, messages_for
+from connectors.zalo.client import is_image
+from connectors.zalo.sender import ATTACHMENT_REFUSED
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.documents.models import DossierDocument
 from workflows.dossiers import audit, progress
 from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.schemas import MessageOut
+from workflows.dossiers.schemas import MessageOut, MessageSentOut
 from workflows.dossiers.services import DomainServices
 from workflows.notifications import texts
 
@@ -48,3 +50,57 @@ def send(
     if message is None:  # only on an exact duplicate key, which the count above rules out
         raise ValidationFailed("Tin nhắn đã được gửi.", code="duplicate_message")
     return MessageOut(id=message.id or 0, status=message.status, idempotency_key=key)
+
+
+STATUS_NAMES = {PENDING: "Đang chờ gửi", SENDING: "Đang gửi", SENT: "Đã gửi",
+                UNREACHABLE: "Không gửi được: công dân không nhận được tin qua Zalo", DEAD: "Gửi thất bại"}
+ZALO_FILE_TYPES = (".pdf", ".doc", ".docx")
+
+
+def list_sent(session: Session, *, dossier: Dossier) -> list[MessageSentOut]:
+    """The dossier's Zalo messages to the applicant in sending order, each with what did not arrive: an
+    attachment Zalo refused (the text still went), or why the whole message did not go."""
+    return [MessageSentOut(
+        id=m.id or 0, kind=m.kind, event=str(m.payload.get("event") or ""), text=str(m.payload.get("text") or ""),
+        status=m.status, status_name=STATUS_NAMES.get(m.status, m.status), channel_used=m.channel_used,
+        created_at=m.created_at, sent_at=m.sent_at, problems=_problems(m),
+    ) for m in messages_for(session, subject_ref=dossier.code)]
+
+
+# Why a citizen could not be reached (the reason the relay records first in `last_error`), as an official reads it.
+UNREACHABLE_REASONS = {
+    "no_contact": "hồ sơ không có số điện thoại và chưa liên kết Zalo",
+    "phone_not_on_zalo": "số điện thoại của hồ sơ chưa đăng ký Zalo",
+    "phone_invalid": "số điện thoại của hồ sơ không hợp lệ với Zalo",
+    "outside_window": "công dân không nhắn tin cho OA trong 7 ngày qua và không nhận được tin mẫu",
+    "not_follower": "công dân chưa quan tâm OA", "blocked_oa": "công dân đã chặn OA",
+    "user_inactive": "tài khoản Zalo của công dân không còn hoạt động",
+    "recipient_unknown": "không xác định được người nhận",
+}
+
+
+def _problems(message: OutboxMessage) -> list[str]:
+    error = message.last_error or ""
+    if message.status == UNREACHABLE:
+        reason = UNREACHABLE_REASONS.get(error.split(":", 1)[0], f"Zalo không chuyển được tin ({error})")
+        return [f"Tin nhắn không đến được công dân: {reason}."]
+    if message.status == DEAD:
+        return [f"Gửi thất bại, Zalo không nhận tin nhắn ({error}); quản trị viên có thể gửi lại."]
+    problems = []
+    for line in error.splitlines():
+        if line.startswith(ATTACHMENT_REFUSED):
+            code, _, rest = line.removeprefix(ATTACHMENT_REFUSED).partition(":")
+            filename, _, detail = rest.partition(": ")
+            problems.append(f"Tệp «{filename}» không gửi được qua Zalo: {_refusal(code, filename, detail)}. "
+                            "Nội dung tin nhắn vẫn được gửi; đề nghị gửi lại tệp nhỏ hơn hoặc ở định dạng "
+                            "PDF, hoặc trao trực tiếp cho công dân.")
+    return problems
+
+
+def _refusal(code: str, filename: str, detail: str) -> str:
+    image = is_image(filename)
+    if not image and not filename.lower().endswith(ZALO_FILE_TYPES):
+        return "Zalo chỉ nhận tệp PDF, DOC, DOCX và ảnh JPG, PNG"
+    if code == "-210":
+        return "ảnh lớn hơn 1 MB, giới hạn của Zalo" if image else "tệp lớn hơn 5 MB, giới hạn của Zalo"
+    return f"Zalo từ chối tệp ({detail})"

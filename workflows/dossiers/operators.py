@@ -3,6 +3,7 @@ dossier's transaction, and does no network I/O: it changes rows, renders documen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -84,15 +85,15 @@ def apply_status(
 def notify(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
     """Enqueue the citizen's message for `event`; nothing when the applicant did not opt in."""
     dossier = dossier_by_code(ctx.session, ctx.business_key)
+    data = forms.round_data(ctx.data, form=ctx.form, form_step=ctx.form_step)
     key = enqueue_event(ctx.session, dossier=dossier, event=str(params["event"]), services=services,
-                        now=ctx.now, reason=str(ctx.data.get("ly_do") or ""),
-                        items=str(ctx.data.get("giay_to_thieu") or ctx.data.get("noi_dung_bo_sung") or ""))
+                        now=ctx.now, reason=str(data.get("ly_do") or ""), items=forms.supplement_items(data))
     return {"queued": key is not None, "key": key}
 
 
 def enqueue_event(
     session: Session, *, dossier: Dossier, event: str, services: DomainServices, now: datetime,
-    reason: str = "", items: str = "", overrides: dict[str, Any] | None = None,
+    reason: str = "", items: Sequence[str] = (), overrides: dict[str, Any] | None = None,
 ) -> str | None:
     """Queue the citizen's message for `event` in the caller's transaction; None without Zalo consent."""
     if not dossier.notify_zalo:
@@ -131,5 +132,6 @@ def latest_form(session: Session, *, code: str, form: str) -> DossierDocument | 
 def render_document(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
     dossier = dossier_by_code(ctx.session, ctx.business_key)
     document = forms.issue_form(ctx.session, dossier=dossier, form=str(params["form"]), services=services,
-                                now=ctx.now, actor=ctx.actor or "system", data=ctx.data)
+                                now=ctx.now, actor=ctx.actor or "system",
+                                data=forms.round_data(ctx.data, form=ctx.form, form_step=ctx.form_step))
     return {"document_id": document.id, "form": document.form_code}

@@ -205,6 +205,21 @@ class MessageOut(BaseModel):
     idempotency_key: str
 
 
+class MessageSentOut(BaseModel):
+    """One Zalo message to the applicant, as the official reads it: what it said and what became of it."""
+
+    id: int
+    kind: str  # dossier_event | official_message
+    event: str
+    text: str
+    status: str  # pending | sending | sent | unreachable | dead
+    status_name: str
+    channel_used: str | None
+    created_at: VnDateTime
+    sent_at: VnDateTime | None
+    problems: list[str] = Field(description="What did not reach the citizen, and why (Vietnamese)")
+
+
 class DocumentOut(BaseModel):
     id: int
     kind: str

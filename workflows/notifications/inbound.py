@@ -14,7 +14,7 @@ from workflows.dossiers import audit
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.services import DomainServices
 
-WELCOME = ("Chào mừng ông/bà đến với {agency}. Ông/bà sẽ nhận thông báo về từng bước giải quyết hồ sơ "
+WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Ông/bà sẽ nhận thông báo về từng bước giải quyết hồ sơ "
            "tại đây. Gửi \"tra cứu\" để xem hồ sơ của mình, \"dịch vụ công\" để xem các thủ tục, "
            "\"phản ánh <nội dung>\" để gửi phản ánh, kiến nghị.")
 ASK_PHONE = {"title": "Liên kết hồ sơ với Zalo",
@@ -49,7 +49,7 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
         return
     if isinstance(event, Follow):
         reply(session, user_id=event.user_id, key=event.key, services=services, ask_phone=True,
-              text=WELCOME.format(agency=services.settings.agency_name))
+              text=WELCOME.format(oa_name=services.settings.oa_name))
     elif isinstance(event, UserSubmitInfo) and event.phone_84:
         linked = link_by_phone(session, user_id=event.user_id, phone_84=event.phone_84, services=services)
         text = (f"Đã liên kết {linked} hồ sơ với tài khoản Zalo của ông/bà. Gửi \"tra cứu\" để xem trạng thái."

@@ -5,6 +5,7 @@ a phone number or an address (DOMAIN.md §6, minimisation)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,10 +26,10 @@ class MessageContext:
     new_due_at: datetime | None = None
     time_limit: str = ""
     reason: str = ""
-    items: str = ""
-    contact: str = ""
+    items: tuple[str, ...] = ()  # what to supplement, one entry per document or point
+    contact: str = ""  # whom to ask about a supplement (the desk before acceptance, else the department)
     amount: str = ""
-    result_place: str = "Bộ phận Một cửa, Trung tâm Phục vụ hành chính công tỉnh"
+    result_place: str = ""  # the one-stop desk: "Bộ phận Một cửa, <centre>"
     at: datetime | None = None  # when the event happened
 
 
@@ -38,6 +39,23 @@ def _day(value: datetime | None) -> str:
 
 def _time(value: datetime | None) -> str:
     return to_local(value).strftime("%H giờ %M") if value else "…"
+
+
+def items_text(items: Sequence[str]) -> str:
+    """A list as a citizen reads it: one item per line, each after "- " (never Python's `[...]`)."""
+    return "\n".join(f"- {' '.join(str(item).split())}" for item in items if str(item).strip())
+
+
+def _clause(text: str) -> str:
+    """A reason as written by the official, without its closing full stop (the sentence adds one)."""
+    return text.strip().rstrip(".").rstrip()
+
+
+def _supplement(c: MessageContext) -> str:
+    listed = items_text(c.items)
+    what = f":\n{listed}\n" if listed else " theo Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ đính kèm. "
+    return (f"Hồ sơ {c.code} – {c.procedure} cần bổ sung, hoàn thiện{what}Lý do: {_clause(c.reason)}. "
+            f"Liên hệ {c.contact or c.department} để được hướng dẫn.")
 
 
 @dataclass(frozen=True)
@@ -58,11 +76,10 @@ def render(event: str, c: MessageContext) -> Rendered:
                       f"{_day(c.received_at)}. Thời hạn giải quyết {c.time_limit}; hẹn trả kết quả ngày "
                       f"{_day(c.due_at)}.", "Được tiếp nhận", "Xem Giấy tiếp nhận hồ sơ",
                       "MAU_01"),
-        "KHONG_TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} không đủ điều kiện tiếp nhận. Lý do: {c.reason}.",
+        "KHONG_TIEP_NHAN": (f"Hồ sơ {c.code} – {c.procedure} không đủ điều kiện tiếp nhận. Lý do: "
+                            f"{_clause(c.reason)}.",
                             "Không được tiếp nhận", "Xem Phiếu từ chối", "MAU_03"),
-        "BO_SUNG": (f"Hồ sơ {c.code} cần bổ sung, hoàn thiện: {c.items or 'theo phiếu đính kèm'}. Lý do: "
-                    f"{c.reason}. Liên hệ {c.contact or c.department}.", "Yêu cầu bổ sung giấy tờ",
-                    "Xem Phiếu yêu cầu bổ sung", "MAU_02"),
+        "BO_SUNG": (_supplement(c), "Yêu cầu bổ sung giấy tờ", "Xem Phiếu yêu cầu bổ sung", "MAU_02"),
         "PHAN_CONG": (f"Hồ sơ {c.code} đã được chuyển đến {c.department} để thụ lý.", "Đang xử lý",
                       "Xem quá trình xử lý", None),
         "THAM_DINH": (f"Hồ sơ {c.code} đang được thẩm định.", "Đang xử lý", "Xem quá trình xử lý", None),
@@ -78,12 +95,13 @@ def render(event: str, c: MessageContext) -> Rendered:
         "TRA_KET_QUA": (f"Ông/bà đã nhận kết quả hồ sơ {c.code} ngày {_day(c.at)}. Mời ông/bà đánh "
                         f"giá mức độ hài lòng tại: {c.rating_url or c.lookup_url}", "Đã trả kết quả, mời đánh giá",
                         "Đánh giá mức độ hài lòng", None),
-        "TU_CHOI": (f"Hồ sơ {c.code} không đủ điều kiện giải quyết. Lý do: {c.reason}.", "Dừng xử lý",
+        "TU_CHOI": (f"Hồ sơ {c.code} – {c.procedure} không đủ điều kiện giải quyết. Lý do: "
+                    f"{_clause(c.reason)}.", "Dừng xử lý",
                     "Xem văn bản trả lời", "MAU_03"),
         "DUNG_XU_LY": (f"Hồ sơ {c.code} đã dừng giải quyết theo đề nghị của ông/bà ngày {_day(c.at)}.",
                        "Dừng xử lý", "Xem thông báo", "MAU_05"),
         "XIN_LOI": (f"{c.agency} thành thật xin lỗi ông/bà vì hồ sơ {c.code} chưa có kết quả đúng hẹn ngày "
-                    f"{_day(c.due_at)} do {c.reason}. Hẹn trả kết quả lại ngày {_day(c.new_due_at)}.",
+                    f"{_day(c.due_at)} do {_clause(c.reason)}. Hẹn trả kết quả lại ngày {_day(c.new_due_at)}.",
                     "Đang xử lý", "Xem văn bản xin lỗi", "MAU_04"),
     }
     text, status, cta, form = texts[event]

@@ -210,7 +210,7 @@
   }).catch(() => {});
   call("/news").then((data) => {
     $("#news-list").replaceChildren(...(data.items.length ? data.items.map((n) => el("article", { class: "card news" },
-      el("h3", {}, (n.kind === "guide" ? "Hướng dẫn: " : "") + n.title), el("div", { class: "muted" }, fmtDate(n.published_at)),
+      el("h3", {}, n.title), el("div", { class: "muted" }, (n.kind === "guide" ? "Hướng dẫn · " : "") + fmtDate(n.published_at)),
       el("p", {}, n.summary), n.body ? el("details", {}, el("summary", {}, "Xem chi tiết"), el("p", {}, n.body)) : "",
       n.video_url ? el("a", { href: n.video_url, target: "_blank", rel: "noopener" }, "▶ Xem video hướng dẫn") : ""))
       : [el("p", { class: "muted" }, "Chưa có tin tức.")]));

@@ -106,6 +106,16 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
             template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
             user_id=str(body.get("user_id") or "")))
 
+    @router.post("/openapi/v2.0/oa/upload/image")
+    async def upload_image(request: Request) -> Response:
+        form = await request.form()
+        part = form.get("file")
+        if part is None or isinstance(part, str):
+            return await api(request, lambda: _raise(EmuError(-201, "file is invalid!")))
+        content = await part.read()
+        return await api(request, lambda: state.upload_image(
+            filename=part.filename or "image", content=content, content_type=part.content_type or ""))
+
     @router.post("/openapi/v2.0/oa/upload/file")
     async def upload_file(request: Request) -> Response:
         form = await request.form()

@@ -51,6 +51,7 @@ class Upload:
     content: bytes
     content_type: str
     uploaded_at: datetime
+    kind: str = "file"  # "file" (upload/file: a token) | "image" (upload/image: an attachment_id)
 
 
 @dataclass
@@ -253,12 +254,15 @@ class EmulatorState:
         if isinstance(attachment, dict) and attachment.get("type") == "file":
             token = str((attachment.get("payload") or {}).get("token") or "")
             upload = self.uploads.get(token)
-            if upload is None:
+            if upload is None or upload.kind != "file":
                 raise EmuError(-201, "token is invalid!")
             if utc(self.now()) - upload.uploaded_at > timedelta(days=7):
                 raise EmuError(-100, "attachment_id was expired")
             return {"type": "file", "text": message.get("text"),
                     "file": {"token": token, "filename": upload.filename, "size": len(upload.content)}}
+        if isinstance(attachment, dict) and attachment.get("type") == "template" and (
+                (attachment.get("payload") or {}).get("template_type") == "media"):
+            return self._image_entry(message, attachment["payload"])
         if isinstance(attachment, dict) and attachment.get("type") == "template":
             payload = attachment.get("payload") or {}
             elements = payload.get("elements") or []
@@ -275,6 +279,20 @@ class EmulatorState:
         if len(unicodedata.normalize("NFC", text)) > 2000:
             raise EmuError(-201, "text is invalid!")
         return {"type": "text", "text": text}
+
+    def _image_entry(self, message: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+        elements = payload.get("elements") or []
+        element = elements[0] if len(elements) == 1 and isinstance(elements[0], dict) else {}
+        if element.get("media_type") != "image":
+            raise EmuError(-201, "elements is invalid!")
+        attachment_id = str(element.get("attachment_id") or "")
+        upload = self.uploads.get(attachment_id)
+        if upload is None or upload.kind != "image":
+            raise EmuError(-201, "attachment_id is invalid!")
+        if utc(self.now()) - upload.uploaded_at > timedelta(days=7):
+            raise EmuError(-100, "attachment_id was expired")
+        return {"type": "image", "text": message.get("text"),
+                "file": {"token": attachment_id, "filename": upload.filename, "size": len(upload.content)}}
 
     def send_template(self, *, template_id: str, data: Any, user_id: str | None = None,
                       phone: str | None = None) -> dict[str, Any]:
@@ -311,6 +329,18 @@ class EmulatorState:
                         "quota": {"dailyQuota": "500", "remainingQuota": "499"}}
             return {"message_id": message_id, "user_id": user.user_id, "sent_time": to_epoch_ms(now),
                     "quota": {"quota_type": "purchase_quota", "remain": 4821}}
+
+    def upload_image(self, *, filename: str, content: bytes, content_type: str) -> dict[str, Any]:
+        """`upload/image`: JPG/PNG up to 1 MB; the `attachment_id` is usable for 7 days."""
+        with self.lock:
+            if not re.search(r"\.(jpe?g|png)$", filename.lower()):
+                raise EmuError(-201, "file is invalid!")
+            if len(content) > 1024 * 1024:
+                raise EmuError(-210, "Parameter exceeds allowable limit")
+            attachment_id = secrets.token_urlsafe(24)
+            self.uploads[attachment_id] = Upload(attachment_id, filename, content, content_type,
+                                                 utc(self.now()), kind="image")
+            return {"attachment_id": attachment_id}
 
     def upload(self, *, filename: str, content: bytes, content_type: str) -> dict[str, Any]:
         with self.lock:

@@ -22,7 +22,8 @@ class Template:
 
 # Seed templates for the dossier events; the parameter names are those the domain's payload carries.
 _DOSSIER_PARAMS = {"ten": 30, "ma_ho_so": 30, "trang_thai": 30, "cta_text": 30, "cta_url": 200}
-_REQUIRED = frozenset({"ten", "ma_ho_so", "trang_thai"})
+# Like Zalo: every parameter a template declares must be sent, non-empty (-1122 "Missing parameter: <name>").
+_REQUIRED = frozenset(_DOSSIER_PARAMS)
 SEED_TEMPLATES = (
     Template("400001", "Cập nhật trạng thái hồ sơ",
              "Kính gửi {ten}. Hồ sơ {ma_ho_so} của Ông/Bà: {trang_thai}. Tra cứu: {cta_url}",
