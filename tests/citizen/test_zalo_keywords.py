@@ -1,7 +1,6 @@
 """What a citizen types to the OA, answered by `bot.answer_text` as the Zalo webhook calls it: lookup the
 three ways (and the linked citizen's own list), the status by code + second factor (never a link), a
-feedback round trip
-back to the same Zalo account, and the refusals (wrong or missing factors, floods)."""
+feedback round trip back to the same Zalo account, and the refusals (wrong or missing factors, floods)."""
 
 from __future__ import annotations
 

@@ -84,13 +84,14 @@ class Citizen:
     def share_and_prove(self, phone_84: str | None = None, name: str = "Nguyễn Văn An") -> str:
         """Share a phone (this account's own by default), then send back the code that arrives here; the
         OA's answer to the code."""
-        before = len(self.codes())
+        before, count = len(self.codes()), len(self.inbox())
         self.act("submit-info", {"phone": phone_84 or self.phone_84, "name": name})
         codes = wait_for(lambda: self.codes()[before:])
         assert codes, f"no code arrived: {self.inbox()[-3:]}"
+        assert wait_for(lambda: [m for m in self.inbox()[count:] if str(m.get("text")).startswith("Mã xác thực gồm")])
         count = len(self.inbox())
         self.act("send-text", {"text": codes[-1]})
-        answer = wait_for(lambda: [m for m in self.inbox()[count:] if "xác thực" in str(m.get("text"))])
+        answer = wait_for(lambda: self.inbox()[count:])
         assert answer, self.inbox()[-3:]
         return str(answer[-1]["text"])
 

@@ -149,8 +149,8 @@ class TestOutsideTheWindow:
             follow_and_share(citizen)
             now_clock.advance(timedelta(days=8))  # the 7-day interaction window has closed
             code = Officials(base).intake("0987654321", "Lê Văn Cường")
-            got = wait_for(lambda: [m for m in citizen.inbox() if m["type"] == "template"])
-            assert got and code in str(got[-1]), (citizen.inbox(), outbox_rows(wiring))
+            got = wait_for(lambda: [m for m in citizen.inbox() if m["type"] == "template" and code in str(m)])
+            assert got and got[-1]["channel"] == "template_uid", (citizen.inbox(), outbox_rows(wiring))
 
 
 class TestOfficialsMessages:
