@@ -3,7 +3,7 @@
 - by dossier code + verifier (last 4 digits of the applicant's phone or ID number) → the status
   timeline, name masked. A wrong verifier and an unknown code get the same refusal, so codes cannot be
   enumerated;
-- by ID number (CCCD/CMND) + last 4 digits of the phone, or from a Zalo account whose shared phone is the
+- by ID number (CCCD/CMND) + last 4 digits of the phone, or from a Zalo account whose proven phone is the
   applicant's (server side only) → that person's dossiers;
 - by name → only with the procedure and the date of submission, at most 5 matches, masked name, code
   partly masked, status only.
@@ -191,8 +191,8 @@ def by_id(
     zalo_user_id: str | None = None,
 ) -> list[DossierSummary] | None:
     """The dossiers of the holder of `id_number`, proved by `phone_last4` or by `zalo_user_id` (a Zalo
-    account whose shared phone is the applicant's, or already linked to the dossier; passed by the
-    webhook only, never from a request). None when nothing matches both factors.
+    account whose proven phone (one-time code) is the applicant's, or already linked to the dossier;
+    passed by the webhook only, never from a request). None when nothing matches both factors.
 
     The caller has spent one attempt of the ID number's budget (`budget.id_subject`); a match gives it
     back."""
