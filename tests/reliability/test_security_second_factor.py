@@ -135,12 +135,14 @@ class TestForwardedFor:
             return proxy.post(path, json=body, headers={"X-Forwarded-For": f"198.51.100.{i}"})
 
         seen = [post("/api/v1/public/lookup", {"code": code, "verifier": WRONG[i]}, i).status_code for i in range(4)]
+        # The citizen's own right answer in between is checked, and gives its attempt back.
+        seen.append(post("/api/v1/public/documents", {"code": code, "verifier": "5678"}, 4).status_code)
         seen += [post("/api/v1/public/documents", {"code": code, "verifier": WRONG[i]}, i).status_code
-                 for i in range(4, 8)]
+                 for i in range(5, 9)]
         seen += [post("/api/v1/public/documents/1", {"code": code, "verifier": WRONG[i]}, i).status_code
-                 for i in range(8, 10)]
-        assert seen == [404] * 10
-        # A right answer in between gave its attempt back; the 10 wrong ones exhausted the budget.
+                 for i in range(9, 11)]
+        assert seen == [404] * 4 + [200] + [404] * 6
+        # The 10 wrong ones, from 11 addresses and three doors, exhausted the dossier's budget.
         locked = post("/api/v1/public/lookup", {"code": code, "verifier": "5678"}, 11)
         assert (locked.status_code, locked.json()["code"]) == (429, "second_factor_locked")
         # The ID number has its own budget, shared the same way: 10 wrong, then even the right digits wait.
