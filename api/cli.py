@@ -67,7 +67,8 @@ def serve(
         os.environ["MOTCUA_SCHEDULER__ENABLED"] = "false"
     settings = Settings()
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        # proxy_headers=False: X-Forwarded-For is resolved by the app, from MOTCUA_TRUSTED_PROXIES only.
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
         return
     if make_url(settings.database.url).get_backend_name() != "postgresql":
         raise typer.BadParameter("SQLite has a single writer: more processes would only queue for it; "
@@ -77,7 +78,8 @@ def serve(
                                  "`motcua zalo-emulator` and set MOTCUA_ZALO__EMULATOR_URL, or use Zalo "
                                  "(MOTCUA_ZALO__EMULATOR=false)", param_hint="--workers")
     # Each process builds its app from the same environment (settings are read there, once per process).
-    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=False)
 
 
 @app.command("zalo-emulator")

@@ -1,12 +1,16 @@
 """Citizens' endpoints (no login): dossier lookup three ways, satisfaction rating, feedback, procedure
 catalogue, news.
 
-Lookups and feedback are rate limited per client (keyed hash of the address) in the database, before the
-request's own transaction begins; refusals are answered as problem+json without raising, so that their
-audit entries commit. Verifiers and ID numbers travel only in POST bodies, never in URLs."""
+Lookups and feedback are rate limited per client (keyed hash of the address, `api/clients.py`) in the
+database, before the request's own transaction begins; every check of a second factor (lookup by code or by
+ID number, the citizen's documents and their download) first spends one attempt of the dossier's or the ID
+number's shared budget, whatever the client (`workflows/citizen/budget.py`). Refusals are answered as
+problem+json without raising, so that their audit entries commit. Verifiers and ID numbers travel only in
+POST bodies, never in URLs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,10 +18,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.actors import DomainDep, EngineDep
+from api.clients import client_address
 from api.deps import SessionDep, WiringDep
 from api.errors import problem
 from api.files import attachment, download_type
-from workflows.citizen import catalogue, documents, feedback, lookup, news, ratelimit, rating
+from workflows.citizen import budget, catalogue, documents, feedback, lookup, news, ratelimit, rating
 from workflows.citizen.schemas import (
     DossierList,
     FeedbackCreated,
@@ -32,6 +37,7 @@ from workflows.citizen.schemas import (
 )
 from workflows.core.clock import to_local
 from workflows.core.errors import MotcuaError
+from workflows.dossiers.services import DomainServices
 from workflows.wiring import Wiring
 
 router = APIRouter(prefix="/api/v1/public", tags=["citizens"])
@@ -39,7 +45,9 @@ router = APIRouter(prefix="/api/v1/public", tags=["citizens"])
 REFUSALS: dict[int | str, dict[str, object]] = {
     404: {"description": "Không tìm thấy hồ sơ khớp mã và thông tin xác minh (code lookup_not_found)"},
     422: {"description": "Thiếu hoặc sai dạng thông tin xác minh"},
-    429: {"description": "Quá nhiều yêu cầu; header Retry-After cho biết số giây cần chờ"},
+    429: {"description": "Quá nhiều yêu cầu từ một máy (rate_limited), hoặc thông tin xác minh của hồ sơ / số "
+                        "CCCD đã bị nhập sai quá nhiều lần (second_factor_locked); header Retry-After cho "
+                        "biết số giây cần chờ"},
 }
 
 
@@ -52,9 +60,9 @@ class NewsList(BaseModel):
 
 
 def client_of(request: Request, wiring: Wiring) -> str:
-    """The caller's pseudonym: a keyed hash of its address (behind a proxy, run uvicorn with
-    --proxy-headers so that this is the citizen's address, not the proxy's)."""
-    host = request.client.host if request.client else "unknown"
+    """The caller's pseudonym: a keyed hash of its address (X-Forwarded-For believed from
+    MOTCUA_TRUSTED_PROXIES only)."""
+    host = client_address(request, trusted_proxies=wiring.settings.trusted_proxies)
     return ratelimit.client_key(secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=host)
 
 
@@ -71,17 +79,26 @@ def _limit(wiring: Wiring, *, key: str, limit: ratelimit.Limit) -> JSONResponse 
     return None
 
 
+def _second_factor(wiring: Wiring, domain: DomainServices, *, client: str, subject: Callable[[], str]
+                   ) -> JSONResponse | None:
+    """The per-client limit, then one attempt of the subject's shared budget (committed on its own, so
+    that a guess counts whatever happens next); the refusal, or None to go on and check."""
+    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    if limited is not None:
+        return limited
+    try:
+        budget.reserve(wiring.db, services=domain, subject=subject())
+    except MotcuaError as exc:
+        return refuse(exc)
+    return None
+
+
 @router.post("/lookup", response_model=LookupResult, responses=REFUSALS, summary="Tra cứu hồ sơ theo mã")
 def lookup_by_code(
     body: LookupByCodeIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
 ) -> LookupResult | JSONResponse:
     client = client_of(request, wiring)
-    code_key = ratelimit.client_key(
-        secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=f"code:{body.code.upper()}"
-    )
-    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP) or _limit(
-        wiring, key=f"{code_key}:code", limit=ratelimit.PER_CODE
-    )
+    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
     if limited is not None:
         return limited
     try:
@@ -98,16 +115,6 @@ def lookup_by_code(
     return result
 
 
-def _code_limits(wiring: Wiring, *, client: str, code: str) -> JSONResponse | None:
-    """The lookup's budgets: per client, and per dossier code from anywhere (a verifier is guessed here too)."""
-    code_key = ratelimit.client_key(
-        secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=f"code:{code.upper()}"
-    )
-    return _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP) or _limit(
-        wiring, key=f"{code_key}:code", limit=ratelimit.PER_CODE
-    )
-
-
 @router.post(
     "/ratings",
     status_code=201,
@@ -120,7 +127,8 @@ def rate_dossier(
     body: rating.RatingIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
 ) -> rating.RatingCreated | JSONResponse:
     client = client_of(request, wiring)
-    limited = _code_limits(wiring, client=client, code=body.code)
+    # The rating checks the lookup's second factor: it spends the same shared budget of the dossier.
+    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
     if limited is not None:
         return limited
     try:
@@ -139,7 +147,7 @@ def lookup_by_id(
     body: LookupByIdIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
 ) -> DossierList | JSONResponse:
     client = client_of(request, wiring)
-    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.id_subject(body.id_number))
     if limited is not None:
         return limited
     try:
@@ -248,7 +256,7 @@ def citizen_documents(
     body: CitizenDocumentsIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
 ) -> CitizenDocumentList | JSONResponse:
     client = client_of(request, wiring)
-    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
     if limited is not None:
         return limited
     try:
@@ -266,7 +274,7 @@ def citizen_document(
     domain: DomainDep,
 ) -> Response:
     client = client_of(request, wiring)
-    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
+    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
     if limited is not None:
         return limited
     try:

@@ -64,8 +64,8 @@ def _process(event: WebhookEvent, wiring: Wiring) -> str:
         if not record_event(session, event_key=event.key, event_name=event.event_name, user_id=event.user_id,
                             received_at=now):
             return "duplicate"  # Zalo retries a delivery it thinks failed: answer 200, do nothing twice
-        apply_event(session, event=event, now=now,
-                    phone_hash=lambda phone_84: wiring.cipher.lookup_hash("phone", phone_84))
+        # No phone_hash: a shared phone is recorded on the user only once proven (notifications/phone_proof.py).
+        apply_event(session, event=event, now=now)
         inbound.handle(session, event=event, services=wiring.domain, engine=wiring.engine)
     wiring.notify_relay()
     return "ok"

@@ -11,8 +11,9 @@ from connectors.timeutil import utc
 
 
 class ZaloUser(SQLModel, table=True):
-    """One OA-scoped Zalo user. `phone_hash` is the caller's keyed hash (HMAC) of the shared phone: no
-    plaintext phone is stored here."""
+    """One OA-scoped Zalo user. `phone_hash` is the caller's keyed hash (HMAC) of a phone the user has
+    proven to hold (the caller decides what proves it; a phone merely shared is not enough): no plaintext
+    phone is stored here."""
 
     __tablename__ = "zalo_user"
 

@@ -231,7 +231,8 @@ def prune_events(session: Session, *, before: datetime) -> int:
 def apply_event(session: Session, *, event: WebhookEvent, now: datetime,
                 phone_hash: Callable[[str], str] | None = None) -> ZaloUser | None:
     """Keep `zalo_user` current: follow/unfollow state, last interaction (follow and user messages count,
-    ZALO_API.md §4.8), the keyed hash of a shared phone. Returns the user row, None for OA-side events."""
+    ZALO_API.md §4.8), the keyed hash of a shared phone when the caller passes `phone_hash` (only for a
+    phone it has proven: a shared phone alone proves nothing). Returns the user row, None for OA-side events."""
     if event.user_id is None or event.event_name.startswith("oa_") or event.event_name in (
             "user_received_message", "user_seen_message"):
         return None

@@ -261,8 +261,8 @@ class TestMessages:
         payload = outbox_payload(app_client, code, "NGHIA_VU_TAI_CHINH")
         assert payload["text"] == (
             f"Hồ sơ {code} có yêu cầu nộp 1.500.000 đồng. Ông/bà vui lòng nộp trực tiếp tại Bộ phận Một cửa, "
-            "Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang và nhận biên lai; hồ sơ được tiếp tục giải quyết sau khi nộp. "
-            "Hiện chưa hỗ trợ thanh toán trực tuyến.")
+            "Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang và nhận biên lai; hồ sơ được tiếp tục giải quyết "
+            "sau khi nộp. Hiện chưa hỗ trợ thanh toán trực tuyến.")
         assert payload["template"]["cta_text"] == "Tra cứu hồ sơ"
         assert "Thanh toán" not in str(payload)
 

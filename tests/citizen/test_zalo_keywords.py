@@ -1,6 +1,6 @@
 """What a citizen types to the OA, answered by `bot.answer_text` as the Zalo webhook calls it: lookup the
-three ways (and the linked citizen's own list), linking by code + second factor, a feedback round trip
-back to the same Zalo account, and the refusals (wrong or missing factors, floods)."""
+three ways (and the linked citizen's own list), the status by code + second factor (never a link), a
+feedback round trip back to the same Zalo account, and the refusals (wrong or missing factors, floods)."""
 
 from __future__ import annotations
 
@@ -47,28 +47,25 @@ def dossier_row(client: TestClient, code: str) -> Dossier:
 
 
 class TestLookupFromZalo:
-    def test_code_with_second_factor_links_and_lists(
+    def test_code_with_second_factor_shows_the_status_and_links_nothing(
         self, app_client: TestClient, say: Say, dossier: dict[str, Any]
     ) -> None:
         code = dossier["code"]
         assert "Chưa có hồ sơ nào" in say("Tra cứu")
-        assert "4 chữ số cuối" in say(code)  # no factor: asks for it, links nothing
+        assert "4 chữ số cuối" in say(code)  # no factor: asks for it
         assert "Không tìm thấy hồ sơ" in say(f"{code} 0000")
-        assert dossier_row(app_client, code).zalo_user_id is None
-        linked = say(f"{code.lower()} 5678")
-        assert "Đã liên kết" in linked and "Đang xử lý" in linked and "Nguyễn T** H*** N****" in linked
-        assert dossier_row(app_client, code).zalo_user_id == UID
-        assert "Đã liên kết" not in say(f"{code} 2345") and "Đang xử lý" in say(code)
-        own = say("tra cuu")
-        assert code in own and "Hồ sơ của ông/bà" in own
-        assert "Chưa có hồ sơ nào" in say("tra cứu", uid="999")
+        shown = say(f"{code.lower()} 5678")
+        assert "Đang xử lý" in shown and "Nguyễn T** H*** N****" in shown and "Đã liên kết" not in shown
+        assert shown.endswith(bot.HOW_TO_LINK), shown
+        assert dossier_row(app_client, code).zalo_user_id is None  # a lookup never makes a recipient
+        assert "4 chữ số cuối" in say(code) and "Chưa có hồ sơ nào" in say("tra cuu")
 
-    def test_by_id_with_phone_digits_or_shared_phone(
+    def test_by_id_with_phone_digits_or_proven_phone(
         self, app_client: TestClient, say: Say, dossier: dict[str, Any]
     ) -> None:
         assert dossier["code"] in say("Tra cứu CCCD 008190012345 5678")
         assert "Không tìm thấy hồ sơ" in say("Tra cứu CCCD 008190012345 1111")
-        # Without digits the account's shared phone is the second factor; this account shared none.
+        # Without digits the account's proven phone is the second factor; this account proved none.
         assert "4 số cuối SĐT" in say("tra cứu cccd 008190012345")
         wiring = app_client.app.state.wiring  # type: ignore[attr-defined]
         with session_scope(wiring.db) as session:
@@ -80,7 +77,8 @@ class TestLookupFromZalo:
                 phone_hash=wiring.cipher.lookup_hash("phone", APPLICANT["phone"]),
             )
         assert dossier["code"] in say("tra cứu cccd 008190012345")
-        assert dossier["code"] in say("Tra cứu")  # the shared phone also lists the citizen's own dossiers
+        assert dossier["code"] in say("Tra cứu")  # the proven phone also lists the citizen's own dossiers
+        assert "Đang xử lý" in say(dossier["code"]) and bot.HOW_TO_LINK not in say(dossier["code"])
 
     def test_by_name(self, say: Say, dossier: dict[str, Any]) -> None:
         answer = say("Tra cứu tên Nguyễn Thị Hồng Nhung; VHTTDL-KARAOKE; 24/11/2026")
@@ -92,7 +90,11 @@ class TestLookupFromZalo:
         answers = [say(f"{dossier['code']} 000{i % 10}") for i in range(10)]
         assert all("Không tìm thấy" in a for a in answers)
         assert "quá nhiều yêu cầu" in say(f"{dossier['code']} 5678")
-        assert "Đang xử lý" in say(f"{dossier['code']} 5678", uid="777")  # another account is not limited
+        # Another account is not limited per account, but the dossier's shared budget is spent: the right
+        # digits are refused there too, unchecked.
+        locked = say(f"{dossier['code']} 5678", uid="777")
+        assert locked.startswith("Thông tin xác minh của mã hồ sơ này đã bị nhập sai quá nhiều lần"), locked
+        assert "Đang xử lý" not in locked and "Nguyễn" not in locked
 
 
 class TestFeedbackFromZalo:

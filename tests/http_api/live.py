@@ -76,6 +76,25 @@ class Citizen:
         response = requests.get(f"{self.base}/zalo-emulator/inbox", params={"user_id": self.user_id}, timeout=5)
         return list(response.json()["messages"])
 
+    def codes(self) -> list[str]:
+        """The one-time codes Zalo delivered to this account (template by phone), oldest first."""
+        return [str(m["template_data"]["otp"]) for m in self.inbox()
+                if m.get("channel") == "template_phone" and "otp" in (m.get("template_data") or {})]
+
+    def share_and_prove(self, phone_84: str | None = None, name: str = "Nguyễn Văn An") -> str:
+        """Share a phone (this account's own by default), then send back the code that arrives here; the
+        OA's answer to the code."""
+        before, count = len(self.codes()), len(self.inbox())
+        self.act("submit-info", {"phone": phone_84 or self.phone_84, "name": name})
+        codes = wait_for(lambda: self.codes()[before:])
+        assert codes, f"no code arrived: {self.inbox()[-3:]}"
+        assert wait_for(lambda: [m for m in self.inbox()[count:] if str(m.get("text")).startswith("Mã xác thực gồm")])
+        count = len(self.inbox())
+        self.act("send-text", {"text": codes[-1]})
+        answer = wait_for(lambda: self.inbox()[count:])
+        assert answer, self.inbox()[-3:]
+        return str(answer[-1]["text"])
+
 
 def wait_for(predicate: Any, *, timeout: float = 30.0, tick: Any = None) -> Any:
     deadline = time.monotonic() + timeout

@@ -4,11 +4,12 @@ factor, and sends feedback that officials answer — the answer arrives in the c
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import requests
 from live import Citizen, live_server, wait_for
-from test_zalo_e2e import Officials
+from test_zalo_e2e import Officials, outbox_rows
 
 from workflows.core.clock import ManualClock, to_local
 from workflows.core.config import Settings
@@ -64,3 +65,43 @@ class TestCitizenOnZalo:
             answered = wait_for(lambda: [m for m in citizen.inbox() if "hồ sơ sẽ có kết quả" in str(m.get("text"))])
             assert answered, citizen.inbox()[-3:]
             assert all("0912345678" not in str(m) and "008190012345" not in str(m) for m in citizen.inbox())
+
+
+class TestPhoneProof:
+    def test_the_code_expires_and_codes_are_bounded(self, settings: Settings, clock: ManualClock, db: Any) -> None:
+        with live_server(settings, clock) as (base, wiring):
+            citizen = Citizen(base, "84912345678")
+            citizen.act("follow")
+            wait_for(lambda: len(citizen.inbox()) >= 2)
+            citizen.act("submit-info", {"phone": citizen.phone_84, "name": "Nguyễn Văn An"})
+            [code] = wait_for(citizen.codes)
+            wait_for(lambda: [m for m in citizen.inbox() if str(m.get("text")).startswith("Mã xác thực gồm")])
+            clock.advance(timedelta(minutes=10, seconds=1))
+            before = len(citizen.inbox())
+            citizen.act("send-text", {"text": code})
+            answer = wait_for(lambda: len(citizen.inbox()) >= before + 2 and citizen.inbox()[before:])
+            assert answer[0]["text"] == ("Mã xác thực đã hết hạn. Vui lòng nhắn LIÊN KẾT và chia sẻ lại số điện "
+                                         "thoại để nhận mã mới.")
+            assert answer[1]["type"] == "request_user_info", answer  # the card to share the phone again
+            assert ask(citizen, "tra cứu").startswith("Chưa có hồ sơ nào liên kết")
+            for count in (2, 3):  # two more codes this hour (three in all), then the account must wait
+                clock.advance(timedelta(seconds=5))  # Zalo's events of one second apart are distinct events
+                citizen.act("submit-info", {"phone": citizen.phone_84})
+                wait_for(lambda n=count: len(citizen.codes()) == n)  # a code replaced before it left is not sent
+            assert wait_for(lambda: len(citizen.codes()) == 3 and len(
+                [m for m in citizen.inbox() if str(m.get("text")).startswith("Mã xác thực gồm")]) == 3), (
+                [(m.get("channel"), str(m.get("text"))[:30]) for m in citizen.inbox()], outbox_rows(wiring))
+            before = len(citizen.inbox())
+            citizen.act("send-text", {"text": "Liên kết"})
+            card = wait_for(lambda: len(citizen.inbox()) >= before + 2 and citizen.inbox()[before:])
+            assert card[0]["text"] == "Vui lòng chia sẻ số điện thoại đã khai trong hồ sơ để nhận mã xác thực."
+            assert card[1]["type"] == "request_user_info" and card[1]["title"] == "Liên kết hồ sơ với Zalo"
+            before = len(citizen.inbox())
+            clock.advance(timedelta(seconds=5))
+            citizen.act("submit-info", {"phone": citizen.phone_84})
+            limited = wait_for(lambda: citizen.inbox()[before:])
+            assert limited[-1]["text"].startswith("Đã gửi quá nhiều mã xác thực; vui lòng thử lại sau "), limited
+            assert len(citizen.codes()) == 3
+            # The latest code still proves the phone; earlier ones were replaced.
+            assert ask(citizen, citizen.codes()[1]).startswith("Mã xác thực không đúng; ông/bà còn 4 lần thử.")
+            assert ask(citizen, citizen.codes()[-1]).startswith("Đã xác thực số điện thoại 0912***678.")

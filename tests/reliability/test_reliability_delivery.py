@@ -44,7 +44,8 @@ KILLS = 5
 
 
 def make_citizens(system: System, count: int) -> list[str]:
-    """Zalo users who follow the OA and share their phone, linked before faults start; returns user ids."""
+    """Zalo users who follow the OA, share their phone and prove it with the one-time code, before faults
+    start; returns user ids."""
     users = []
     for i in range(count):
         phone_84 = "84" + f"0912{i:06d}"[1:]
@@ -54,8 +55,15 @@ def make_citizens(system: System, count: int) -> list[str]:
             response = requests.post(f"{system.base}/zalo-emulator/users/{user_id}/{action}", json=body, timeout=10)
             assert response.status_code == 200, response.text
         users.append(user_id)
-    for user_id in users:  # welcome, ask for phone, link answer: the worker is delivering
-        wait_until(lambda uid=user_id: len(inbox(system, uid)) >= 3, timeout=60, what="citizen linked")
+    for user_id in users:  # the one-time code arrives in the account of the phone: it is sent back
+        code = wait_until(lambda uid=user_id: [m["template_data"]["otp"] for m in inbox(system, uid)
+                                               if m.get("channel") == "template_phone"], timeout=60, what="code")
+        response = requests.post(f"{system.base}/zalo-emulator/users/{user_id}/send-text",
+                                 json={"text": code[-1]}, timeout=10)
+        assert response.status_code == 200, response.text
+    for user_id in users:
+        wait_until(lambda uid=user_id: any("Đã xác thực" in str(m.get("text")) for m in inbox(system, uid)),
+                   timeout=60, what="phone proven")
     return users
 
 

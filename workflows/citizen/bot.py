@@ -2,9 +2,11 @@
 the sender's user id, which only the verified webhook knows). Keywords, accents and case ignored:
 
 - `tra cứu` → the linked citizen's own dossiers (linked to this account, or under the phone the account
-  shared with the OA);
-- `<mã hồ sơ> <4 số cuối SĐT/CCCD>` → links this account to the dossier and answers its status;
-- `tra cứu cccd <số CCCD> [4 số cuối SĐT]` → that person's dossiers (the linked phone is a second factor);
+  proved with a one-time code, `workflows/notifications/phone_proof.py`);
+- `<mã hồ sơ> <4 số cuối SĐT/CCCD>` → the dossier's status only (it never makes this account a recipient);
+  each guess spends the dossier's shared budget (`budget.py`), as on the web;
+- `tra cứu cccd <số CCCD> [4 số cuối SĐT]` → that person's dossiers (the proven phone is a second factor;
+  the ID number's shared budget is spent);
 - `tra cứu tên <họ tên>; <mã thủ tục>; <ngày nộp dd/mm/yyyy>` → masked matches;
 - `phản ánh <nội dung>` → a feedback case; `dịch vụ công [từ khóa]`, `tin tức`, `hướng dẫn`.
 """
@@ -18,7 +20,7 @@ from sqlmodel import Session, col, or_, select
 
 from connectors.zalo.users import get_user
 from engine import Engine
-from workflows.citizen import catalogue, feedback, lookup, news, ratelimit
+from workflows.citizen import budget, catalogue, feedback, lookup, news, ratelimit
 from workflows.citizen.schemas import DossierSummary, FeedbackIn
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import MotcuaError
@@ -32,12 +34,18 @@ _FOUR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ID = re.compile(r"(?<!\d)(\d{12}|\d{9})(?!\d)")
 _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 MAX_LISTED = 5
+HOW_TO_LINK = (
+    "Để nhận thông báo các bước xử lý tại đây, nhắn LIÊN KẾT, chia sẻ số điện thoại đã khai trong hồ sơ "
+    "rồi nhắn lại mã xác thực 6 chữ số được gửi qua Zalo tới số điện thoại đó."
+)
 
 HELP = (
     "{centre} xin chào! Ông/bà có thể nhắn:\n"
     "• TRA CỨU – xem các hồ sơ của ông/bà đã liên kết với Zalo này\n"
-    "• <Mã hồ sơ> <4 số cuối SĐT hoặc CCCD> – liên kết và xem tình trạng hồ sơ, "
+    "• <Mã hồ sơ> <4 số cuối SĐT hoặc CCCD> – xem tình trạng hồ sơ, "
     "ví dụ: H60.22-261124-0001 5678\n"
+    "• LIÊN KẾT – chia sẻ số điện thoại đã khai trong hồ sơ rồi nhắn lại mã xác thực 6 chữ số nhận qua "
+    "Zalo, để nhận thông báo về hồ sơ tại đây\n"
     "• TRA CỨU CCCD <số CCCD> <4 số cuối SĐT> – các hồ sơ theo số định danh\n"
     "• TRA CỨU TÊN <họ tên>; <mã thủ tục>; <ngày nộp dd/mm/yyyy>\n"
     "• PHẢN ÁNH <nội dung> – gửi phản ánh, kiến nghị\n"
@@ -93,6 +101,8 @@ def _summary_line(item: DossierSummary) -> str:
 
 
 def _by_code(session: Session, *, services: DomainServices, uid: str, raw: str) -> str:
+    """The dossier's status, never a link: whoever knows a code and its digits may read the status, but
+    only a proven phone makes an account a recipient (`phone_proof.py`)."""
     refused = _limited(session, services=services, uid=uid, kind="lookup")
     if refused:
         return refused
@@ -103,66 +113,57 @@ def _by_code(session: Session, *, services: DomainServices, uid: str, raw: str) 
     verifier = _FOUR.search(rest)
     now = services.clock.now()
     if verifier is None:
-        linked = session.exec(
-            select(Dossier).where(Dossier.code == code, Dossier.zalo_user_id == uid)
-        ).first()
-        if linked is None:
+        dossier = _reached_here(session, uid=uid, code=code)
+        if dossier is None:
             return (
                 f"Để xem hồ sơ {code}, vui lòng nhắn kèm 4 chữ số cuối số điện thoại hoặc số CCCD/CMND "
                 f"của người nộp, ví dụ: {code} 5678"
             )
-        dossier: Dossier | None = linked
-        audit.record(
-            session,
-            actor=f"zalo:{uid}",
-            action="public.lookup_code",
-            at=now,
-            dossier_code=code,
-            data={"result": "found", "factor": "zalo_link"},
-        )
+        factor = "zalo_link"
     else:
+        exhausted = budget.spend(session, services=services, subject=budget.dossier_subject(code))
+        if exhausted is not None:
+            audit.record(session, actor=f"zalo:{uid}", action="public.lookup_code", at=now,
+                         data={"result": "locked"})
+            return exhausted.detail
         dossier = lookup.find_verified(session, services=services, code=code, verifier=verifier.group(1))
-        audit.record(
-            session,
-            actor=f"zalo:{uid}",
-            action="public.lookup_code",
-            at=now,
-            dossier_code=dossier.code if dossier else None,
-            data={"result": "found" if dossier else "refused"},
-        )
+        factor = "verifier"
+    audit.record(
+        session,
+        actor=f"zalo:{uid}",
+        action="public.lookup_code",
+        at=now,
+        dossier_code=dossier.code if dossier else None,
+        data={"result": "found" if dossier else "refused", "factor": factor},
+    )
     if dossier is None:
         return lookup.refusal().detail
-    linked_now = dossier.zalo_user_id != uid
-    if linked_now:
-        link(session, dossier=dossier, uid=uid, now=now)
+    return _status_text(session, services=services, dossier=dossier, now=now,
+                        reached_here=_reached_here(session, uid=uid, code=dossier.code) is not None)
+
+
+def _reached_here(session: Session, *, uid: str, code: str) -> Dossier | None:
+    """The dossier when this account is its recipient: linked to it, or holding its phone, proven."""
+    user = get_user(session, user_id=uid)
+    condition = Dossier.zalo_user_id == uid
+    if user is not None and user.phone_hash:
+        condition = or_(condition, Dossier.applicant_phone_hash == user.phone_hash)
+    return session.exec(select(Dossier).where(Dossier.code == code, condition)).first()
+
+
+def _status_text(session: Session, *, services: DomainServices, dossier: Dossier, now: datetime,
+                 reached_here: bool) -> str:
     result = lookup.result_of(session, services=services, dossier=dossier, now=now)
     steps = "\n".join(
         f"• {to_local(t.at):%d/%m %H:%M} {t.step_name}" + (f" – {t.unit}" if t.unit else "")
         for t in result.timeline[-5:]
     )
     late = f" ({result.lateness_name})" if result.lateness_name else ""
-    head = (
-        "Đã liên kết hồ sơ với tài khoản Zalo này; ông/bà sẽ nhận thông báo các bước xử lý.\n"
-        if linked_now
-        else ""
-    )
+    tail = "" if reached_here else f"\n{HOW_TO_LINK}"
     return (
-        f"{head}Hồ sơ {result.code} – {result.procedure_name}\nNgười nộp: {result.applicant_name}\n"
+        f"Hồ sơ {result.code} – {result.procedure_name}\nNgười nộp: {result.applicant_name}\n"
         f"Tình trạng: {result.status_name}{late}\nNgày nộp: {_day(result.submitted_at)}; "
-        f"hẹn trả: {_day(result.due_at)}\nQuá trình xử lý:\n{steps}"
-    )
-
-
-def link(session: Session, *, dossier: Dossier, uid: str, now: datetime) -> None:
-    """The citizen proved the dossier is theirs from this account: link it and take the request as consent
-    to Zalo notifications (recorded, like the consent given at the desk)."""
-    dossier.zalo_user_id = uid
-    if not dossier.notify_zalo:
-        dossier.notify_zalo, dossier.zalo_consent_at = True, now
-    dossier.updated_at = now
-    session.add(dossier)
-    audit.record(
-        session, actor=f"zalo:{uid}", action="dossier.zalo_linked", at=now, dossier_code=dossier.code
+        f"hẹn trả: {_day(result.due_at)}\nQuá trình xử lý:\n{steps}{tail}"
     )
 
 
@@ -179,7 +180,7 @@ def _own_dossiers(session: Session, *, services: DomainServices, uid: str) -> st
     if not rows:
         return (
             "Chưa có hồ sơ nào liên kết với tài khoản Zalo này. Nhắn <mã hồ sơ> <4 số cuối SĐT hoặc CCCD> "
-            "để liên kết, ví dụ: H60.22-261124-0001 5678"
+            f"để xem tình trạng một hồ sơ, ví dụ: H60.22-261124-0001 5678\n{HOW_TO_LINK}"
         )
     lines = [_summary_line(lookup.summary_of(session, services=services, dossier=d, now=now)) for d in rows]
     return "Hồ sơ của ông/bà:\n" + "\n".join(lines)
@@ -193,6 +194,9 @@ def _by_id(session: Session, *, services: DomainServices, uid: str, raw: str) ->
     if number is None:
         return "Vui lòng nhắn: TRA CỨU CCCD <số CCCD 12 số> <4 số cuối số điện thoại của người nộp>"
     last4 = _FOUR.search(raw[number.end() :])
+    exhausted = budget.spend(session, services=services, subject=budget.id_subject(number.group(1)))
+    if exhausted is not None:
+        return exhausted.detail
     items = lookup.by_id(
         session,
         services=services,
@@ -202,7 +206,7 @@ def _by_id(session: Session, *, services: DomainServices, uid: str, raw: str) ->
         zalo_user_id=None if last4 else uid,
     )
     if items is None:
-        hint = "" if last4 else " Nếu tài khoản Zalo chưa chia sẻ số điện thoại, hãy nhắn kèm 4 số cuối SĐT."
+        hint = "" if last4 else " Nếu tài khoản Zalo chưa xác thực số điện thoại, hãy nhắn kèm 4 số cuối SĐT."
         return lookup.refusal().detail + hint
     return "Hồ sơ theo số định danh đã nhập:\n" + "\n".join(_summary_line(i) for i in items[:MAX_LISTED])
 

@@ -3,11 +3,13 @@
 - by dossier code + verifier (last 4 digits of the applicant's phone or ID number) → the status
   timeline, name masked. A wrong verifier and an unknown code get the same refusal, so codes cannot be
   enumerated;
-- by ID number (CCCD/CMND) + last 4 digits of the phone, or from a Zalo account whose shared phone is the
+- by ID number (CCCD/CMND) + last 4 digits of the phone, or from a Zalo account whose proven phone is the
   applicant's (server side only) → that person's dossiers;
 - by name → only with the procedure and the date of submission, at most 5 matches, masked name, code
   partly masked, status only.
 
+Checking a verifier spends the dossier's (or the ID number's) shared budget of attempts (`budget.py`):
+the caller reserves one attempt before calling the functions here, which give it back when it matched.
 Every lookup is written to the audit trail under the caller's pseudonym (`public:<keyed hash>` or
 `zalo:<user id>`) with no personal data. Refusals return None (not an exception), so the caller's
 transaction — the audit entry of the refusal with it — still commits.
@@ -21,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from connectors.zalo.users import get_user
+from workflows.citizen import budget
 from workflows.citizen.schemas import (
     LATENESS_NAMES,
     DossierSummary,
@@ -84,13 +87,19 @@ def verifier_matches(services: DomainServices, dossier: Dossier, verifier: str) 
 
 
 def find_verified(session: Session, *, services: DomainServices, code: str, verifier: str) -> Dossier | None:
-    """The dossier when `code` exists and `verifier` matches it; None otherwise (same work either way)."""
+    """The dossier when `code` exists and `verifier` matches it; None otherwise (same work either way).
+
+    The caller has spent one attempt of the dossier's budget (`budget.reserve` or `budget.spend`); a match
+    gives it back."""
     dossier = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if dossier is None:
         decoy = services.cipher.encrypt("0000000000")
         hmac.compare_digest(_last4(services, decoy).encode(), verifier.encode())
         return None
-    return dossier if verifier_matches(services, dossier, verifier) else None
+    if not verifier_matches(services, dossier, verifier):
+        return None
+    budget.refund(session, services=services, subject=budget.dossier_subject(code))
+    return dossier
 
 
 def by_code(
@@ -180,8 +189,11 @@ def by_id(
     zalo_user_id: str | None = None,
 ) -> list[DossierSummary] | None:
     """The dossiers of the holder of `id_number`, proved by `phone_last4` or by `zalo_user_id` (a Zalo
-    account whose shared phone is the applicant's, or already linked to the dossier; passed by the
-    webhook only, never from a request). None when nothing matches both factors."""
+    account whose proven phone (one-time code) is the applicant's, or already linked to the dossier;
+    passed by the webhook only, never from a request). None when nothing matches both factors.
+
+    The caller has spent one attempt of the ID number's budget (`budget.id_subject`); a match gives it
+    back."""
     number = normalize_id_number(id_number)
     if zalo_user_id is None:
         phone_last4 = _four_digits(phone_last4, field="phone_last4", what="số điện thoại của người nộp")
@@ -221,6 +233,7 @@ def by_id(
     )
     if not matched:
         return None
+    budget.refund(session, services=services, subject=budget.id_subject(number))
     return [summary_of(session, services=services, dossier=d, now=now) for d in matched]
 
 

@@ -1,5 +1,6 @@
 """Tables of the citizens' self-service: the public lookups' rate-limit counters, feedback cases
-(phản ánh, kiến nghị) and the news and guides shown on the lookup page and in Zalo."""
+(phản ánh, kiến nghị), the proofs of phones shared in Zalo, and the news and guides shown on the lookup
+page and in Zalo."""
 
 from __future__ import annotations
 
@@ -52,6 +53,25 @@ class FeedbackCase(SQLModel, table=True):
     reminded_at: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False)
     answered_at: datetime | None = _ts()
+
+
+class PhoneProof(SQLModel, table=True):
+    """A phone shared by a Zalo account, until the account proves it holds the number by sending back the
+    one-time code that Zalo delivered (template by phone) to the account that owns it. The phone is kept
+    encrypted (to send the code) with its keyed hash; the code only as a keyed hash."""
+
+    __tablename__ = "zalo_phone_proof"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=64, index=True)
+    phone_enc: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    phone_hash: str = Field(max_length=64)
+    code_hash: str = Field(max_length=64)
+    status: str = Field(max_length=16)  # pending | proven | failed | expired | replaced
+    attempts: int = Field(default=0)
+    created_at: datetime = _ts(nullable=False)
+    expires_at: datetime = _ts(nullable=False)
+    proven_at: datetime | None = _ts()
 
 
 class NewsItem(SQLModel, table=True):

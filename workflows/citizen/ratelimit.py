@@ -38,9 +38,8 @@ class Limit:
 
 
 # Lookups: 10 a minute per client and kind is plenty for a person, far too few to guess 4-digit
-# verifiers; attempts on one dossier code from anywhere are capped too (distributed guessing).
+# verifiers; guesses on one dossier or ID number from anywhere spend its shared budget (budget.py).
 LOOKUP = Limit(10, 60)
-PER_CODE = Limit(20, 3600)
 FEEDBACK = Limit(5, 600)
 
 
@@ -118,6 +117,17 @@ def count(session: Session, *, key: str, limit: Limit, now: datetime) -> int | N
     return retry_after(counted=current - 1, previous=previous, elapsed=elapsed, limit=limit)
 
 
+def uncount(session: Session, *, key: str, limit: Limit, now: datetime) -> None:
+    """Take back one request of `key` in the current window (never below zero), in the caller's
+    transaction: for budgets that count failures only, reserved before the check and given back after it."""
+    start = _window_start(ensure_utc(now), limit.seconds)
+    session.execute(
+        _TABLE.update()
+        .where(_TABLE.c.key == key, _TABLE.c.window_start == start, _TABLE.c.count > 0)
+        .values(count=_TABLE.c.count - 1)
+    )
+
+
 def prune(session: Session, *, before: datetime) -> int:
     """Drop windows that ended before `before` (a daily job may call this). Flushes only."""
     result = session.exec(delete(RateLimitHit).where(col(RateLimitHit.window_start) < before))  # type: ignore[call-overload]
@@ -127,6 +137,6 @@ def prune(session: Session, *, before: datetime) -> int:
 class TooManyRequests(RateLimited):
     """RateLimited with the number of seconds to wait, for the `Retry-After` header."""
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
         self.retry_after = retry_after

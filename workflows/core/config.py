@@ -9,7 +9,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults. Outside development/test mode they are refused at start-up.
@@ -113,6 +113,9 @@ class ZaloSettings(BaseModel):
     retry_base_seconds: float = Field(5.0, gt=0, description="First retry delay; doubles per attempt, with jitter")
     retry_max_seconds: float = Field(3600.0, gt=0, description="Cap of the retry delay")
     default_template_id: str = Field("400001", description="Approved ZBS template carrying our step messages")
+    phone_proof_template_id: str = Field(
+        "400010", description="Approved ZBS template (by phone) carrying the one-time code that proves a phone "
+                              "shared in Zalo; parameter `otp`")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
 
     @property
@@ -168,6 +171,10 @@ class Settings(BaseSettings):
     calendar: CalendarSettings = CalendarSettings()
     http: HttpSettings = HttpSettings()
     max_task_depth: int = Field(600, ge=50, le=950, description="Task-tree depth past which an instance is halted")
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; from "
+                    "any other peer the header is ignored. None by default", max_length=64)
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> Settings:

@@ -1,24 +1,28 @@
-"""What the OA does with a citizen's Zalo event: welcome a follower and ask for the phone, link the
-shared phone to that citizen's dossiers, answer texts (lookup, services, news, feedback). Replies go
-through the outbox like every other message."""
+"""What the OA does with a citizen's Zalo event: welcome a follower and ask for the phone, prove the
+shared phone with a one-time code before it links anything (`phone_proof.py`), answer texts (lookup,
+services, news, feedback). Replies go through the outbox like every other message."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from connectors.outbox import enqueue
 from connectors.zalo.webhook import Follow, UserSendText, UserSubmitInfo, WebhookEvent
 from engine import Engine
 from workflows.citizen import bot
-from workflows.dossiers import audit
-from workflows.dossiers.models import Dossier
+from workflows.dossiers.service import search_key
 from workflows.dossiers.services import DomainServices
+from workflows.notifications import phone_proof
 
-WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Ông/bà sẽ nhận thông báo về từng bước giải quyết hồ sơ "
-           "tại đây. Gửi \"tra cứu\" để xem hồ sơ của mình, \"dịch vụ công\" để xem các thủ tục, "
-           "\"phản ánh <nội dung>\" để gửi phản ánh, kiến nghị.")
+WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông báo về từng bước giải quyết hồ sơ tại đây, "
+           "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "
+           "Zalo tới số điện thoại đó. Gửi \"tra cứu\" để xem hồ sơ của mình, \"dịch vụ công\" để xem các thủ "
+           "tục, \"phản ánh <nội dung>\" để gửi phản ánh, kiến nghị.")
 ASK_PHONE = {"title": "Liên kết hồ sơ với Zalo",
-             "subtitle": "Chia sẻ số điện thoại đã khai trong hồ sơ để nhận thông báo và tra cứu hồ sơ."}
+             "subtitle": "Chia sẻ số điện thoại đã khai trong hồ sơ; ông/bà sẽ nhận mã xác thực 6 chữ số qua "
+                         "Zalo, nhắn lại mã đó tại đây để nhận thông báo và tra cứu hồ sơ."}
+ASK_AGAIN = "Vui lòng chia sẻ số điện thoại đã khai trong hồ sơ để nhận mã xác thực."
+LINK_WORDS = ("lien ket", "lien ket zalo", "lien ket ho so", "xac thuc")
 
 
 def reply(session: Session, *, user_id: str, key: str, text: str, services: DomainServices,
@@ -30,19 +34,6 @@ def reply(session: Session, *, user_id: str, key: str, text: str, services: Doma
             recipient_ref=f"zalo:{user_id}", payload=payload, now=services.clock.now())
 
 
-def link_by_phone(session: Session, *, user_id: str, phone_84: str, services: DomainServices) -> int:
-    """Attach the Zalo user to the dossiers filed with this phone; returns how many."""
-    phone_hash = services.cipher.lookup_hash("phone", phone_84)
-    dossiers = session.exec(select(Dossier).where(Dossier.applicant_phone_hash == phone_hash,
-                                                  col(Dossier.zalo_user_id).is_(None))).all()
-    for dossier in dossiers:
-        dossier.zalo_user_id = user_id
-        session.add(dossier)
-        audit.record(session, actor=f"zalo:{user_id}", action="zalo.link_by_phone", at=services.clock.now(),
-                     dossier_code=dossier.code)
-    return len(dossiers)
-
-
 def handle(session: Session, *, event: WebhookEvent, services: DomainServices, engine: Engine) -> None:
     """Handle one new (verified, fresh, not yet seen) event in the caller's transaction."""
     if event.user_id is None:
@@ -51,12 +42,19 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
         reply(session, user_id=event.user_id, key=event.key, services=services, ask_phone=True,
               text=WELCOME.format(oa_name=services.settings.oa_name))
     elif isinstance(event, UserSubmitInfo) and event.phone_84:
-        linked = link_by_phone(session, user_id=event.user_id, phone_84=event.phone_84, services=services)
-        text = (f"Đã liên kết {linked} hồ sơ với tài khoản Zalo của ông/bà. Gửi \"tra cứu\" để xem trạng thái."
-                if linked else "Chưa có hồ sơ nào mang số điện thoại này. Khi nộp hồ sơ, ông/bà sẽ nhận "
-                "thông báo tại đây.")
+        text = phone_proof.start(session, services=services, user_id=event.user_id, phone_84=event.phone_84)
         reply(session, user_id=event.user_id, key=event.key, text=text, services=services)
     elif isinstance(event, UserSendText) and event.text.strip():
-        answer = bot.answer_text(session, services=services, engine=engine, zalo_user_id=event.user_id,
-                                 text=event.text)
-        reply(session, user_id=event.user_id, key=event.key, text=answer, services=services)
+        text, ask_phone = _answer(session, event=event, services=services, engine=engine)
+        reply(session, user_id=event.user_id, key=event.key, text=text, services=services, ask_phone=ask_phone)
+
+
+def _answer(session: Session, *, event: UserSendText, services: DomainServices, engine: Engine) -> tuple[str, bool]:
+    assert event.user_id is not None
+    code = phone_proof.code_in(event.text)
+    if code is not None:
+        return phone_proof.confirm(session, services=services, user_id=event.user_id, code=code)
+    if search_key(event.text) in LINK_WORDS:
+        return ASK_AGAIN, True
+    return bot.answer_text(session, services=services, engine=engine, zalo_user_id=event.user_id,
+                           text=event.text), False

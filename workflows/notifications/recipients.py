@@ -15,6 +15,7 @@ from workflows.documents.models import DossierDocument
 from workflows.documents.storage import FileStore
 from workflows.dossiers.models import Dossier
 from workflows.identity.models import Official
+from workflows.notifications.phone_proof import code_phone
 from workflows.privacy import PersonalDataCipher, to_zalo_phone
 
 
@@ -35,6 +36,9 @@ class RecipientResolver:
                 return Recipient(zalo_user_id=official.zalo_user_id, phone_84=None, display_name=official.full_name)
             if kind == "zalo":
                 return Recipient(zalo_user_id=key, phone_84=None, display_name="")
+            if kind == "phone_proof":  # a one-time code: by phone only, to whoever holds the number
+                phone = code_phone(session, proof_id=key, cipher=self.cipher)
+                return Recipient(zalo_user_id=None, phone_84=phone, display_name="") if phone else None
             return resolve_feedback_recipient(session, ref=ref, cipher=self.cipher)
 
     def _dossier(self, session: Session, code: str) -> Recipient | None:
@@ -43,7 +47,8 @@ class RecipientResolver:
             return None  # no consent (or withdrawn): nothing is sent
         user_id = dossier.zalo_user_id
         if user_id is None and dossier.applicant_phone_hash:
-            # A citizen who followed the OA and shared this phone is reached by user id.
+            # A citizen who followed the OA and proved this phone (one-time code) is reached by user id;
+            # otherwise by template by phone, which Zalo delivers to the account that owns the number.
             linked = session.exec(select(ZaloUser).where(ZaloUser.phone_hash == dossier.applicant_phone_hash,
                                                          col(ZaloUser.followed).is_(True))
                                   .order_by(col(ZaloUser.updated_at).desc())).first()

@@ -28,7 +28,7 @@
         if (more.length) detail += " " + more.join(" ");
       }
       const wait = response.headers.get("Retry-After");
-      if (response.status === 429 && wait && !detail.includes(wait)) detail += " (chờ " + wait + " giây)";
+      if (response.status === 429 && wait && !detail.includes("thử lại sau")) detail += " (chờ " + wait + " giây)";
       throw new Error(detail);
     }
     return data;

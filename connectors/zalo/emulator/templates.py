@@ -34,6 +34,11 @@ SEED_TEMPLATES = (
     Template("400003", "Thông báo có kết quả",
              "Kính gửi {ten}. Hồ sơ {ma_ho_so} đã có kết quả: {trang_thai}. Chi tiết: {cta_url}",
              _DOSSIER_PARAMS, _REQUIRED),
+    # A one-time code (parameter type OTP, ≤ 10 characters, ZALO_API.md §9.7), sent by phone only.
+    Template("400010", "Mã xác thực số điện thoại",
+             "Mã xác thực liên kết Zalo với hồ sơ hành chính của Ông/Bà là {otp}. Mã có hiệu lực 10 phút. "
+             "Không cung cấp mã này cho người khác. Nếu Ông/Bà không yêu cầu, vui lòng bỏ qua tin nhắn này.",
+             {"otp": 10}, frozenset({"otp"}), uid_allowed=False),
 )
 DEFAULT_TEMPLATE_ID = "400001"
 

@@ -1,0 +1,39 @@
+"""Who is calling: the client address the per-client limits count.
+
+`X-Forwarded-For` is believed only from the configured reverse proxies (`MOTCUA_TRUSTED_PROXIES`, none by
+default): anybody can write the header, so from any other peer it is ignored. Behind trusted proxies the
+client is the right-most address that is not itself a trusted proxy (each proxy appends the address it
+saw; what is left of it was written by the client and is not believed). The server runs uvicorn without
+its own proxy-header handling (`motcua serve`), so the peer address seen here is the socket's."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+from fastapi import Request
+from pydantic import IPvAnyNetwork
+
+
+def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, proxies: Sequence[IPvAnyNetwork]) -> bool:
+    parsed = _parse(address)
+    return parsed is not None and any(parsed in network for network in proxies)
+
+
+def client_address(request: Request, *, trusted_proxies: Sequence[IPvAnyNetwork]) -> str:
+    """The client's address as far as it can be known (see the module's docstring)."""
+    peer = request.client.host if request.client else "unknown"
+    if not trusted_proxies or not _trusted(peer, trusted_proxies):
+        return peer
+    hops = [hop.strip() for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, trusted_proxies):
+            return hop
+    return peer
