@@ -295,7 +295,9 @@ def _data_param(raw: str) -> dict[str, Any]:
 
 
 def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str) -> FastAPI:
-    app = FastAPI(title="Zalo emulator", docs_url=f"{prefix}/docs", openapi_url=f"{prefix}/openapi.json")
+    # No Swagger page of its own: FastAPI's loads from a CDN, and nothing here may need the internet. The
+    # emulator's wire protocol is Zalo's (ZALO_API.md); its page for people is `/phone`.
+    app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
     app.include_router(build_phone_router(state), prefix=prefix)
     app.state.emulator = state
