@@ -7,6 +7,7 @@ not set."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,15 @@ def test_emulator_phone_page_demo(
         card.locator(".submit-info input[name=phone]").fill("84912345678")
         card.locator(".submit-info button").click()
         expect(card.locator(".status")).to_have_text("Đã gửi thông tin cho OA.")
+        # A shared phone is proven first: the one-time code Zalo delivers to the number's owner is sent back.
+        otp = card.locator(".inbox li").filter(has_text="Mã xác thực liên kết Zalo")
+        expect(otp).to_have_count(1, timeout=20000)
+        digits = re.search(r"\b(\d{6})\b", otp.inner_text())
+        assert digits, otp.inner_text()
+        card.locator(".send-text input[name=text]").fill(digits.group(1))
+        card.locator(".send-text button").click()
+        expect(card.locator(".inbox li").filter(has_text="Đã xác thực số điện thoại")).to_have_count(
+            1, timeout=20000)
         code = _intake(base)
         received = card.locator(".inbox li").filter(has_text=code).filter(has_text="đã được tiếp nhận")
         expect(received).to_have_count(1, timeout=20000)
