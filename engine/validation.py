@@ -67,7 +67,7 @@ class DefinitionValidator:
         try:
             root = etree.fromstring(content, _xml_parser())
         except etree.XMLSyntaxError as exc:
-            return [_error("xml", exc.lineno, f"XML is not well-formed: {exc.msg}")], None
+            return [_error("xml", exc.lineno, f"XML không đúng cú pháp: {exc.msg}")], None
         lines = {
             el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")
         }
@@ -91,7 +91,7 @@ class DefinitionValidator:
             return []
         by_line = {line: element_id for element_id, line in lines.items()}
         return [
-            _error(by_line.get(e.line, "xml"), e.line, f"BPMN schema: {e.message}")
+            _error(by_line.get(e.line, "xml"), e.line, f"Sai lược đồ BPMN: {e.message}")
             for e in VALIDATOR.validator.error_log
         ]
 
@@ -104,9 +104,10 @@ class DefinitionValidator:
             called = parser.get_process_dependencies()
             keys = [k for k in parser.get_process_ids() if k not in called]
             if len(keys) != 1:
-                found = ", ".join(keys) or "none"
+                found = ", ".join(keys) or "không có"
                 return [
-                    _error("xml", None, f"expected exactly one executable top-level process, found: {found}")
+                    _error("xml", None,
+                           f"cần đúng một quy trình thực thi (isExecutable) ở cấp cao nhất, tìm thấy: {found}")
                 ], None
             key = keys[0]
             spec = parser.get_spec(key)
@@ -128,7 +129,8 @@ class DefinitionValidator:
                 line = lines.get(element_id)
                 if ts.manual:
                     if not getattr(ts, "lane", None):
-                        errors.append(_error(element_id, line, "user task is not in a lane"))
+                        errors.append(_error(
+                            element_id, line, "nhiệm vụ người dùng (user task) không nằm trong làn (lane) nào"))
                     errors += self._form_schema(ts, element_id, line)
                 operation = getattr(ts, "operation_name", None)
                 if operation is not None:
@@ -143,7 +145,7 @@ class DefinitionValidator:
             jsonschema.Draft202012Validator.check_schema(json.loads(raw))
         except (ValueError, jsonschema.SchemaError) as exc:
             message = getattr(exc, "message", str(exc))
-            return [_error(element_id, line, f"formJsonSchema is not a valid JSON Schema: {message}")]
+            return [_error(element_id, line, f"formJsonSchema không phải JSON Schema hợp lệ: {message}")]
         return []
 
     def _operator(
@@ -151,11 +153,11 @@ class DefinitionValidator:
     ) -> list[dict[str, Any]]:
         operator = self.operators.get(name)
         if operator is None:
-            known = ", ".join(self.operators.names()) or "none"
-            return [_error(element_id, line, f"unknown service-task operator '{name}' (registered: {known})")]
+            known = ", ".join(self.operators.names()) or "không có"
+            return [_error(element_id, line, f"không có toán tử service task “{name}” (đã đăng ký: {known})")]
         missing = sorted(operator.required_params - set(params))
         if missing:
-            return [_error(element_id, line, f"operator '{name}' needs parameter(s): {', '.join(missing)}")]
+            return [_error(element_id, line, f"toán tử “{name}” cần tham số: {', '.join(missing)}")]
         return []
 
     def _code(self, root: Any, now: datetime) -> list[dict[str, Any]]:
@@ -167,7 +169,7 @@ class DefinitionValidator:
                     continue
                 reason = self.sandbox.check(source, mode=mode)
                 if reason:
-                    errors.append(_error(_owner(node), node.sourceline, f"{_label(node)} refused: {reason}"))
+                    errors.append(_error(_owner(node), node.sourceline, f"{_label(node)} bị từ chối: {reason}"))
         for node in root.iter(*(f"{{{BPMN}}}{t}" for t in _TIMERS)):
             reason = self._timer(etree.QName(node).localname, (node.text or "").strip(), now)
             if reason:
@@ -176,30 +178,31 @@ class DefinitionValidator:
 
     def _timer(self, kind: str, text: str, now: datetime) -> str | None:
         if not text:
-            return f"{kind} is empty"
+            return f"{kind} để trống"
         if _UNQUOTED_ISO.match(text):
-            return f'{kind} {text!r} is evaluated as Python: quote the ISO 8601 literal, e.g. "{text}"'
+            return (f'{kind} {text!r} được tính như biểu thức Python: hãy đặt giá trị ISO 8601 trong dấu nháy, '
+                    f'ví dụ "{text}"')
         reason = self.sandbox.check(text, mode="eval")
         if reason:
-            return f"{kind} expression refused: {reason}"
+            return f"biểu thức {kind} bị từ chối: {reason}"
         try:
             value = self.sandbox.evaluate(text, {})
         except NameError:
             return None  # depends on process variables: checked when the timer is reached
         except Exception as exc:  # noqa: BLE001 - any failure is a deploy error to report
-            return f"{kind} expression fails: {type(exc).__name__}: {exc}"
+            return f"biểu thức {kind} lỗi: {type(exc).__name__}: {exc}"
         if not isinstance(value, str):
-            return f"{kind} must evaluate to an ISO 8601 string, got {type(value).__name__}"
+            return f"{kind} phải cho ra chuỗi ISO 8601, nhận được {type(value).__name__}"
         try:
             if kind == "timeDate":
                 if not isinstance(TimerEventDefinition.parse_time_or_duration(value), datetime):
-                    return f"timeDate {value!r} is not a date-time"
+                    return f"timeDate {value!r} không phải ngày giờ"
             elif kind == "timeDuration":
                 TimerEventDefinition.parse_iso_duration(value)
             else:
                 parse_cycle(value, now)
         except Exception as exc:  # noqa: BLE001 - Spiff raises bare Exception('Invalid duration')
-            return f"{kind} {value!r} is not a valid ISO 8601 value: {exc}"
+            return f"{kind} {value!r} không phải giá trị ISO 8601 hợp lệ: {exc}"
         return None
 
 

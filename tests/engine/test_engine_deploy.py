@@ -66,7 +66,7 @@ def test_stored_spec_json_round_trips_without_reparsing(engine, tx, bpmn) -> Non
 
 def test_malformed_xml(engine, tx, bpmn) -> None:
     [error] = errors_of(engine, tx(), bpmn, "loi_xml.bpmn")
-    assert error["field"] == "xml" and error["line"] == 5 and "not well-formed" in error["message"]
+    assert error["field"] == "xml" and error["line"] == 5 and "không đúng cú pháp" in error["message"]
 
 
 def test_schema_violation_names_the_element(engine, tx, bpmn) -> None:
@@ -83,18 +83,18 @@ def test_unknown_operator_and_missing_parameter(engine, tx, bpmn) -> None:
     errors = by_field(errors_of(engine, tx(), bpmn, "loi_operator.bpmn"))
     assert set(errors) == {"gui_sms", "bao_zalo"}
     assert "sms/send" in errors["gui_sms"]["message"] and errors["gui_sms"]["line"] == 6
-    assert "needs parameter(s): event" in errors["bao_zalo"]["message"]
+    assert "cần tham số: event" in errors["bao_zalo"]["message"]
 
 
 def test_user_task_outside_a_lane(engine, tx, bpmn) -> None:
     [error] = errors_of(engine, tx(), bpmn, "loi_lane.bpmn")
-    assert (error["field"], error["line"]) == ("mo_coi", 9) and "not in a lane" in error["message"]
+    assert (error["field"], error["line"]) == ("mo_coi", 9) and "không nằm trong làn" in error["message"]
 
 
 def test_bad_timers(engine, tx, bpmn) -> None:
     errors = by_field(errors_of(engine, tx(), bpmn, "loi_timer.bpmn"))
     assert set(errors) == {"cho_khong_ngoac", "cho_ngay_lam_viec"}  # the variable timer `han_xu_ly` is fine
-    assert "quote" in errors["cho_khong_ngoac"]["message"]
+    assert "trong dấu nháy" in errors["cho_khong_ngoac"]["message"]
     assert "P3WD" in errors["cho_ngay_lam_viec"]["message"]
 
 
@@ -128,4 +128,4 @@ def test_two_top_level_processes_are_ambiguous(engine, tx, bpmn) -> None:
     doubled = content.replace("</bpmn:definitions>", second + "</bpmn:definitions>").encode()
     with pytest.raises(DefinitionInvalid) as refused:
         engine.deploy(tx(), content=doubled, filename="x.bpmn")
-    assert "exactly one executable" in refused.value.errors[0]["message"]
+    assert "cần đúng một quy trình thực thi" in refused.value.errors[0]["message"]

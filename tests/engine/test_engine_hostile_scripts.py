@@ -134,7 +134,7 @@ def test_hostile_timer_expression_is_refused_at_deploy(engine, tx, kind, express
         engine.deploy(tx(), content=timer_process("cho_lon", kind, expression), filename="cho_lon.bpmn")
     [error] = refused.value.errors
     assert error["field"] == "cho_han", error
-    assert error["message"].startswith(f"{kind} expression fails: ScriptBudgetExceeded: ") and reason in error[
+    assert error["message"].startswith(f"biểu thức {kind} lỗi: ScriptBudgetExceeded: ") and reason in error[
         "message"
     ], error
 

@@ -72,7 +72,7 @@ class TestHostileBpmnOverHttp:
             response = app_client.post(DEFINITIONS, headers=login("quan_tri"),
                                        files={"file": ("cho_lon.bpmn", timer_bpmn(expression), "application/xml")})
             assert time.monotonic() - started < MAX_SECONDS
-            assert_refused(response, "cho_han", "timeDuration expression fails: ScriptBudgetExceeded: ")
+            assert_refused(response, "cho_han", "biểu thức timeDuration lỗi: ScriptBudgetExceeded: ")
         assert len(app_client.get(DEFINITIONS, headers=login("quan_tri")).json()["items"]) == before
 
     def test_class_statement_is_refused_at_deploy(self, app_client: TestClient, login: Login) -> None:
