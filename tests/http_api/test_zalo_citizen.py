@@ -4,15 +4,21 @@ factor, and sends feedback that officials answer — the answer arrives in the c
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import requests
 from live import Citizen, live_server, wait_for
+from sqlmodel import Session, select
 from test_zalo_e2e import Officials, outbox_rows
 
+from connectors.zalo.webhook import sign
+from workflows.citizen.models import PhoneProof
 from workflows.core.clock import ManualClock, to_local
 from workflows.core.config import Settings
+from workflows.dossiers.models import AuditEntry
 
 
 def ask(citizen: Citizen, text: str) -> str:
@@ -105,3 +111,40 @@ class TestPhoneProof:
             # The latest code still proves the phone; earlier ones were replaced.
             assert ask(citizen, citizen.codes()[1]).startswith("Mã xác thực không đúng; ông/bà còn 4 lần thử.")
             assert ask(citizen, citizen.codes()[-1]).startswith("Đã xác thực số điện thoại 0912***678.")
+
+
+class TestPhoneProofRace:
+    def test_guesses_sent_at_once_each_spend_a_try(self, settings: Settings, clock: ManualClock, db: Any) -> None:
+        """Zalo delivers an account's messages in parallel: twelve wrong codes sent at once are checked at
+        most five times (the tries of one code), and the right code is refused after them."""
+        with live_server(settings, clock) as (base, wiring):
+            citizen = Citizen(base, "84912345678")
+            citizen.act("follow")
+            citizen.act("submit-info", {"phone": citizen.phone_84, "name": "Nguyễn Văn An"})
+            [code] = wait_for(citizen.codes)
+            wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 13)]
+            zalo = wiring.settings.zalo
+
+            def send_at_once(n_text: tuple[int, str]) -> None:  # as Zalo would: signed events, in parallel
+                n, text = n_text
+                timestamp = str(int(clock.now().timestamp() * 1000) + n)
+                raw = json.dumps({
+                    "app_id": zalo.app_id, "user_id_by_app": citizen.user_id, "event_name": "user_send_text",
+                    "timestamp": timestamp, "sender": {"id": citizen.user_id}, "recipient": {"id": zalo.oa_id},
+                    "message": {"text": text, "msg_id": f"race{n}"}}).encode()
+                mac = sign(app_id=zalo.app_id, raw_body=raw, timestamp=timestamp,
+                           oa_secret_key=zalo.oa_secret_key.get_secret_value())
+                response = requests.post(f"{base}/api/v1/zalo/webhook", data=raw, timeout=30, headers={
+                    "content-type": "application/json", "X-ZEvent-Signature": f"mac={mac}"})
+                assert response.status_code == 200, response.text
+
+            with ThreadPoolExecutor(max_workers=12) as pool:
+                list(pool.map(send_at_once, enumerate(wrong)))
+            wait_for(lambda: len([m for m in citizen.inbox() if str(m.get("text")).startswith(
+                ("Mã xác thực không đúng", "Không có mã xác thực"))]) == 12)
+            with Session(wiring.db) as session:
+                checked = session.exec(select(AuditEntry).where(
+                    AuditEntry.action == "zalo.phone_proof_failed")).all()
+                proof = session.exec(select(PhoneProof)).one()
+            assert len(checked) == 5 and proof.attempts == 5 and proof.status == "failed"
+            assert ask(citizen, code).startswith("Không có mã xác thực nào đang chờ.")

@@ -94,8 +94,10 @@ def start(session: Session, *, services: DomainServices, user_id: str, phone_84:
 
 def confirm(session: Session, *, services: DomainServices, user_id: str, code: str) -> tuple[str, bool]:
     """Check a code sent back by `user_id`: the reply, and whether to ask for the phone again."""
+    # Locked: Zalo delivers an account's messages in parallel, and guesses checked side by side must each
+    # count against the five tries (unlocked, K guesses at once were checked for the price of one).
     proof = session.exec(select(PhoneProof).where(PhoneProof.user_id == user_id, PhoneProof.status == "pending")
-                         .order_by(col(PhoneProof.id).desc())).first()
+                         .order_by(col(PhoneProof.id).desc()).with_for_update()).first()
     if proof is None:
         return "Không có mã xác thực nào đang chờ. " + RESHARE, False
     now = services.clock.now()
