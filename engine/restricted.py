@@ -226,10 +226,18 @@ def _check_names(tree_source: str, mode: str) -> list[str]:
     )
 
 
+MAX_SOURCE_CHARS = 100_000  # far above any real script; the parser's own limits are recursion and memory
+
+
 def _compile(source: str, mode: str) -> Any:
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ScriptRefused(f"the code is longer than {MAX_SOURCE_CHARS:,} characters")
     compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
-    result = compiler(source, "<string>", policy=_BudgetedTransformer)
-    errors = list(result.errors) + _check_names(source, mode)
+    try:
+        result = compiler(source, "<string>", policy=_BudgetedTransformer)
+        errors = list(result.errors) + _check_names(source, mode)
+    except (RecursionError, MemoryError) as exc:  # `a+a+…` or `not not …` nested beyond the parser
+        raise ScriptRefused(f"the code is nested too deeply ({type(exc).__name__})") from None
     if errors:
         raise ScriptRefused("; ".join(errors))
     return result.code

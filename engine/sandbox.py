@@ -52,7 +52,7 @@ def is_simple(expression: str) -> bool:
     """True when `expression` cannot do more work than its size times the size of the data it reads."""
     try:
         tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):  # compiling it then refuses it with the reason
         return False
     return all(isinstance(node, _SIMPLE_NODES) for node in ast.walk(tree))
 

@@ -126,3 +126,16 @@ def test_operators_refuse_results_over_the_limits(sandbox, source, message) -> N
     data: dict[str, object] = {}
     sandbox.execute("x = 2 ** 64 * 3\ny = 'ab' * 1000\nz = 1 << 100", data)
     assert data == {"x": 3 * 2**64, "y": "ab" * 1000, "z": 1 << 100}
+
+
+
+@pytest.mark.parametrize("source", ["+".join(["a"] * 50_000), "-" * 50_000 + "a", "not " * 20_000 + "a"])
+def test_code_nested_beyond_the_parser_is_refused_not_raised(sandbox, source) -> None:
+    """The parser's RecursionError / MemoryError became a 500 at deploy; it is a refusal with the reason."""
+    assert "nested too deeply" in (sandbox.check(source, mode="eval") or "")
+    with pytest.raises(ScriptRefused):
+        sandbox.evaluate(source, {"a": 1})
+
+
+def test_code_longer_than_the_limit_is_refused(sandbox) -> None:
+    assert "longer than" in (sandbox.check("x = 1\n" * 20_000, mode="exec") or "")
