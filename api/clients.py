@@ -28,7 +28,13 @@ def _trusted(address: str, proxies: Sequence[IPvAnyNetwork]) -> bool:
 
 
 def client_address(request: Request, *, trusted_proxies: Sequence[IPvAnyNetwork]) -> str:
-    """The client's address as far as it can be known (see the module's docstring)."""
+    """The client's address as far as it can be known (see the module's docstring), an IPv6 address as its
+    /64 network: one subscriber holds a whole /64, and counting each of its addresses apart would give it
+    2**64 clients."""
+    return _as_client(_address(request, trusted_proxies=trusted_proxies))
+
+
+def _address(request: Request, *, trusted_proxies: Sequence[IPvAnyNetwork]) -> str:
     peer = request.client.host if request.client else "unknown"
     if not trusted_proxies or not _trusted(peer, trusted_proxies):
         return peer
@@ -37,3 +43,10 @@ def client_address(request: Request, *, trusted_proxies: Sequence[IPvAnyNetwork]
         if not _trusted(hop, trusted_proxies):
             return hop
     return peer
+
+
+def _as_client(address: str) -> str:
+    parsed = _parse(address)
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped) if isinstance(parsed, ipaddress.IPv6Address) else address

@@ -26,7 +26,11 @@ def request(peer: str, *forwarded: str) -> Request:
     ("10.0.0.2", ("6.6.6.6", "198.51.100.1"), PROXIES, "198.51.100.1"),  # several headers: one list
     ("10.0.0.2", ("10.0.0.8, 10.0.0.9",), PROXIES, "10.0.0.2"),  # only proxies: the peer
     ("10.0.0.2", (), PROXIES, "10.0.0.2"),
-    ("fd00::1", ("2001:db8::5",), PROXIES, "2001:db8::5"),
+    ("fd00::1", ("2001:db8::5",), PROXIES, "2001:db8::/64"),  # IPv6: the subscriber's /64 is one client
+    ("2001:db8:0:1::a", (), [], "2001:db8:0:1::/64"),
+    ("2001:db8:0:1:ffff::b", (), [], "2001:db8:0:1::/64"),  # another address of the same /64: the same client
+    ("::ffff:198.51.100.7", (), [], "198.51.100.7"),  # an IPv4 client on a dual-stack socket
+    ("testclient", (), [], "testclient"),  # not an address (test clients): as it is
 ])
 def test_client_address(peer: str, forwarded: tuple[str, ...], trusted: list, client: str) -> None:  # type: ignore[type-arg]
     assert client_address(request(peer, *forwarded), trusted_proxies=trusted) == client
