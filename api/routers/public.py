@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from api.actors import DomainDep, EngineDep
 from api.clients import client_address
@@ -87,10 +88,17 @@ def _second_factor(wiring: Wiring, domain: DomainServices, *, client: str, subje
     if limited is not None:
         return limited
     try:
+        budget.reserve(wiring.db, services=domain, subject=budget.client_subject(client))
         budget.reserve(wiring.db, services=domain, subject=subject())
     except MotcuaError as exc:
         return refuse(exc)
     return None
+
+
+def _settle(session: Session, domain: DomainServices, *, client: str) -> None:
+    """After a second-factor check: a match gives the client's attempt back too (only wrong guesses count)."""
+    if budget.matched(session):
+        budget.refund(session, services=domain, subject=budget.client_subject(client))
 
 
 @router.post("/lookup", response_model=LookupResult, responses=REFUSALS, summary="Tra cứu hồ sơ theo mã")
@@ -107,6 +115,8 @@ def lookup_by_code(
         )
     except MotcuaError as exc:
         return refuse(exc)
+    finally:
+        _settle(session, domain, client=client)
     if result is None:
         return refuse(lookup.refusal())
     # What the message buttons promise ("Xem Giấy tiếp nhận…", "Đánh giá"): the forms and the rating form.
@@ -135,6 +145,8 @@ def rate_dossier(
         return rating.rate(session, services=domain, body=body, actor=f"public:{client}")
     except MotcuaError as exc:
         return refuse(exc)
+    finally:
+        _settle(session, domain, client=client)
 
 
 @router.post(
@@ -160,6 +172,8 @@ def lookup_by_id(
         )
     except MotcuaError as exc:
         return refuse(exc)
+    finally:
+        _settle(session, domain, client=client)
     return DossierList(items=items) if items is not None else refuse(lookup.refusal())
 
 
@@ -264,6 +278,8 @@ def citizen_documents(
                                            actor=f"public:{client}")
     except MotcuaError as exc:
         return refuse(exc)
+    finally:
+        _settle(session, domain, client=client)
     return CitizenDocumentList(items=items)
 
 
@@ -283,5 +299,7 @@ def citizen_document(
             actor=f"public:{client}")
     except MotcuaError as exc:
         return refuse(exc)
+    finally:
+        _settle(session, domain, client=client)
     return Response(content, media_type=download_type(document.media_type),
                     headers=attachment(document.filename))

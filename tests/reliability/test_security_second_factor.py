@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -151,6 +152,32 @@ class TestForwardedFor:
         assert by_id == [404] * 10 + [429]
         refused = post("/api/v1/public/lookup/by-id", {"id_number": ID_NUMBER, "phone_last4": "5678"}, 40)
         assert refused.json()["detail"].startswith("Thông tin xác minh của số CCCD/CMND này đã bị nhập sai")
+
+
+class TestSpreadOverManyDossiers:
+    def test_one_client_spreading_guesses_over_many_codes_is_stopped_for_the_day(
+        self, app_client: TestClient, login: Login, clock: Any, figures: Counter[str]
+    ) -> None:
+        """One guess on each of many (sequential) codes stays under every dossier's budget; the client's own
+        daily budget of wrong guesses stops it, while right answers are given back (a shared office address
+        keeps working for citizens who type their digits right)."""
+        code = intake_here(app_client, login)
+        prefix = code.rsplit("-", 1)[0]
+        outsider = TestClient(app_client.app, client=("203.0.113.9", 40000))
+        assert outsider.post("/api/v1/public/lookup", json={"code": code, "verifier": "5678"}).status_code == 200
+        answers = []
+        for n in range(1, 106):
+            clock.advance(timedelta(seconds=60))  # one a minute: well under the per-client limit of 10
+            guess = {"code": f"{prefix}-{9000 + n:04d}", "verifier": WRONG[n]}
+            answers.append(outsider.post("/api/v1/public/lookup", json=guess).status_code)
+        figures["second factor, spread: guesses made"] += len(answers)
+        figures["second factor, spread: guesses evaluated"] += answers.count(404)
+        assert answers == [404] * 100 + [429] * 5
+        refused = outsider.post("/api/v1/public/lookup", json={"code": code, "verifier": "5678"})
+        assert (refused.status_code, refused.json()["code"]) == (429, "second_factor_locked")
+        assert refused.json()["detail"].startswith("Đã có quá nhiều lần nhập sai thông tin xác minh từ địa chỉ mạng")
+        # Another address is not held back, and the dossier's own budget was never touched.
+        assert app_client.post("/api/v1/public/lookup", json={"code": code, "verifier": "5678"}).status_code == 200
 
 
 # --- Zalo: guessing over chat, and a phone that is not yours ------------------------------------------------

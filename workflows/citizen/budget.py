@@ -30,6 +30,11 @@ from workflows.privacy import normalize_id_number
 # 10 wrong guesses an hour and 20 a day on one dossier (or one ID number), from all clients together:
 # about 0.4 % of the verifier space a day, while a citizen who mistypes a few times is not locked out.
 LIMITS = (ratelimit.Limit(10, 3600), ratelimit.Limit(20, 86400))
+# 100 wrong guesses a day from one client over all dossiers together: spread over many dossier codes (they
+# are sequential) the per-dossier budget alone let one address try 20 on each of hundreds a day. Right
+# answers are given back, so a commune office behind one address is not locked out by its citizens' use.
+CLIENT_LIMITS = (ratelimit.Limit(100, 86400),)
+_MATCHED = "motcua.second_factor_matched"
 
 
 def dossier_subject(code: str) -> str:
@@ -39,6 +44,15 @@ def dossier_subject(code: str) -> str:
 def id_subject(id_number: str) -> str:
     """Raises ValidationFailed (422, naming the field) for what is not an ID number."""
     return f"id:{normalize_id_number(id_number)}"
+
+
+def client_subject(client: str) -> str:
+    """The budget of one client (its keyed address, `api/clients.py`) over every dossier and ID number."""
+    return f"client:{client}"
+
+
+def _limits(subject: str) -> tuple[ratelimit.Limit, ...]:
+    return CLIENT_LIMITS if subject.startswith("client:") else LIMITS
 
 
 def _key(services: DomainServices, subject: str, limit: ratelimit.Limit) -> str:
@@ -51,7 +65,7 @@ def spend(session: Session, *, services: DomainServices, subject: str) -> rateli
     when one of them is exhausted, then nothing stays reserved."""
     now = services.clock.now()
     taken: list[ratelimit.Limit] = []
-    for limit in LIMITS:
+    for limit in _limits(subject):
         wait = ratelimit.count(session, key=_key(services, subject, limit), limit=limit, now=now)
         if wait is not None:
             for done in taken:
@@ -71,13 +85,26 @@ def reserve(db: Engine, *, services: DomainServices, subject: str) -> None:
 
 
 def refund(session: Session, *, services: DomainServices, subject: str) -> None:
-    """Give back the attempt of a check that matched (in the caller's transaction)."""
+    """Give back the attempt of a check that matched (in the caller's transaction); the session remembers
+    the match, so that the caller gives the client's attempt back too (`matched`)."""
     now: datetime = services.clock.now()
-    for limit in LIMITS:
+    for limit in _limits(subject):
         ratelimit.uncount(session, key=_key(services, subject, limit), limit=limit, now=now)
+    if not subject.startswith("client:"):
+        session.info[_MATCHED] = True
+
+
+def matched(session: Session) -> bool:
+    """Whether a second factor checked in this session matched (its attempt was given back)."""
+    return bool(session.info.get(_MATCHED))
 
 
 def exhausted(subject: str, wait: int) -> ratelimit.TooManyRequests:
+    if subject.startswith("client:"):
+        return ratelimit.TooManyRequests(
+            "Đã có quá nhiều lần nhập sai thông tin xác minh từ địa chỉ mạng này trong ngày nên việc tra cứu "
+            f"tạm dừng. Vui lòng thử lại sau {wait_text(wait)} hoặc liên hệ Bộ phận Một cửa.",
+            retry_after=wait, code="second_factor_locked")
     what = "số CCCD/CMND này" if subject.startswith("id:") else "mã hồ sơ này"
     return ratelimit.TooManyRequests(
         f"Thông tin xác minh của {what} đã bị nhập sai quá nhiều lần nên việc tra cứu tạm dừng. Vui lòng "
