@@ -18,7 +18,7 @@ from workflows.identity.seed import DEMO_OFFICIALS
 
 LOGINS = [row[0] for row in DEMO_OFFICIALS]
 CLERK = "Nguyễn Thị Thu Hà"
-CLERK_POSITION = "Chuyên viên Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh"
+CLERK_POSITION = "Chuyên viên Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang"
 OFFICER = "Lê Thị Hương"
 OFFICER_POSITION = "Chuyên viên Phòng Quản lý Văn hóa và Gia đình"
 LEADER_BLOCK = "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC (Ký, ghi rõ họ tên và đóng dấu) Phạm Quốc Hùng"

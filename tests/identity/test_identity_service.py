@@ -227,7 +227,8 @@ class TestSeed:
         labels = {username: naming.describe(session, username=username) for username in
                   ("mot_cua", "chuyen_vien", "lanh_dao_phong", "lanh_dao_so")}
         assert {u: p.label for u, p in labels.items() if p} == {
-            "mot_cua": "Nguyễn Thị Thu Hà, Chuyên viên Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh",
+            "mot_cua": "Nguyễn Thị Thu Hà, Chuyên viên Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh "
+                       "Tuyên Quang",
             "chuyen_vien": "Lê Thị Hương, Chuyên viên Phòng Quản lý Văn hóa và Gia đình",
             "lanh_dao_phong": "Trần Văn Minh, Trưởng phòng Quản lý Văn hóa và Gia đình",
             "lanh_dao_so": "Phạm Quốc Hùng, Phó Giám đốc Sở Văn hóa, Thể thao và Du lịch",

@@ -22,7 +22,7 @@ DEMO_DEPARTMENTS: list[tuple[str, str, str]] = [
 
 SO = "Sở Văn hóa, Thể thao và Du lịch"
 VAN_PHONG = "Văn phòng Sở Văn hóa, Thể thao và Du lịch"
-MOT_CUA_UNIT = "Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh"
+MOT_CUA_UNIT = "Bộ phận Một cửa tại Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang"
 
 # (username, full name, department, role, title, unit the title is held in when not the department)
 DEMO_OFFICIALS: list[tuple[str, str, str, Role, str, str | None]] = [
