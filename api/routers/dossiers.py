@@ -91,7 +91,7 @@ def reveal(code: str, body: RevealIn, session: SessionDep, actor: ActorDep, doma
 def get_history(code: str, session: SessionDep, actor: ActorDep) -> Page[HistoryItem]:
     dossier = service.get_by_code(session, code=code, actor=actor)
     items = views.history(session, dossier=dossier)
-    return Page[HistoryItem](items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page[HistoryItem].whole(items)
 
 
 @router.post("/{code}/withdraw", response_model=DossierOut, responses={**ERRORS, 409: {"description": "Đã kết thúc"}},
@@ -117,7 +117,7 @@ def apology(code: str, body: ApologyIn, session: SessionDep, actor: ActorDep, do
 def list_documents(code: str, session: SessionDep, actor: ActorDep) -> Page[DocumentOut]:
     dossier = service.get_by_code(session, code=code, actor=actor)
     items = documents.list_for(session, dossier=dossier)
-    return Page[DocumentOut](items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page[DocumentOut].whole(items)
 
 
 @router.post("/{code}/documents", status_code=status.HTTP_201_CREATED, response_model=DocumentOut,
@@ -153,7 +153,7 @@ def control_slip(code: str, session: SessionDep, actor: ActorDep, domain: Domain
 def list_messages(code: str, session: SessionDep, actor: ActorDep) -> Page[MessageSentOut]:
     dossier = service.get_by_code(session, code=code, actor=actor)
     items = messages.list_sent(session, dossier=dossier)
-    return Page[MessageSentOut](items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page[MessageSentOut].whole(items)
 
 
 @router.post("/{code}/messages", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,

@@ -31,7 +31,7 @@ class DefinitionOut(BaseModel):
 @router.get("/procedures", response_model=Page[ProcedureOut], summary="Danh mục thủ tục hành chính")
 def list_procedures(session: SessionDep, actor: ActorDep) -> Page[ProcedureOut]:
     items = [procedures.to_out(p) for p in procedures.list_current(session)]
-    return Page[ProcedureOut](items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page[ProcedureOut].whole(items)
 
 
 @router.get("/procedures/{code}", response_model=ProcedureOut, responses={404: {"description": "Không có"}},
@@ -60,7 +60,7 @@ def deploy(session: SessionDep, admin: Admin, engine: EngineDep, response: Respo
 def list_definitions(session: SessionDep, actor: ActorDep, engine: EngineDep) -> Page[DefinitionOut]:
     items = [DefinitionOut(key=d.key, version=d.version, sha256=d.sha256, deployed_at=d.deployed_at,
                            filename=d.filename) for d in engine.definitions(session)]
-    return Page[DefinitionOut](items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page[DefinitionOut].whole(items)
 
 
 @router.get("/process-definitions/{key}/versions/{version}/xml", response_class=Response,

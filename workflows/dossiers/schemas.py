@@ -190,6 +190,11 @@ class Page(BaseModel, Generic[T]):
     page: int
     page_size: int
 
+    @classmethod
+    def whole(cls, items: list[T]) -> Page[T]:
+        """Every item on one page (lists that are short by nature: a dossier's history, its documents)."""
+        return cls(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+
 
 class SearchByIdIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
