@@ -10,9 +10,9 @@ from sqlmodel import Session
 from api.auth import CurrentOfficial, require_principal, require_roles
 from api.deps import SessionDep, WiringDep
 from engine import Engine
+from workflows.collaborators import DomainServices
 from workflows.core.db import memo
-from workflows.dossiers.access import Actor
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 from workflows.identity.models import Department, Official, Role
 from workflows.identity.principal import Principal
 

@@ -8,10 +8,11 @@ from sqlmodel import Session, col, select
 
 from engine import Engine
 from engine.models import Incident, ProcessInstance
-from workflows.dossiers import audit, progress
-from workflows.dossiers.access import Actor
+from workflows import audit
+from workflows.collaborators import DomainServices
+from workflows.dossiers import progress
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 
 
 def list_open(session: Session) -> list[dict[str, Any]]:

@@ -34,12 +34,12 @@ from connectors.zalo.tokens import TokenStore
 from engine import Engine, StepResult
 from engine.models import ProcessInstance
 from engine.store import ACTIVE as INSTANCE_ACTIVE
+from workflows.collaborators import DomainServices
 from workflows.core.config import Settings
 from workflows.core.db import session_scope
 from workflows.dossiers import progress
-from workflows.dossiers.access import SYSTEM
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import SYSTEM
 from workflows.reminders.jobs import ReminderPolicy, due_reminders, send_due_reminders
 
 log = logging.getLogger(__name__)

@@ -12,14 +12,13 @@ from datetime import date, datetime, time, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, or_, select
 
-from workflows import deadlines
+from workflows import audit, deadlines
 from workflows.citizen import rating
+from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ
 from workflows.core.errors import ValidationFailed
-from workflows.dossiers import audit
-from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 
 MAX_DAYS = 366
 

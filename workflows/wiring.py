@@ -18,17 +18,17 @@ from connectors.zalo.client import ZaloClient
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
-from workflows.citizen.operators import register_feedback_operators
+from workflows.collaborators import CalendarProvider, DomainServices
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine
 from workflows.documents.storage import FileStore
 from workflows.dossiers.operators import register_operators
-from workflows.dossiers.services import CalendarProvider, DomainServices
+from workflows.feedback.operators import register_feedback_operators
 from workflows.identity.service import HashingSlots
-from workflows.notifications.recipients import AttachmentLoader, RecipientResolver
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
+from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
 
 log = logging.getLogger("motcua.wiring")
 

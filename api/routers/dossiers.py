@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from api.actors import ActorDep, DomainDep, EngineDep, ReceptionOrKey
 from api.deps import SessionDep
 from api.files import attachment, download_type
-from workflows.dossiers import documents, messages, registers, service, views
+from workflows.dossiers import files, messages, queries, registers, service
 from workflows.dossiers.access import Action, ensure_may
 from workflows.dossiers.schemas import (
     ApologyIn,
@@ -42,7 +42,7 @@ def create_dossier(body: DossierCreate, session: SessionDep, actor: ReceptionOrK
     dossier = service.intake(session, engine=engine, services=domain, actor=actor, body=body)
     if body.accept:
         service.accept_at_counter(session, engine=engine, services=domain, actor=actor, dossier=dossier)
-    return views.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
+    return queries.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
 
 
 @router.get("", response_model=Page[DossierOut], responses=ERRORS, summary="Danh sách hồ sơ của phòng")
@@ -56,7 +56,7 @@ def list_dossiers(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[DossierOut]:
     ensure_may(actor, Action.VIEW)
-    items, total = views.search(session, actor=actor, services=domain, now=domain.clock.now(), status=status_,
+    items, total = queries.search(session, actor=actor, services=domain, now=domain.clock.now(), status=status_,
                                 national_status=national_status, procedure_code=procedure_code,
                                 overdue=overdue, page=page, page_size=page_size)
     return Page[DossierOut](items=items, total=total, page=page, page_size=page_size)
@@ -66,7 +66,7 @@ def list_dossiers(
              summary="Tìm hồ sơ theo số CCCD/CMND (in the body, never in a URL; audited with its purpose)")
 def search_by_id(body: SearchByIdIn, session: SessionDep, actor: ActorDep, domain: DomainDep) -> Page[DossierOut]:
     ensure_may(actor, Action.SEARCH_BY_ID)
-    items, total = views.search(session, actor=actor, services=domain, now=domain.clock.now(),
+    items, total = queries.search(session, actor=actor, services=domain, now=domain.clock.now(),
                                 id_number=body.id_number, reason=body.reason, page=body.page,
                                 page_size=body.page_size)
     return Page[DossierOut](items=items, total=total, page=body.page, page_size=body.page_size)
@@ -75,7 +75,7 @@ def search_by_id(body: SearchByIdIn, session: SessionDep, actor: ActorDep, domai
 @router.get("/{code}", response_model=DossierOut, responses=ERRORS, summary="Chi tiết hồ sơ (đã che dữ liệu cá nhân)")
 def get_dossier(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> DossierOut:
     dossier = service.get_by_code(session, code=code, actor=actor)
-    return views.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now(), actor=actor)
+    return queries.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now(), actor=actor)
 
 
 @router.post("/{code}/reveal", responses=ERRORS,
@@ -90,7 +90,7 @@ def reveal(code: str, body: RevealIn, session: SessionDep, actor: ActorDep, doma
             summary="Quá trình xử lý (Phiếu kiểm soát)")
 def get_history(code: str, session: SessionDep, actor: ActorDep) -> Page[HistoryItem]:
     dossier = service.get_by_code(session, code=code, actor=actor)
-    items = views.history(session, dossier=dossier)
+    items = queries.history(session, dossier=dossier)
     return Page[HistoryItem].whole(items)
 
 
@@ -100,7 +100,7 @@ def withdraw(code: str, body: WithdrawIn, session: SessionDep, actor: ActorDep, 
              domain: DomainDep) -> DossierOut:
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.WITHDRAW)
     service.withdraw(session, engine=engine, services=domain, dossier=dossier, actor=actor, reason=body.reason)
-    return views.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
+    return queries.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
 
 
 @router.post("/{code}/apology", response_model=DossierOut, responses={**ERRORS, 409: {"description": "Đã xin lỗi"}},
@@ -109,14 +109,14 @@ def apology(code: str, body: ApologyIn, session: SessionDep, actor: ActorDep, do
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.APOLOGY)
     service.apologise(session, services=domain, dossier=dossier, actor=actor, reason=body.reason,
                       new_due_at=body.new_due_at)
-    return views.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
+    return queries.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
 
 
 @router.get("/{code}/documents", response_model=Page[DocumentOut], responses=ERRORS,
             summary="Giấy tờ của hồ sơ (biểu mẫu và tệp đính kèm)")
 def list_documents(code: str, session: SessionDep, actor: ActorDep) -> Page[DocumentOut]:
     dossier = service.get_by_code(session, code=code, actor=actor)
-    items = documents.list_for(session, dossier=dossier)
+    items = files.list_for(session, dossier=dossier)
     return Page[DocumentOut].whole(items)
 
 
@@ -126,7 +126,7 @@ def upload_document(code: str, session: SessionDep, actor: ActorDep, domain: Dom
                     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG")],
                     note: Annotated[str | None, Form(max_length=500)] = None) -> DocumentOut:
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.UPLOAD)
-    return documents.upload(session, dossier=dossier, actor=actor, services=domain, upload=file, note=note)
+    return files.upload(session, dossier=dossier, actor=actor, services=domain, upload=file, note=note)
 
 
 @router.get("/{code}/documents/{document_id}", responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
@@ -134,7 +134,7 @@ def upload_document(code: str, session: SessionDep, actor: ActorDep, domain: Dom
 def download_document(code: str, document_id: int, session: SessionDep, actor: ActorDep,
                       domain: DomainDep) -> Response:
     dossier = service.get_by_code(session, code=code, actor=actor)
-    document, content = documents.download(session, dossier=dossier, document_id=document_id, actor=actor,
+    document, content = files.download(session, dossier=dossier, document_id=document_id, actor=actor,
                                            services=domain)
     return Response(content, media_type=download_type(document.media_type),
                     headers=attachment(document.filename))

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.actors import ActorDep, DomainDep, EngineDep
 from api.deps import SessionDep
-from workflows.citizen import feedback
-from workflows.citizen.schemas import FeedbackOut
+from workflows.feedback import service as feedback
+from workflows.feedback.schemas import FeedbackOut
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 

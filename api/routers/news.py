@@ -7,8 +7,8 @@ from pydantic import BaseModel
 
 from api.actors import Admin, DomainDep
 from api.deps import SessionDep
-from workflows.citizen import news
-from workflows.citizen.schemas import NewsIn, NewsOut
+from workflows.news import service as news
+from workflows.news.schemas import NewsIn, NewsOut
 
 router = APIRouter(prefix="/api/v1/news", tags=["news"])
 

@@ -23,22 +23,24 @@ from api.clients import client_address
 from api.deps import SessionDep, WiringDep
 from api.errors import problem
 from api.files import attachment, download_type
-from workflows.citizen import budget, catalogue, documents, feedback, lookup, news, ratelimit, rating
+from workflows.citizen import budget, catalogue, downloads, lookup, rating
 from workflows.citizen.schemas import (
     DossierList,
-    FeedbackCreated,
-    FeedbackIn,
     LookupByCodeIn,
     LookupByIdIn,
     LookupByNameIn,
     LookupResult,
     NameMatchList,
-    NewsOut,
     PublicProcedure,
 )
+from workflows.collaborators import DomainServices
+from workflows.core import ratelimit
 from workflows.core.clock import to_local
 from workflows.core.errors import MotcuaError
-from workflows.dossiers.services import DomainServices
+from workflows.feedback import service as feedback
+from workflows.feedback.schemas import FeedbackCreated, FeedbackIn
+from workflows.news import service as news
+from workflows.news.schemas import NewsOut
 from workflows.wiring import Wiring
 
 router = APIRouter(prefix="/api/v1/public", tags=["citizens"])
@@ -120,7 +122,7 @@ def lookup_by_code(
     if result is None:
         return refuse(lookup.refusal())
     # What the message buttons promise ("Xem Giấy tiếp nhận…", "Đánh giá"): the forms and the rating form.
-    result.documents = documents.issued(session, dossier_code=result.code)
+    result.documents = downloads.issued(session, dossier_code=result.code)
     result.satisfaction = rating.state_of(session, code=result.code)
     return result
 
@@ -261,7 +263,7 @@ class CitizenDocumentsIn(LookupByCodeIn):
 
 
 class CitizenDocumentList(BaseModel):
-    items: list[documents.CitizenDocument]
+    items: list[downloads.CitizenDocument]
 
 
 @router.post("/documents", response_model=CitizenDocumentList, responses=REFUSALS,
@@ -274,7 +276,7 @@ def citizen_documents(
     if limited is not None:
         return limited
     try:
-        items = documents.list_for_citizen(session, services=domain, code=body.code, verifier=body.verifier or "",
+        items = downloads.list_for_citizen(session, services=domain, code=body.code, verifier=body.verifier or "",
                                            actor=f"public:{client}")
     except MotcuaError as exc:
         return refuse(exc)
@@ -294,7 +296,7 @@ def citizen_document(
     if limited is not None:
         return limited
     try:
-        document, content = documents.read_for_citizen(
+        document, content = downloads.read_for_citizen(
             session, services=domain, code=body.code, verifier=body.verifier or "", document_id=document_id,
             actor=f"public:{client}")
     except MotcuaError as exc:

@@ -13,7 +13,7 @@ from api.deps import SessionDep
 from api.files import attachment
 from workflows import statistics
 from workflows.dossiers import registers
-from workflows.dossiers.access import Actor
+from workflows.identity.actor import Actor
 from workflows.identity.models import Official, Role
 
 router = APIRouter(prefix="/api/v1/registers", tags=["dossiers"])

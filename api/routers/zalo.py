@@ -18,9 +18,9 @@ from connectors.zalo.webhook import (
 )
 from workflows.core.db import session_scope
 from workflows.core.errors import BadRequest, NotAuthenticated
-from workflows.notifications import inbound
 from workflows.privacy import InvalidPersonalData
 from workflows.wiring import Wiring
+from workflows.zalo import inbound
 
 router = APIRouter(prefix="/api/v1/zalo", tags=["zalo"])
 
@@ -64,7 +64,7 @@ def _process(event: WebhookEvent, wiring: Wiring) -> str:
         if not record_event(session, event_key=event.key, event_name=event.event_name, user_id=event.user_id,
                             received_at=now):
             return "duplicate"  # Zalo retries a delivery it thinks failed: answer 200, do nothing twice
-        # No phone_hash: a shared phone is recorded on the user only once proven (notifications/phone_proof.py).
+        # No phone_hash: a shared phone is recorded on the user only once proven (workflows/zalo/phone_proof.py).
         apply_event(session, event=event, now=now)
         inbound.handle(session, event=event, services=wiring.domain, engine=wiring.engine)
     wiring.notify_relay()

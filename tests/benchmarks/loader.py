@@ -23,7 +23,7 @@ from sqlmodel import select
 from engine.models import ProcessDefinition
 from workflows.core.clock import VN_TZ
 from workflows.core.db import session_scope
-from workflows.dossiers.service import search_key
+from workflows.core.text import search_key
 from workflows.dossiers.statuses import NATIONAL, SubStatus
 from workflows.identity import service as identity_service
 from workflows.identity.models import Department

@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from connectors.outbox import OutboxMessage
 from tests.citizen.conftest import Login, assert_nothing_personal
-from workflows.citizen.models import FeedbackCase
-from workflows.citizen.operators import resolve_recipient
 from workflows.core.clock import ManualClock
 from workflows.core.db import session_scope
+from workflows.feedback.models import FeedbackCase
+from workflows.feedback.operators import resolve_recipient
 
 FEEDBACK = {
     "category": "ho_so",

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from tests.citizen.conftest import APPLICANT, KARAOKE, Login, assert_nothing_personal, intake
+from workflows.audit.models import AuditEntry
 from workflows.core.clock import ManualClock
 from workflows.core.db import session_scope
-from workflows.dossiers.models import AuditEntry
 
 LOOKUP = "/api/v1/public/lookup"
 

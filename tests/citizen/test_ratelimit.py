@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from workflows.citizen import ratelimit
-from workflows.citizen.ratelimit import Limit, TooManyRequests
+from workflows.core import ratelimit
+from workflows.core.ratelimit import Limit, TooManyRequests
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # on a window boundary
 FIVE = Limit(5, 60)

@@ -16,13 +16,13 @@ from sqlmodel import select
 from connectors.outbox import OutboxMessage
 from tests.citizen.conftest import Login, assert_nothing_personal, intake
 from tests.http_api.flows import APPRAISE_OK, ASSIGN, INSPECT, ISSUE, RETURN, REVIEW_OK, SIGN, do
+from workflows.audit.models import AuditEntry
 from workflows.citizen import rating
 from workflows.citizen.models import SatisfactionRating
 from workflows.core.clock import to_local
 from workflows.core.db import session_scope
 from workflows.core.errors import Conflict
 from workflows.documents.context import FormCode
-from workflows.dossiers.models import AuditEntry
 
 RATINGS = "/api/v1/public/ratings"
 LOOKUP = "/api/v1/public/lookup"

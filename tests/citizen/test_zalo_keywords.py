@@ -15,11 +15,11 @@ from connectors.outbox import OutboxMessage
 from connectors.zalo.users import record_user
 from tests.citizen.conftest import APPLICANT, Login, assert_nothing_personal
 from tests.citizen.test_feedback_news import complete
-from workflows.citizen import bot
-from workflows.citizen.models import FeedbackCase
-from workflows.citizen.operators import resolve_recipient
 from workflows.core.db import session_scope
 from workflows.dossiers.models import Dossier
+from workflows.feedback.models import FeedbackCase
+from workflows.feedback.operators import resolve_recipient
+from workflows.zalo import bot
 
 UID = "4512345678901234567"
 Say = Callable[..., str]

@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from test_zalo_e2e import Officials, outbox_rows
 
 from connectors.zalo.webhook import sign
-from workflows.citizen.models import PhoneProof
+from workflows.audit.models import AuditEntry
 from workflows.core.clock import ManualClock, to_local
 from workflows.core.config import Settings
-from workflows.dossiers.models import AuditEntry
+from workflows.zalo.models import PhoneProof
 
 
 def ask(citizen: Citizen, text: str) -> str:

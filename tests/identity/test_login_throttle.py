@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from api import cli
 from api.main import create_app
+from workflows.audit.models import AuditEntry
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
-from workflows.dossiers.models import AuditEntry
 from workflows.identity.seed import DEMO_PASSWORD
 
 TOKEN = "/api/v1/auth/token"

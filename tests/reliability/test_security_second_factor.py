@@ -19,8 +19,8 @@ from reliability_system import System, wait_until
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from workflows.audit.models import AuditEntry
 from workflows.core.config import Settings
-from workflows.dossiers.models import AuditEntry
 
 Login = Callable[[str], dict[str, str]]
 PHONE, PHONE_84, ID_NUMBER = "0912345678", "84912345678", "008190012345"  # verifiers 5678 and 2345

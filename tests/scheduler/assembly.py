@@ -13,12 +13,12 @@ from sqlmodel import Session, select
 
 from engine import Engine, OperatorRegistry
 from workflows.calendar.service import sync_calendar_overrides
+from workflows.collaborators import CalendarProvider, DomainServices
 from workflows.core.clock import VN_TZ, ManualClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine, session_scope
 from workflows.documents.storage import FileStore
 from workflows.dossiers.operators import register_operators
-from workflows.dossiers.services import CalendarProvider, DomainServices
 from workflows.identity.models import Official
 from workflows.identity.seed import seed_demo
 from workflows.privacy import PersonalDataCipher

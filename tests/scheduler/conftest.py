@@ -15,9 +15,9 @@ from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.core.db import session_scope
 from workflows.dossiers import service as dossier_service
-from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import DossierCreate
+from workflows.identity.actor import Actor
 from workflows.identity.models import Official
 from workflows.reminders.models import OfficialNotification
 from workflows.tasks import service as task_service

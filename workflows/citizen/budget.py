@@ -22,9 +22,9 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from workflows.citizen import ratelimit
+from workflows.collaborators import DomainServices
+from workflows.core import ratelimit
 from workflows.core.db import session_scope
-from workflows.dossiers.services import DomainServices
 from workflows.privacy import normalize_id_number
 
 # 10 wrong guesses an hour and 20 a day on one dossier (or one ID number), from all clients together:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from workflows.citizen.schemas import PublicProcedure
-from workflows.dossiers.service import search_key
+from workflows.core.text import search_key
 from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.service import list_current
 

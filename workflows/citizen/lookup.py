@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from connectors.zalo.users import get_user
+from workflows import audit
 from workflows.citizen import budget
 from workflows.citizen.schemas import (
     LATENESS_NAMES,
@@ -32,14 +33,13 @@ from workflows.citizen.schemas import (
     NameMatchList,
     TimelineItem,
 )
+from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ, ensure_utc, to_local
 from workflows.core.errors import NotFound, ValidationFailed
-from workflows.dossiers import audit
+from workflows.core.text import search_key
 from workflows.dossiers.models import ControlLogEntry, Dossier
-from workflows.dossiers.service import search_key
-from workflows.dossiers.services import DomainServices
+from workflows.dossiers.queries import lateness
 from workflows.dossiers.statuses import NATIONAL_NAMES
-from workflows.dossiers.views import lateness
 from workflows.privacy import mask_name, normalize_id_number
 from workflows.procedures.service import get_version
 

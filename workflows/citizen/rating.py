@@ -20,14 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, col, or_, select
 
+from workflows import audit
 from workflows.citizen.lookup import find_verified, refusal
 from workflows.citizen.models import SatisfactionRating
 from workflows.citizen.schemas import LookupByCodeIn, SatisfactionState
+from workflows.collaborators import DomainServices
 from workflows.core.clock import VnDateTime, to_local
 from workflows.core.errors import Conflict, ValidationFailed
-from workflows.dossiers import audit
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import NATIONAL_NAMES, TERMINAL, SubStatus
 
 LEVELS: dict[str, str] = {"rat_hai_long": "Rất hài lòng", "hai_long": "Hài lòng", "khong_hai_long": "Không hài lòng"}

@@ -4,20 +4,12 @@ number; verifiers travel in request bodies only (never in URLs)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.core.clock import VnDateTime
+from workflows.core.schemas import StrictIn as _In
 
-FeedbackCategory = Literal["thu_tuc", "thai_do", "ho_so", "he_thong", "khac"]
-FEEDBACK_CATEGORIES: dict[str, str] = {
-    "thu_tuc": "Quy định, thủ tục hành chính",
-    "ho_so": "Việc giải quyết hồ sơ",
-    "thai_do": "Thái độ, tác phong của cán bộ",
-    "he_thong": "Hệ thống, dịch vụ công trực tuyến",
-    "khac": "Khác",
-}
 LATENESS_NAMES: dict[str, str] = {
     "trong_han": "Còn hạn",
     "sap_den_han": "Sắp đến hạn",
@@ -25,10 +17,6 @@ LATENESS_NAMES: dict[str, str] = {
     "truoc_han": "Xong trước hạn",
     "dung_han": "Xong đúng hạn",
 }
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class LookupByCodeIn(_In):
@@ -148,91 +136,6 @@ class NameMatch(BaseModel):
 class NameMatchList(BaseModel):
     items: list[NameMatch]
     truncated: bool = Field(description="More dossiers matched than are shown")
-
-
-class FeedbackIn(_In):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "category": "ho_so",
-                    "content": "Hồ sơ của tôi đã quá hẹn nhưng chưa nhận được thông báo.",
-                    "dossier_code": "H60.22-261124-0001",
-                    "contact_name": "Nguyễn Văn An",
-                    "contact_phone": "0912345678",
-                }
-            ]
-        },
-    )
-    category: FeedbackCategory = "khac"
-    content: str = Field(min_length=10, max_length=4000)
-    dossier_code: str | None = Field(default=None, max_length=64)
-    contact_name: str | None = Field(default=None, max_length=255)
-    contact_phone: str | None = Field(default=None, max_length=20)
-
-
-class FeedbackCreated(BaseModel):
-    code: str
-    due_at: datetime
-    message: str
-
-
-class FeedbackOut(BaseModel):
-    """A feedback case for officials: the contact phone masked."""
-
-    code: str
-    category: str
-    category_name: str
-    content: str
-    dossier_code: str | None
-    contact_name: str | None
-    contact_phone: str | None
-    channel: str
-    status: str
-    status_name: str
-    department_id: int
-    assignee: str | None
-    answer: str | None
-    due_at: datetime
-    created_at: datetime
-    answered_at: datetime | None
-    open_tasks: list[dict[str, str | None]] = Field(default_factory=list)
-
-
-class NewsIn(_In):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "guide",
-                    "title": "Hướng dẫn nộp hồ sơ cấp phép karaoke",
-                    "summary": "Các giấy tờ cần chuẩn bị",
-                    "published": True,
-                }
-            ]
-        },
-        extra="forbid",
-        str_strip_whitespace=True,
-    )
-    kind: Literal["news", "guide"] = "news"
-    title: str = Field(min_length=3, max_length=255)
-    summary: str = Field(default="", max_length=1000)
-    body: str = Field(default="", max_length=20000)
-    video_url: str | None = Field(default=None, max_length=500, pattern=r"^https://\S+$")
-    published: bool = False
-
-
-class NewsOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    summary: str
-    body: str
-    video_url: str | None
-    published: bool
-    published_at: datetime | None
 
 
 class PublicProcedure(BaseModel):

@@ -4,29 +4,12 @@ is open to officials holding its lane's role in the dossier's department, and to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from workflows.core.errors import Forbidden, NotFound
 from workflows.dossiers.models import Dossier
+from workflows.identity.actor import Actor
 from workflows.identity.models import Role
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    display_name: str
-    kind: str  # official | api_key | system | citizen
-    department_id: int | None = None
-    department_name: str = ""
-    roles: frozenset[str] = field(default_factory=frozenset)
-    scopes: frozenset[str] = field(default_factory=frozenset)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-
-SYSTEM = Actor(username="system", display_name="Hệ thống", kind="system")
 
 SUPERVISOR_ROLES = ("GIAM_SAT", "QUAN_TRI")
 

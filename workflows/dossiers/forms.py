@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from workflows.collaborators import DomainServices
 from workflows.core.clock import to_local
 from workflows.core.db import memo
 from workflows.documents.context import ControlLogRow, vn_datetime
@@ -17,7 +18,6 @@ from workflows.documents.render import FormCode, FormContext, render_form
 from workflows.documents.service import store_document
 from workflows.dossiers import fees, numbers, signers
 from workflows.dossiers.models import ControlLogEntry, Dossier
-from workflows.dossiers.services import DomainServices
 from workflows.identity.models import Department
 from workflows.notifications.texts import MessageContext
 from workflows.privacy import mask_phone

@@ -8,13 +8,14 @@ from sqlmodel import Session, func, select
 from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, enqueue, messages_for
 from connectors.zalo.client import is_image
 from connectors.zalo.sender import ATTACHMENT_REFUSED
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import audit, progress
-from workflows.dossiers.access import Actor
+from workflows.dossiers import control_log, progress
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import MessageOut, MessageSentOut
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 from workflows.notifications import texts
 
 
@@ -42,7 +43,7 @@ def send(
                                                cta_url=services.lookup_url(dossier.code))}
     message = enqueue(session, idempotency_key=key, kind="official_message", subject_ref=dossier.code,
                       recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)
-    audit.hand_over(session, dossier_id=dossier.id or 0, step="tin_nhan", step_name="Tin nhắn Zalo cho công dân",
+    control_log.hand_over(session, dossier_id=dossier.id or 0, step="tin_nhan", step_name="Tin nhắn Zalo cho công dân",
                     at=now, from_actor=actor.display_name, from_unit=progress.unit_of(session, actor),
                     to_actor=dossier.applicant_name, to_unit="Tổ chức, cá nhân", due_at=None, note=text[:500])
     audit.record(session, actor=actor.username, action="dossier.message", at=now, dossier_code=dossier.code,

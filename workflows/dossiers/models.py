@@ -9,9 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-def _ts(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index))
+from workflows.core.columns import timestamp as _ts
 
 
 class Dossier(SQLModel, table=True):
@@ -112,17 +110,3 @@ class ControlLogEntry(SQLModel, table=True):
     due_at: datetime | None = _ts()
     on_time: bool | None = Field(default=None)
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-
-
-class AuditEntry(SQLModel, table=True):
-    """Append-only evidence: who read or did what to whose data, when and why."""
-
-    __tablename__ = "audit_entry"
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _ts(nullable=False, index=True)
-    actor: str = Field(max_length=120, index=True)
-    action: str = Field(max_length=64, index=True)
-    dossier_code: str | None = Field(default=None, max_length=64, index=True)
-    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))

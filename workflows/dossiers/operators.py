@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from connectors.outbox import OutboxMessage, enqueue
 from engine import OperatorContext, OperatorRegistry
 from workflows import deadlines
+from workflows.collaborators import DomainServices
 from workflows.documents.models import DossierDocument
 from workflows.dossiers import forms, rows
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
 from workflows.notifications import texts
 from workflows.procedures.service import get_version

@@ -9,12 +9,12 @@ from sqlmodel import Session, col, select
 
 from engine import StepResult, WorkItemView
 from engine.models import WorkItem
-from workflows.dossiers import audit
-from workflows.dossiers.access import Actor
+from workflows.collaborators import DomainServices
+from workflows.dossiers import control_log
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import STEP_NAMES
 from workflows.identity import naming
+from workflows.identity.actor import Actor
 from workflows.identity.models import Official
 from workflows.procedures.service import get_version
 
@@ -47,7 +47,7 @@ def after_step(
             session.add(row)
     if result.completed is None:
         return
-    audit.hand_over(
+    control_log.hand_over(
         session, dossier_id=dossier.id or 0, step=result.completed.element_id,
         step_name=STEP_NAMES.get(result.completed.element_id, result.completed.name or ""), at=now,
         from_actor=actor.display_name, from_unit=unit_of(session, actor), to_actor=_to_actor(session, result.opened),
@@ -56,7 +56,7 @@ def after_step(
 
 
 def log_submission(session: Session, *, dossier: Dossier, result: StepResult, now: datetime) -> None:
-    audit.hand_over(
+    control_log.hand_over(
         session, dossier_id=dossier.id or 0, step="nop_ho_so", step_name=STEP_NAMES["nop_ho_so"], at=now,
         from_actor=dossier.applicant_name, from_unit=CITIZEN, to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=False), due_at=None,

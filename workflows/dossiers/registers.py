@@ -7,16 +7,16 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ
 from workflows.core.errors import ValidationFailed
 from workflows.documents.context import FormCode, FormContext, RegisterRow
 from workflows.documents.models import DossierDocument
 from workflows.documents.render import render_form
-from workflows.dossiers import audit
-from workflows.dossiers.access import Actor
 from workflows.dossiers.forms import issue_form
 from workflows.dossiers.models import ControlLogEntry, Dossier
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 from workflows.privacy import mask_phone
 from workflows.procedures.models import ProcedureVersion
 

@@ -3,7 +3,6 @@ messages. Functions flush, never commit: the caller owns the transaction."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -11,28 +10,24 @@ from sqlmodel import Session, select
 
 from engine import Engine
 from engine.models import WorkItem
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.core.field_errors import label
-from workflows.dossiers import audit, fees, operators, progress
-from workflows.dossiers.access import Action, Actor, ensure_can_see, ensure_may
+from workflows.core.text import search_key
+from workflows.dossiers import control_log, fees, operators, progress
+from workflows.dossiers.access import Action, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import DossierCreate
-from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import TERMINAL, SubStatus
+from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
 from workflows.procedures.service import current
 from workflows.tasks.service import complete
-
-
-def search_key(name: str) -> str:
-    """Lower-case, unaccented, single-spaced: 'Nguyễn  Văn Đức' → 'nguyen van duc'."""
-    decomposed = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return " ".join(plain.lower().split())
 
 
 def _department_for(session: Session, *, actor: Actor, body: DossierCreate) -> Department:
@@ -166,7 +161,7 @@ def withdraw(
     result = engine.send_message(session, instance_id=dossier.instance_id or 0, name="rut_ho_so",
                                  payload={"ly_do": reason, "dossier_code": dossier.code})
     progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
-    audit.hand_over(session, dossier_id=dossier.id or 0, step="rut_ho_so", step_name="Công dân rút hồ sơ",
+    control_log.hand_over(session, dossier_id=dossier.id or 0, step="rut_ho_so", step_name="Công dân rút hồ sơ",
                     at=now, from_actor=dossier.applicant_name, from_unit=progress.CITIZEN,
                     to_actor=actor.display_name, to_unit=progress.ROLE_UNITS["MOT_CUA"], due_at=None, note=reason)
     audit.record(session, actor=actor.username, action="dossier.withdraw", at=now, dossier_code=dossier.code,
@@ -225,4 +220,3 @@ def _days(span: timedelta) -> int:
 def ensure_open(dossier: Dossier) -> None:
     if SubStatus(dossier.status) in TERMINAL:
         raise Conflict("Hồ sơ đã kết thúc.", code="dossier_finished")
-

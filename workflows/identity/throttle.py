@@ -20,12 +20,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from workflows.citizen.ratelimit import client_key
+from workflows import audit
 from workflows.core.clock import ensure_utc
 from workflows.core.config import LoginThrottleSettings
 from workflows.core.db import session_scope
 from workflows.core.errors import RateLimited
-from workflows.dossiers import audit
+from workflows.core.ratelimit import client_key
 from workflows.identity.models import LoginThrottle, Official
 from workflows.identity.service import get_official
 

@@ -31,10 +31,10 @@ from sqlmodel import Session, col, select
 from connectors.outbox import enqueue
 from engine.models import WorkItem
 from workflows.calendar import WorkingCalendar
+from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ, ensure_utc, to_local
 from workflows.core.db import is_postgres, session_scope
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import STEP_NAMES
 from workflows.identity.models import ROLE_LABELS, Official, Role
 from workflows.reminders import texts

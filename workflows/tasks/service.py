@@ -11,13 +11,15 @@ from sqlmodel import Session, col, func, select
 
 from engine import Engine, validate_form
 from engine.models import WorkItem
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
-from workflows.dossiers import audit, progress
-from workflows.dossiers.access import SUPERVISOR_ROLES, Actor, ensure_can_see, ensure_can_work
+from workflows.dossiers import progress
+from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.rows import dossier_by_code
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 from workflows.identity.models import Official
 
 Scope = Literal["mine", "candidate", "all"]

@@ -25,14 +25,14 @@ from sqlmodel import Session, col, select
 
 from connectors.outbox import enqueue
 from connectors.zalo.users import ZaloUser, get_user, record_user
-from workflows.citizen import ratelimit
+from workflows import audit
 from workflows.citizen.budget import wait_text
-from workflows.citizen.models import PhoneProof
+from workflows.collaborators import DomainServices
+from workflows.core import ratelimit
 from workflows.core.clock import ensure_utc
-from workflows.dossiers import audit
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
 from workflows.privacy import InvalidPersonalData, PersonalDataCipher, mask_phone, to_zalo_phone
+from workflows.zalo.models import PhoneProof
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5

@@ -9,11 +9,11 @@ from sqlmodel import Session, select
 
 from connectors.outbox import Recipient, enqueue
 from engine import OperatorContext, OperatorRegistry
-from workflows.citizen.feedback import STATUS_NAMES
-from workflows.citizen.models import FeedbackCase
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc, to_local
-from workflows.dossiers import audit
-from workflows.dossiers.services import DomainServices
+from workflows.feedback.models import FeedbackCase
+from workflows.feedback.service import STATUS_NAMES
 from workflows.identity.models import Department
 from workflows.notifications import texts
 from workflows.privacy import InvalidPersonalData, PersonalDataCipher, to_zalo_phone

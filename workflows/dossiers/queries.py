@@ -8,13 +8,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from engine.models import Incident, WorkItem
-from workflows import deadlines
-from workflows.dossiers import audit
-from workflows.dossiers.access import Actor
+from workflows import audit, deadlines
+from workflows.collaborators import DomainServices
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.schemas import ApplicantOut, DossierOut, HistoryItem, StepOut
-from workflows.dossiers.services import DomainServices
 from workflows.dossiers.statuses import NATIONAL_NAMES, SUB_STATUS_NAMES, SubStatus
+from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import mask_id_number, mask_phone
 from workflows.procedures.service import get_version

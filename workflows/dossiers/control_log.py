@@ -1,24 +1,12 @@
-"""The only writers of the audit trail and the control log."""
+"""The only writer of the control log (Phiếu kiểm soát, Mẫu 06): one row per hand-over of a step."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
-from workflows.dossiers.models import AuditEntry, ControlLogEntry
-
-
-def record(
-    session: Session, *, actor: str, action: str, at: datetime, dossier_code: str | None = None,
-    reason: str | None = None, data: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append an audit entry in the caller's transaction. `data` must hold no unmasked personal data."""
-    entry = AuditEntry(at=at, actor=actor, action=action, dossier_code=dossier_code, reason=reason,
-                       data=data or {})
-    session.add(entry)
-    return entry
+from workflows.dossiers.models import ControlLogEntry
 
 
 def hand_over(

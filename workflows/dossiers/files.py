@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import UploadFile
 from sqlmodel import Session
 
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.errors import PayloadTooLarge
 from workflows.documents import service as store_service
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import audit
-from workflows.dossiers.access import Actor
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import DocumentOut
-from workflows.dossiers.services import DomainServices
+from workflows.identity.actor import Actor
 
 
 def list_for(session: Session, *, dossier: Dossier) -> list[DocumentOut]:

@@ -9,10 +9,9 @@ from sqlmodel import Session
 from connectors.outbox import enqueue
 from connectors.zalo.webhook import Follow, UserSendText, UserSubmitInfo, WebhookEvent
 from engine import Engine
-from workflows.citizen import bot
-from workflows.dossiers.service import search_key
-from workflows.dossiers.services import DomainServices
-from workflows.notifications import phone_proof
+from workflows.collaborators import DomainServices
+from workflows.core.text import search_key
+from workflows.zalo import bot, phone_proof
 
 WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông báo về từng bước giải quyết hồ sơ tại đây, "
            "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from workflows.citizen.models import NewsItem
-from workflows.citizen.schemas import NewsIn, NewsOut
+from workflows import audit
 from workflows.core.clock import Clock, ensure_utc
 from workflows.core.errors import NotFound
-from workflows.dossiers import audit
+from workflows.news.models import NewsItem
+from workflows.news.schemas import NewsIn, NewsOut
 
 
 def to_out(item: NewsItem) -> NewsOut:

@@ -10,13 +10,13 @@ from sqlmodel import Session, col, select
 
 from connectors.outbox import Recipient
 from connectors.zalo.users import ZaloUser
-from workflows.citizen.operators import resolve_recipient as resolve_feedback_recipient
 from workflows.documents.models import DossierDocument
 from workflows.documents.storage import FileStore
 from workflows.dossiers.models import Dossier
+from workflows.feedback.operators import resolve_recipient as resolve_feedback_recipient
 from workflows.identity.models import Official
-from workflows.notifications.phone_proof import code_phone
 from workflows.privacy import PersonalDataCipher, to_zalo_phone
+from workflows.zalo.phone_proof import code_phone
 
 
 @dataclass(frozen=True)

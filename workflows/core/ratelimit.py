@@ -21,10 +21,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from workflows.citizen.models import RateLimitHit
 from workflows.core.clock import ensure_utc
 from workflows.core.db import session_scope
 from workflows.core.errors import RateLimited
+from workflows.core.models import RateLimitHit
 
 _TABLE = RateLimitHit.__table__  # type: ignore[attr-defined]
 

@@ -2,7 +2,7 @@
 the sender's user id, which only the verified webhook knows). Keywords, accents and case ignored:
 
 - `tra cứu` → the linked citizen's own dossiers (linked to this account, or under the phone the account
-  proved with a one-time code, `workflows/notifications/phone_proof.py`);
+  proved with a one-time code, `workflows/zalo/phone_proof.py`);
 - `<mã hồ sơ> <4 số cuối SĐT/CCCD>` → the dossier's status only (it never makes this account a recipient);
   each guess spends the dossier's shared budget (`budget.py`), as on the web;
 - `tra cứu cccd <số CCCD> [4 số cuối SĐT]` → that person's dossiers (the proven phone is a second factor;
@@ -20,14 +20,18 @@ from sqlmodel import Session, col, or_, select
 
 from connectors.zalo.users import get_user
 from engine import Engine
-from workflows.citizen import budget, catalogue, feedback, lookup, news, ratelimit
-from workflows.citizen.schemas import DossierSummary, FeedbackIn
+from workflows import audit
+from workflows.citizen import budget, catalogue, lookup
+from workflows.citizen.schemas import DossierSummary
+from workflows.collaborators import DomainServices
+from workflows.core import ratelimit
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import MotcuaError
-from workflows.dossiers import audit
+from workflows.core.text import search_key
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.service import search_key
-from workflows.dossiers.services import DomainServices
+from workflows.feedback import service as feedback
+from workflows.feedback.schemas import FeedbackIn
+from workflows.news import service as news
 
 _CODE = re.compile(r"\b([A-Z0-9][A-Z0-9.]*-\d{6,8}-\d{4,})\b", re.IGNORECASE)
 _FOUR = re.compile(r"(?<!\d)(\d{4})(?!\d)")

@@ -17,15 +17,16 @@ from sqlmodel import Session, col, select
 
 from engine import Engine, StepResult, validate_form
 from engine.models import WorkItem
-from workflows.citizen.models import FeedbackCase
-from workflows.citizen.schemas import FEEDBACK_CATEGORIES, FeedbackIn, FeedbackOut
+from workflows import audit
+from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
-from workflows.dossiers import audit
-from workflows.dossiers.access import SUPERVISOR_ROLES, Actor
+from workflows.dossiers.access import SUPERVISOR_ROLES
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.services import DomainServices
+from workflows.feedback.models import FeedbackCase
+from workflows.feedback.schemas import FEEDBACK_CATEGORIES, FeedbackIn, FeedbackOut
+from workflows.identity.actor import Actor
 from workflows.identity.models import Department, Official
 from workflows.privacy import InvalidPersonalData, mask_phone, normalize_phone
 

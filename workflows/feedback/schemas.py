@@ -1,0 +1,72 @@
+"""Request and response shapes of feedback cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.core.schemas import StrictIn as _In
+
+FeedbackCategory = Literal["thu_tuc", "thai_do", "ho_so", "he_thong", "khac"]
+
+
+FEEDBACK_CATEGORIES: dict[str, str] = {
+    "thu_tuc": "Quy định, thủ tục hành chính",
+    "ho_so": "Việc giải quyết hồ sơ",
+    "thai_do": "Thái độ, tác phong của cán bộ",
+    "he_thong": "Hệ thống, dịch vụ công trực tuyến",
+    "khac": "Khác",
+}
+
+
+class FeedbackIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "ho_so",
+                    "content": "Hồ sơ của tôi đã quá hẹn nhưng chưa nhận được thông báo.",
+                    "dossier_code": "H60.22-261124-0001",
+                    "contact_name": "Nguyễn Văn An",
+                    "contact_phone": "0912345678",
+                }
+            ]
+        },
+    )
+    category: FeedbackCategory = "khac"
+    content: str = Field(min_length=10, max_length=4000)
+    dossier_code: str | None = Field(default=None, max_length=64)
+    contact_name: str | None = Field(default=None, max_length=255)
+    contact_phone: str | None = Field(default=None, max_length=20)
+
+
+class FeedbackCreated(BaseModel):
+    code: str
+    due_at: datetime
+    message: str
+
+
+class FeedbackOut(BaseModel):
+    """A feedback case for officials: the contact phone masked."""
+
+    code: str
+    category: str
+    category_name: str
+    content: str
+    dossier_code: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    channel: str
+    status: str
+    status_name: str
+    department_id: int
+    assignee: str | None
+    answer: str | None
+    due_at: datetime
+    created_at: datetime
+    answered_at: datetime | None
+    open_tasks: list[dict[str, str | None]] = Field(default_factory=list)
