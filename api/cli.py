@@ -78,8 +78,10 @@ def serve(
                                  "`motcua zalo-emulator` and set MOTCUA_ZALO__EMULATOR_URL, or use Zalo "
                                  "(MOTCUA_ZALO__EMULATOR=false)", param_hint="--workers")
     # Each process builds its app from the same environment (settings are read there, once per process).
+    # uvicorn (≥ 0.3x) restarts a worker that has not finished startup within the health-check timeout (5 s by
+    # default); a busy machine imports and migrates slower than that, so give a starting worker a minute.
     uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False)
+                proxy_headers=False, timeout_worker_healthcheck=60)
 
 
 @app.command("zalo-emulator")
