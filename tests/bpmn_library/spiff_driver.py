@@ -21,6 +21,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.dossiers import transitions
+from workflows.dossiers.statuses import SubStatus
+
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 PROCESSES = {"mot_cua_chuan": "mot_cua_chuan.bpmn", "karaoke_vu_truong": "karaoke_vu_truong.bpmn"}
 SHORT = {"dossier/status": "status", "zalo/notify": "notify", "documents/render": "render"}
@@ -33,15 +36,21 @@ def parse(process_id: str) -> tuple[Any, dict[str, Any]]:
 
 
 class RecordingScriptEngine(PythonScriptEngine):
-    """Evaluates like the default engine; service calls are recorded and answered with a JSON string."""
+    """Evaluates like the default engine; service calls are recorded and answered with a JSON string.
+    A status change outside the transition table fails the task, as the real operator does."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.status = transitions.INITIAL  # the dossier is created in it before its process starts
 
     def call_service(self, task, operation_name, operation_params):
         try:
             params = {name: p["value"] for name, p in operation_params.items()}
+            if operation_name == "dossier/status":
+                target = SubStatus(params["status"])
+                transitions.ensure_allowed(self.status, target)
+                self.status = target
             self.calls.append((operation_name, params))
             return json.dumps({"operator": operation_name})
         except Exception as exc:

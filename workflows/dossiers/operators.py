@@ -15,7 +15,7 @@ from engine import OperatorContext, OperatorRegistry
 from workflows import deadlines
 from workflows.collaborators import DomainServices
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import forms, rows
+from workflows.dossiers import forms, rows, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
 from workflows.notifications import texts
@@ -49,8 +49,9 @@ def set_status(ctx: OperatorContext, params: dict[str, Any], *, services: Domain
 def apply_status(
     session: Session, *, dossier: Dossier, new: SubStatus, services: DomainServices, now: datetime,
 ) -> None:
-    """Set the sub-status; acceptance starts the clock, a supplement pauses it, finishing stops it."""
-    old = SubStatus(dossier.status)
+    """Set the sub-status (refused outside the transition table, before anything changes); acceptance
+    starts the clock, a supplement pauses it, finishing stops it."""
+    old = transitions.apply(session, dossier=dossier, to=new, now=now)
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     calendar = services.calendars.get(session, year=now.year)
     if new is SubStatus.DA_TIEP_NHAN and dossier.accepted_at is None:
@@ -76,9 +77,6 @@ def apply_status(
         dossier.finished_at = now
     if new is SubStatus.DA_TRA_KET_QUA:
         dossier.returned_at = now
-    dossier.status = new.value
-    dossier.national_status = NATIONAL[new]
-    dossier.updated_at = now
     session.add(dossier)
 
 

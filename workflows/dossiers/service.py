@@ -16,13 +16,13 @@ from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.core.field_errors import label
 from workflows.core.text import search_key
-from workflows.dossiers import control_log, fees, operators, progress
+from workflows.dossiers import control_log, fees, operators, progress, transitions
 from workflows.dossiers.access import Action, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import DossierCreate
-from workflows.dossiers.statuses import TERMINAL, SubStatus
+from workflows.dossiers.statuses import NATIONAL, TERMINAL, SubStatus
 from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
@@ -73,7 +73,7 @@ def intake(
     dossier = Dossier(
         code=code, agency_code=services.settings.agency_code, department_id=department.id or 0,
         procedure_version_id=procedure.id or 0, procedure_code=procedure.code, process_key=procedure.process_key,
-        channel=body.channel, status=SubStatus.MOI_DANG_KY.value, national_status=1,
+        channel=body.channel, status=transitions.INITIAL.value, national_status=NATIONAL[transitions.INITIAL],
         applicant_kind=a.kind, applicant_name=a.full_name.strip(), applicant_name_search=search_key(a.full_name),
         applicant_id_enc=cipher.encrypt(id_number) if id_number else None,
         applicant_id_hash=cipher.lookup_hash("id_number", id_number) if id_number else None,
