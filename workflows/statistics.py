@@ -12,11 +12,12 @@ from datetime import date, datetime, time, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, or_, select
 
-from workflows import audit, deadlines
+from workflows import audit
 from workflows.citizen import rating
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ
 from workflows.core.errors import ValidationFailed
+from workflows.deadlines import service as deadlines
 from workflows.dossiers.models import Dossier
 from workflows.identity.actor import Actor
 
@@ -47,10 +48,9 @@ def _classify(dossier: Dossier, *, end: datetime, services: DomainServices, sess
     finished = dossier.finished_at if dossier.finished_at and dossier.finished_at < end else None
     if dossier.due_at is None:  # refused or stopped at the desk before the clock started
         return "finished_on_time" if finished else "in_progress_on_time"
-    if finished and dossier.counted_late:
-        return "finished_late"
-    calendar = services.calendars.get(session, year=end.year)
-    state = deadlines.lateness(calendar, now=end, due_at=dossier.due_at, finished_at=finished)
+    calendar = deadlines.working_calendar(session, calendars=services.calendars, at=end)
+    state = deadlines.lateness(calendar, now=end, due_at=dossier.due_at, finished_at=finished,
+                               counted_late=dossier.counted_late)
     if finished:
         return {"truoc_han": "finished_early", "dung_han": "finished_on_time"}.get(state, "finished_late")
     return "in_progress_late" if state == "qua_han" or dossier.counted_late else "in_progress_on_time"

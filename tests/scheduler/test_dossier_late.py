@@ -12,9 +12,9 @@ from tests.scheduler.assembly import Domain
 from tests.scheduler.conftest import actor, complete, dossier, intake, notifications, open_item
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.db import session_scope
+from workflows.deadlines.service import apology_remind_at
 from workflows.dossiers import service as dossier_service
 from workflows.dossiers.models import Dossier
-from workflows.reminders.jobs import apology_remind_at
 
 
 def test_late_appraisal_reminds_escalates_and_leads_to_the_apology(domain: Domain) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from workflows.calendar import WorkingCalendar
 from workflows.core.clock import VN_TZ
-from workflows.deadlines import Lateness, appointment_at, lateness, resume_due_at, step_due_at, step_due_times
+from workflows.deadlines.service import Lateness, appointment_at, lateness, resume_due_at, step_due_at, step_due_times
 from workflows.procedures import DATA_DIR, read_spec_file
 
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from connectors.outbox import OutboxMessage, enqueue
 from engine import OperatorContext, OperatorRegistry
-from workflows import deadlines
 from workflows.collaborators import DomainServices
+from workflows.deadlines import service as deadlines
 from workflows.documents.models import DossierDocument
 from workflows.dossiers import forms, rows, transitions
 from workflows.dossiers.models import Dossier
@@ -53,26 +53,14 @@ def apply_status(
     starts the clock, a supplement pauses it, finishing stops it."""
     old = transitions.apply(session, dossier=dossier, to=new, now=now)
     procedure = get_version(session, version_id=dossier.procedure_version_id)
-    calendar = services.calendars.get(session, year=now.year)
-    if new is SubStatus.DA_TIEP_NHAN and dossier.accepted_at is None:
-        # The clock starts at acceptance of a complete dossier (Giấy tiếp nhận).
-        dossier.accepted_at = now
-        dossier.due_at = deadlines.appointment_at(
-            calendar, received_at=now, value=procedure.time_limit_value, unit=procedure.time_limit_unit)
-        dossier.original_due_at = dossier.due_at
-        dossier.calendar_version = calendar.version if hasattr(calendar, "version") else None
-    if new is SubStatus.CHO_BO_SUNG and dossier.accepted_at is not None and old is not SubStatus.CHO_BO_SUNG:
-        dossier.supplement_count += 1
-        dossier.paused_at = now
-        if dossier.supplement_count > 1:
-            dossier.counted_late = True  # QĐ 766: more than one supplement request counts as late
-    if old is SubStatus.CHO_BO_SUNG and new is not SubStatus.CHO_BO_SUNG and dossier.paused_at is not None:
-        if dossier.due_at is not None:
-            dossier.due_at = deadlines.resume_due_at(
-                calendar, policy=procedure.supplement_policy, due_at=dossier.due_at,
-                paused_at=dossier.paused_at, resumed_at=now, value=procedure.time_limit_value,
-                unit=procedure.time_limit_unit)
-        dossier.paused_at = None
+    calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now)
+    # The clock rules are the deadlines service's; which status change triggers which is decided here.
+    if new is SubStatus.DA_TIEP_NHAN:  # acceptance of a complete dossier (Giấy tiếp nhận)
+        deadlines.start_clock(calendar, dossier=dossier, limit=procedure, now=now)
+    if new is SubStatus.CHO_BO_SUNG and old is not SubStatus.CHO_BO_SUNG:
+        deadlines.pause_clock(dossier, now=now)
+    if old is SubStatus.CHO_BO_SUNG and new is not SubStatus.CHO_BO_SUNG:
+        deadlines.resume_clock(calendar, dossier=dossier, limit=procedure, now=now)
     if new in FINISHING and dossier.finished_at is None:
         dossier.finished_at = now
     if new is SubStatus.DA_TRA_KET_QUA:

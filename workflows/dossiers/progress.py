@@ -1,5 +1,5 @@
-"""What follows every engine step of a dossier: due times of the new work items (from the procedure's
-internal process) and the hand-over row of the control log."""
+"""What follows every engine step of a dossier: due times of the new work items (the procedure's
+internal-process hours, computed by the deadlines service) and the hand-over row of the control log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from engine import StepResult, WorkItemView
-from engine.models import WorkItem
 from workflows.collaborators import DomainServices
+from workflows.deadlines import service as deadlines
 from workflows.dossiers import control_log
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import STEP_NAMES
@@ -28,23 +28,15 @@ ROLE_UNITS = {
 CITIZEN = "Tổ chức, cá nhân"
 
 
-def step_hours(session: Session, *, dossier: Dossier) -> dict[str, float]:
-    procedure = get_version(session, version_id=dossier.procedure_version_id)
-    return {str(s["step"]): float(s["hours"]) for s in procedure.steps}
-
-
 def after_step(
     session: Session, *, dossier: Dossier, result: StepResult, actor: Actor, services: DomainServices,
     now: datetime, due_at: datetime | None = None, note: str | None = None,
 ) -> None:
     """Give the opened work items their due times and log the hand-over of the completed one."""
-    hours = step_hours(session, dossier=dossier)
-    calendar = services.calendars.get(session, year=now.year)
-    for item in result.opened:
-        row = session.get(WorkItem, item.id)
-        if row is not None and item.element_id in hours:
-            row.due_at = calendar.add_working_hours(now, hours[item.element_id])
-            session.add(row)
+    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    deadlines.give_due_times(
+        session, calendar=deadlines.working_calendar(session, calendars=services.calendars, at=now),
+        opened=result.opened, hours=deadlines.step_hours(procedure.steps), start=now)
     if result.completed is None:
         return
     control_log.hand_over(

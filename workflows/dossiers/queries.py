@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from engine.models import Incident, WorkItem
-from workflows import audit, deadlines
+from workflows import audit
 from workflows.collaborators import DomainServices
+from workflows.deadlines import service as deadlines
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.schemas import ApplicantOut, DossierOut, HistoryItem, StepOut
 from workflows.dossiers.statuses import NATIONAL_NAMES, SUB_STATUS_NAMES, SubStatus
@@ -20,12 +21,12 @@ from workflows.procedures.service import get_version
 
 
 def lateness(session: Session, *, dossier: Dossier, services: DomainServices, now: datetime) -> str | None:
+    """The dossier's lateness class (`deadlines.lateness`); None before its clock started."""
     if dossier.due_at is None:
         return None
-    if dossier.counted_late and dossier.finished_at is not None:
-        return "qua_han"
-    calendar = services.calendars.get(session, year=now.year)
-    return deadlines.lateness(calendar, now=now, due_at=dossier.due_at, finished_at=dossier.finished_at)
+    calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now)
+    return deadlines.lateness(calendar, now=now, due_at=dossier.due_at, finished_at=dossier.finished_at,
+                              counted_late=dossier.counted_late)
 
 
 def _mask_email(value: str) -> str:

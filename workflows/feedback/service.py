@@ -5,6 +5,7 @@
 Deadline: FEEDBACK_WORKING_DAYS (10) working days from receipt — the time the provinces' "hệ thống tiếp
 nhận, trả lời phản ánh, kiến nghị" give for an answer (and the period NĐ 20/2008/NĐ-CP sets for handling
 feedback on administrative regulations); the answering officer is reminded REMIND_BEFORE_DAYS before.
+The numbers are the feedback domain's; the due times are computed by `workflows.deadlines.service`.
 Functions flush, never commit.
 """
 
@@ -21,6 +22,7 @@ from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.deadlines import service as deadlines
 from workflows.dossiers.access import SUPERVISOR_ROLES
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.models import Dossier
@@ -29,13 +31,14 @@ from workflows.feedback.schemas import FEEDBACK_CATEGORIES, FeedbackIn, Feedback
 from workflows.identity.actor import Actor
 from workflows.identity.models import Department, Official
 from workflows.privacy import InvalidPersonalData, mask_phone, normalize_phone
+from workflows.procedures.spec import TimeUnit
 
 PROCESS_KEY = "phan_anh_kien_nghi"
 FEEDBACK_WORKING_DAYS = 10
 REMIND_BEFORE_DAYS = 2
 CODE_TEMPLATE = "PAKN-{yymmdd}-{seq:04d}"
 CODE_SEQUENCE = "PAKN"  # its own daily sequence in the dossier-code table
-# Working hours each step may take; the answer step runs to the case's deadline.
+# Working hours each step may take (deadlines.give_due_times); the answer step runs to the case's deadline.
 STEP_HOURS = {"tiep_nhan_pakn": 4.0, "phan_cong_pakn": 8.0}
 
 STATUS_NAMES = {
@@ -83,9 +86,11 @@ def submit(
             select(Dossier).where(Dossier.code == body.dossier_code.strip().upper())
         ).first()
     department_id = dossier.department_id if dossier else _default_department(session).id
-    calendar = services.calendars.get(session, year=to_local(now).year)
-    due_at = calendar.add_working_days(now, FEEDBACK_WORKING_DAYS)
-    remind_at = calendar.add_working_days(now, FEEDBACK_WORKING_DAYS - REMIND_BEFORE_DAYS)
+    calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now)
+    due_at = deadlines.appointment_at(calendar, received_at=now, value=FEEDBACK_WORKING_DAYS,
+                                      unit=TimeUnit.WORKING_DAYS)
+    remind_at = deadlines.appointment_at(calendar, received_at=now,
+                                         value=FEEDBACK_WORKING_DAYS - REMIND_BEFORE_DAYS, unit=TimeUnit.WORKING_DAYS)
     code = new_code(session, template=CODE_TEMPLATE, agency_code=CODE_SEQUENCE, day=to_local(now).date())
     case = FeedbackCase(
         code=code,
@@ -137,14 +142,9 @@ def _set_due_times(
     services: DomainServices,
     now: datetime,
 ) -> None:
-    calendar = services.calendars.get(session, year=to_local(now).year)
-    for opened in result.opened:
-        row = session.get(WorkItem, opened.id)
-        if row is None:
-            continue
-        hours = STEP_HOURS.get(opened.element_id)
-        row.due_at = calendar.add_working_hours(now, hours) if hours is not None else case.due_at
-        session.add(row)
+    deadlines.give_due_times(
+        session, calendar=deadlines.working_calendar(session, calendars=services.calendars, at=now),
+        opened=result.opened, hours=STEP_HOURS, start=now, otherwise=case.due_at)
 
 
 def get_case(session: Session, *, code: str, actor: Actor) -> FeedbackCase:

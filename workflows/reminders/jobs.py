@@ -8,6 +8,8 @@ Kinds (DESIGN.md "Scheduler", DOMAIN.md deadlines):
 * `apology_due` — from the start of office hours of the working day before a dossier's appointment day,
   while it is running, not paused, and no apology was issued → the case officer: Mẫu 04 is owed if the date
   cannot be met.
+When each is due is decided by the deadlines service (`workflows.deadlines.service`: `is_due_soon`,
+`is_overdue`, `is_apology_due`); this module finds the subjects, the people and sends once.
 
 Once-only: a `reminder_sent` row per (subject, kind) under a unique constraint, written in the same
 transaction as the notifications; one transaction per subject, whose row is locked FOR UPDATE SKIP LOCKED
@@ -20,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,8 +34,9 @@ from connectors.outbox import enqueue
 from engine.models import WorkItem
 from workflows.calendar import WorkingCalendar
 from workflows.collaborators import DomainServices
-from workflows.core.clock import VN_TZ, ensure_utc, to_local
+from workflows.core.clock import ensure_utc
 from workflows.core.db import is_postgres, session_scope
+from workflows.deadlines import service as deadlines
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import STEP_NAMES
 from workflows.identity.models import ROLE_LABELS, Official, Role
@@ -93,7 +96,7 @@ def due_reminders(
     """The subjects with at least one reminder due and not yet sent (indexed queries, then the calendar)."""
     calendar = _calendar(session, services, now)
     found: dict[str, list[str]] = {}
-    soon_until = calendar.add_working_hours(now, policy.due_soon_hours)
+    soon_until = deadlines.due_soon_until(calendar, now=now, due_soon_hours=policy.due_soon_hours)
     task_subject = sa.literal(TASK, sa.String).concat(col(WorkItem.id))
     soon = session.exec(
         select(WorkItem.id, WorkItem.due_at, WorkItem.created_at)
@@ -102,8 +105,8 @@ def due_reminders(
         .order_by(col(WorkItem.due_at)).limit(limit)
     ).all()
     for item_id, due_at, created_at in soon:
-        if _is_soon(calendar, now=now, due_at=ensure_utc(due_at), created_at=ensure_utc(created_at),
-                    policy=policy):
+        if deadlines.is_due_soon(calendar, now=now, due_at=ensure_utc(due_at), created_at=ensure_utc(created_at),
+                                 due_soon_hours=policy.due_soon_hours):
             found.setdefault(TASK + item_id, []).append(DUE_SOON)
     for kind in (OVERDUE, ESCALATION):
         late = session.exec(
@@ -118,53 +121,14 @@ def due_reminders(
         select(Dossier.code, Dossier.due_at)
         .where(col(Dossier.finished_at).is_(None), col(Dossier.paused_at).is_(None),
                Dossier.apology_count == 0, col(Dossier.due_at) > now,
-               col(Dossier.due_at) < _apology_horizon(calendar, now),
+               col(Dossier.due_at) < deadlines.apology_horizon(calendar, now=now),
                ~_sent(dossier_subject, APOLOGY_DUE))
         .order_by(col(Dossier.due_at)).limit(limit)
     ).all()
     for code, due_at in appointments:
-        if apology_remind_at(calendar, ensure_utc(due_at)) <= now:
+        if deadlines.is_apology_due(calendar, now=now, due_at=ensure_utc(due_at)):
             found.setdefault(DOSSIER + code, []).append(APOLOGY_DUE)
     return [DueReminder(subject, tuple(kinds)) for subject, kinds in list(found.items())[:limit]]
-
-
-def due_soon_at(calendar: WorkingCalendar, *, due_at: datetime, created_at: datetime,
-                policy: ReminderPolicy = ReminderPolicy()) -> float:
-    """Working hours before `due_at` at which `due_soon` fires."""
-    budget = calendar.working_hours_between(created_at, due_at)
-    return min(policy.due_soon_hours, budget / 2)
-
-
-def apology_remind_at(calendar: WorkingCalendar, due_at: datetime) -> datetime:
-    """Start of office hours of the working day before the appointment's day."""
-    day = to_local(due_at).date() - timedelta(days=1)
-    for _ in range(366):
-        if calendar.is_working_day(day):
-            return datetime.combine(day, calendar.office_hours.morning_start, tzinfo=VN_TZ).astimezone(UTC)
-        day -= timedelta(days=1)
-    raise ValueError(f"no working day within a year before {due_at}")
-
-
-def _apology_horizon(calendar: WorkingCalendar, now: datetime) -> datetime:
-    # The latest working day already started → reminders cover appointments up to its next working day.
-    local = to_local(now)
-    started: date = local.date()
-    if not (calendar.is_working_day(started) and local.time() >= calendar.office_hours.morning_start):
-        started -= timedelta(days=1)
-        for _ in range(366):
-            if calendar.is_working_day(started):
-                break
-            started -= timedelta(days=1)
-    last_day = calendar.next_working_day(started)
-    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=VN_TZ).astimezone(UTC)
-
-
-def _is_soon(calendar: WorkingCalendar, *, now: datetime, due_at: datetime, created_at: datetime,
-             policy: ReminderPolicy) -> bool:
-    if due_at <= now:
-        return False
-    threshold = due_soon_at(calendar, due_at=due_at, created_at=created_at, policy=policy)
-    return calendar.working_hours_between(now, due_at) <= threshold + 1e-9
 
 
 def _sent(subject: Any, kind: str) -> Any:
@@ -172,7 +136,7 @@ def _sent(subject: Any, kind: str) -> Any:
 
 
 def _calendar(session: Session, services: DomainServices, now: datetime) -> WorkingCalendar:
-    return services.calendars.get(session, year=to_local(now).year)
+    return deadlines.working_calendar(session, calendars=services.calendars, at=now)
 
 
 # ---- one subject, one transaction ---------------------------------------------------------------------
@@ -216,9 +180,10 @@ def _task_plan(session: Session, kind: str, item: WorkItem, dossier: Dossier | N
     if due_at is None:
         return None
     created = ensure_utc(item.created_at)
-    if kind == DUE_SOON and not _is_soon(calendar, now=now, due_at=due_at, created_at=created, policy=policy):
+    if kind == DUE_SOON and not deadlines.is_due_soon(calendar, now=now, due_at=due_at, created_at=created,
+                                                      due_soon_hours=policy.due_soon_hours):
         return None
-    if kind in (OVERDUE, ESCALATION) and due_at > now:
+    if kind in (OVERDUE, ESCALATION) and not deadlines.is_overdue(now=now, due_at=due_at):
         return None
     department_id = dossier.department_id if dossier is not None else None
     handlers = _handlers(session, item, department_id)
@@ -238,8 +203,8 @@ def _apology_plan(
     session: Session, dossier: Dossier, *, calendar: WorkingCalendar, now: datetime,
 ) -> _Plan | None:
     due_at = ensure_utc(dossier.due_at) if dossier.due_at is not None else None
-    if (due_at is None or due_at <= now or dossier.finished_at is not None or dossier.paused_at is not None
-            or dossier.apology_count > 0 or apology_remind_at(calendar, due_at) > now):
+    if (due_at is None or dossier.finished_at is not None or dossier.paused_at is not None
+            or dossier.apology_count > 0 or not deadlines.is_apology_due(calendar, now=now, due_at=due_at)):
         return None
     text = texts.render(APOLOGY_DUE, code=dossier.code, step="", due_at=due_at)
     return _Plan(APOLOGY_DUE, _case_officers(session, dossier), text, dossier.code, None)
