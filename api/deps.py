@@ -1,4 +1,5 @@
-"""Request dependencies: the transaction (one per request, committed before the response), settings, wiring."""
+"""Request dependencies: the transaction (one per request, committed before the response), settings, wiring,
+the engine and the domain's collaborators. Who is calling is in api/auth.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from connectors.outbox import enqueued_in
+from engine import Engine
+from workflows.collaborators import DomainServices
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.wiring import Wiring
@@ -46,3 +49,15 @@ def get_clock(wiring: WiringDep) -> Clock:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_engine(wiring: WiringDep) -> Engine:
+    return wiring.engine
+
+
+def get_domain(wiring: WiringDep) -> DomainServices:
+    return wiring.domain
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+DomainDep = Annotated[DomainServices, Depends(get_domain)]
