@@ -1,5 +1,8 @@
 """Who is calling, and may they: bearer tokens of officials, `X-API-Key` of integrations, role checks.
 
+Every dependency here gives the caller as an `Actor` (workflows/identity/actor.py), except
+`CurrentOfficial`, which gives the Official row for the routes about the caller's own account.
+
 Errors are our own (NotAuthenticated → 401 with `WWW-Authenticate`, Forbidden → 403), rendered as
 problem+json; the security schemes are built with `auto_error=False` for that reason.
 """
@@ -20,11 +23,11 @@ from api.deps import ClockDep, SessionDep, SettingsDep
 from api.errors import problem
 from workflows.core.errors import Forbidden, MotcuaError, NotAuthenticated
 from workflows.identity import service, tokens
+from workflows.identity.actor import Actor
 from workflows.identity.models import Official, Role
-from workflows.identity.principal import Principal
 
 __all__ = [
-    "Admin", "CurrentOfficial", "CurrentPrincipal", "Principal", "require_principal", "require_roles",
+    "ActorDep", "Admin", "CurrentActor", "CurrentOfficial", "ReceptionOrKey", "require_actor", "require_roles",
 ]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -45,18 +48,27 @@ def get_current_official(
 CurrentOfficial = Annotated[Official, Depends(get_current_official)]
 
 
-def get_current_principal(
+def get_current_actor(
     session: SessionDep, settings: SettingsDep, clock: ClockDep, token: BearerToken, api_key: ApiKeySecret
-) -> Principal:
+) -> Actor:
     """An official by bearer token, or an integration by `X-API-Key` (the key wins when both are sent)."""
     if api_key:
-        return service.api_key_principal(session, secret=api_key, now=clock.now())
+        return service.api_key_actor(session, secret=api_key, now=clock.now())
     if token:
-        return Principal.of_official(get_current_official(session, settings, clock, token))
+        official = get_current_official(session, settings, clock, token)
+        return service.actor_of_official(session, official=official)
     raise NotAuthenticated()
 
 
-CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def get_official_actor(session: SessionDep, official: CurrentOfficial) -> Actor:
+    """An official by bearer token (an API key alone is not authenticated here)."""
+    return service.actor_of_official(session, official=official)
+
+
+ActorDep = Annotated[Actor, Depends(get_official_actor)]
 
 
 async def refuse_unauthenticated(scope: Scope) -> Response | None:
@@ -69,7 +81,7 @@ async def refuse_unauthenticated(scope: Scope) -> Response | None:
     def check() -> None:
         with Session(wiring.db, expire_on_commit=False) as session:
             try:
-                get_current_principal(session, wiring.settings, wiring.clock, token, api_key)
+                get_current_actor(session, wiring.settings, wiring.clock, token, api_key)
             finally:
                 session.rollback()  # a key's last use is written by the route's own transaction
 
@@ -89,33 +101,32 @@ def _forbidden(roles: tuple[Role, ...]) -> Forbidden:
     )
 
 
-def require_roles(*roles: Role) -> Callable[[Official], Official]:
-    """A dependency admitting officials holding any of `roles`."""
+def require_roles(*roles: Role) -> Callable[..., Actor]:
+    """A dependency admitting officials (by bearer token) holding any of `roles`."""
 
-    def dependency(official: CurrentOfficial) -> Official:
+    def dependency(session: SessionDep, official: CurrentOfficial) -> Actor:
         if not official.has_role(*roles):
             raise _forbidden(roles)
-        return official
+        return service.actor_of_official(session, official=official)
 
     return dependency
 
 
-def require_principal(
-    *, roles: tuple[Role, ...] = (), scopes: tuple[str, ...] = ()
-) -> Callable[[Principal], Principal]:
+def require_actor(*, roles: tuple[Role, ...] = (), scopes: tuple[str, ...] = ()) -> Callable[[Actor], Actor]:
     """A dependency admitting officials holding any of `roles` and API keys holding all of `scopes`
     (an empty `roles` refuses every official; an empty `scopes` refuses every key)."""
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.kind == "official" and roles and principal.has_role(*roles):
-            return principal
-        if principal.kind == "api_key" and scopes and principal.has_scopes(*scopes):
-            return principal
-        if principal.kind == "api_key":
+    def dependency(actor: CurrentActor) -> Actor:
+        if actor.kind == "official" and roles and actor.has_role(*roles):
+            return actor
+        if actor.kind == "api_key" and scopes and actor.has_scopes(*scopes):
+            return actor
+        if actor.kind == "api_key":
             raise Forbidden("Khóa API không có phạm vi quyền cần thiết: " + ", ".join(scopes) + ".")
         raise _forbidden(roles)
 
     return dependency
 
 
-Admin = Annotated[Official, Depends(require_roles(Role.QUAN_TRI))]
+Admin = Annotated[Actor, Depends(require_roles(Role.QUAN_TRI))]
+ReceptionOrKey = Annotated[Actor, Depends(require_actor(roles=(Role.MOT_CUA,), scopes=("dossiers:write",)))]

@@ -1,14 +1,17 @@
-"""Request dependencies: the transaction (one per request, committed before the response), settings, wiring."""
+"""Request dependencies: the transaction (one per request, committed before the response), settings, wiring,
+the engine and the domain's collaborators. Who is calling is in api/auth.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from connectors.outbox import enqueued_in
+from engine import Engine
+from workflows.collaborators import DomainServices
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.wiring import Wiring
@@ -36,13 +39,16 @@ def get_session(wiring: WiringDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings(wiring: WiringDep) -> Settings:
-    return wiring.settings
+def _part_of_wiring(name: str) -> Callable[[Wiring], Any]:
+    """A dependency giving the wiring's part `name`: routes ask for the part they use, not the whole."""
+
+    def dependency(wiring: WiringDep) -> Any:
+        return getattr(wiring, name)
+
+    return dependency
 
 
-def get_clock(wiring: WiringDep) -> Clock:
-    return wiring.clock
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(_part_of_wiring("settings"))]
+ClockDep = Annotated[Clock, Depends(_part_of_wiring("clock"))]
+EngineDep = Annotated[Engine, Depends(_part_of_wiring("engine"))]
+DomainDep = Annotated[DomainServices, Depends(_part_of_wiring("domain"))]

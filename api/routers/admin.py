@@ -9,8 +9,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.actors import Admin, DomainDep
-from api.deps import SessionDep, WiringDep
+from api.auth import Admin
+from api.deps import DomainDep, SessionDep, WiringDep
 from workflows.calendar import service as calendar_service
 from workflows.identity import throttle
 from workflows.procedures import service as procedures

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
-from api.actors import ActorDep, DomainDep, EngineDep, ReceptionOrKey
-from api.deps import SessionDep
+from api.auth import ActorDep, ReceptionOrKey
+from api.deps import DomainDep, EngineDep, SessionDep
 from api.files import attachment, download_type
 from workflows.dossiers import files, messages, queries, registers, service
 from workflows.dossiers.access import Action, ensure_may

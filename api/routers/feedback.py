@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.actors import ActorDep, DomainDep, EngineDep
-from api.deps import SessionDep
+from api.auth import ActorDep
+from api.deps import DomainDep, EngineDep, SessionDep
 from workflows.feedback import service as feedback
 from workflows.feedback.schemas import FeedbackOut
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from api.actors import Admin, DomainDep
-from api.deps import SessionDep
+from api.auth import Admin
+from api.deps import DomainDep, SessionDep
 from workflows.news import service as news
 from workflows.news.schemas import NewsIn, NewsOut
 

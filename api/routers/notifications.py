@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from api.auth import CurrentOfficial, require_roles
 from api.deps import ClockDep, SessionDep, WiringDep
-from workflows.identity.models import Official, Role
+from workflows.identity.actor import Actor
+from workflows.identity.models import Role
 from workflows.reminders import service
 from workflows.reminders.models import OfficialNotification
 
@@ -77,7 +78,7 @@ def mark_read(notification_id: int, session: SessionDep, official: CurrentOffici
     return NotificationOut.of(row)
 
 
-Supervisor = Annotated[Official, Depends(require_roles(Role.QUAN_TRI, Role.GIAM_SAT))]
+Supervisor = Annotated[Actor, Depends(require_roles(Role.QUAN_TRI, Role.GIAM_SAT))]
 
 
 @router.get("/admin/scheduler", responses={**ERRORS, 403: {"description": "Cần vai trò Quản trị / Giám sát"}},

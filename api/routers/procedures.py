@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Response, UploadFile, status
 from pydantic import BaseModel
 
-from api.actors import ActorDep, Admin, DomainDep, EngineDep
-from api.deps import SessionDep
+from api.auth import ActorDep, Admin
+from api.deps import DomainDep, EngineDep, SessionDep
 from workflows import incidents
 from workflows.core.errors import PayloadTooLarge
 from workflows.dossiers.schemas import Page

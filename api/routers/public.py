@@ -18,9 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.actors import DomainDep, EngineDep
 from api.clients import client_address
-from api.deps import SessionDep, WiringDep
+from api.deps import DomainDep, EngineDep, SessionDep, WiringDep
 from api.errors import problem
 from api.files import attachment, download_type
 from workflows.citizen import budget, catalogue, downloads, lookup, rating

@@ -7,27 +7,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.actors import DomainDep, actor_of_official
 from api.auth import require_roles
-from api.deps import SessionDep
+from api.deps import DomainDep, SessionDep
 from api.files import attachment
 from workflows import statistics
 from workflows.dossiers import registers
 from workflows.identity.actor import Actor
-from workflows.identity.models import Official, Role
+from workflows.identity.models import Role
 
 router = APIRouter(prefix="/api/v1/registers", tags=["dossiers"])
 
-Registrar = Annotated[Official, Depends(require_roles(Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT))]
-Supervisor = Annotated[Official, Depends(require_roles(Role.LANH_DAO_PHONG, Role.GIAM_SAT, Role.LANH_DAO_SO))]
+Registrar = Annotated[Actor, Depends(require_roles(Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT))]
+Supervisor = Annotated[Actor, Depends(require_roles(Role.LANH_DAO_PHONG, Role.GIAM_SAT, Role.LANH_DAO_SO))]
 
 
 @router.get("/mau-07", response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
             summary="Sổ theo dõi hồ sơ (Mẫu 07) của phòng trong một khoảng thời gian")
-def register(session: SessionDep, official: Registrar, domain: DomainDep,
+def register(session: SessionDep, actor: Registrar, domain: DomainDep,
              from_: Annotated[date, Query(alias="from", description="Từ ngày (YYYY-MM-DD)")],
              to: Annotated[date, Query(description="Đến ngày (YYYY-MM-DD)")]) -> Response:
-    actor: Actor = actor_of_official(session, official)
     content = registers.register(session, actor=actor, services=domain, start=from_, end=to)
     return Response(content, media_type="application/pdf",
                     headers=attachment(f"so-theo-doi-{from_}-{to}.pdf"))
@@ -35,7 +33,7 @@ def register(session: SessionDep, official: Registrar, domain: DomainDep,
 
 @router.get("/statistics", response_model=statistics.Report,
             summary="Thống kê đúng hạn theo Bộ chỉ số 766 (trước hạn, đúng hạn, quá hạn) của phòng")
-def statistics_report(session: SessionDep, official: Supervisor, domain: DomainDep,
+def statistics_report(session: SessionDep, actor: Supervisor, domain: DomainDep,
                       from_: Annotated[date, Query(alias="from", description="Từ ngày (YYYY-MM-DD)")],
                       to: Annotated[date, Query(description="Đến ngày (YYYY-MM-DD)")]) -> statistics.Report:
-    return statistics.report(session, actor=actor_of_official(session, official), services=domain, start=from_, end=to)
+    return statistics.report(session, actor=actor, services=domain, start=from_, end=to)

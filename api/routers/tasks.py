@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.actors import ActorDep, DomainDep, EngineDep
-from api.deps import SessionDep
+from api.auth import ActorDep
+from api.deps import DomainDep, EngineDep, SessionDep
 from workflows.dossiers.schemas import Page
 from workflows.tasks import service
 from workflows.tasks.service import CompleteOut, TaskOut

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from api.actors import actor_of_official  # noqa: E402
 from api.main import create_app  # noqa: E402
 from workflows.core.db import session_scope  # noqa: E402
+from workflows.identity import service as identity  # noqa: E402
 from workflows.identity.models import Official  # noqa: E402
 from workflows.tasks.service import complete  # noqa: E402
 
@@ -43,7 +43,7 @@ def main(backend: str) -> None:
                         official = session.exec(select(Official).where(
                             Official.username == scenarios._user(walk.task))).one()
                         out = complete(session, engine=wiring.engine, services=wiring.domain,
-                                       actor=actor_of_official(session, official),
+                                       actor=identity.actor_of_official(session, official=official),
                                        task_id=scenarios._task_id(walk.task),
                                        data=scenarios.STEP_DATA[walk.task["step"]])
                     walk.task = out.next_tasks[0].model_dump() if out.next_tasks else None

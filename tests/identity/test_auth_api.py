@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 
-from api.auth import Principal, require_principal
+from api.auth import require_actor
 from api.main import create_app
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
+from workflows.identity.actor import Actor
 from workflows.identity.models import Role
 from workflows.identity.seed import DEMO_PASSWORD
 
@@ -133,13 +134,11 @@ class TestAdministration:
 
 
 # A route guarded like dossier intake: role MOT_CUA, or an API key with the scope dossiers:write.
-IntakePrincipal = Annotated[
-    Principal, Depends(require_principal(roles=(Role.MOT_CUA,), scopes=("dossiers:write",)))
-]
+IntakeActor = Annotated[Actor, Depends(require_actor(roles=(Role.MOT_CUA,), scopes=("dossiers:write",)))]
 
 
-def probe(principal: IntakePrincipal) -> dict[str, object]:
-    return {"kind": principal.kind, "name": principal.name, "actor": principal.actor}
+def probe(actor: IntakeActor) -> dict[str, object]:
+    return {"kind": actor.kind, "name": actor.username, "actor": actor.qualified_name}
 
 
 def _probe_app(settings: Settings, clock: ManualClock) -> TestClient:

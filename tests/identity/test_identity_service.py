@@ -189,7 +189,7 @@ class TestApiKeys:
         assert stored is not None and secret not in repr(stored.model_dump())
         assert secret.startswith(stored.prefix)
         clock.advance(timedelta(hours=1))
-        principal = service.api_key_principal(session, secret=secret, now=clock.now())
+        principal = service.api_key_actor(session, secret=secret, now=clock.now())
         assert principal.kind == "api_key" and principal.has_scopes("dossiers:write")
         assert not principal.has_scopes("tasks:write") and not principal.has_role(Role.MOT_CUA)
         assert principal.department_id == key.department_id is not None
@@ -200,10 +200,10 @@ class TestApiKeys:
             session, name="Zalo menu", scopes=["dossiers:read"], now=clock.now()
         )
         with pytest.raises(NotAuthenticated):
-            service.api_key_principal(session, secret=secret + "x", now=clock.now())
+            service.api_key_actor(session, secret=secret + "x", now=clock.now())
         service.revoke_api_key(session, key=key, now=clock.now())
         with pytest.raises(NotAuthenticated):
-            service.api_key_principal(session, secret=secret, now=clock.now())
+            service.api_key_actor(session, secret=secret, now=clock.now())
 
     def test_invalid_scope(self, session: Session, demo: None) -> None:
         with pytest.raises(ValidationFailed):

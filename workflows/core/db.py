@@ -1,15 +1,17 @@
-"""Database engine and the session scope that owns a transaction (for jobs and the CLI)."""
+"""Database engine, the session scope that owns a transaction (for jobs and the CLI), and the upserts
+written once for both backends."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -82,6 +84,38 @@ def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def upsert(
+    session: Session, table: Table, values: Mapping[str, Any], *, conflict: Sequence[str],
+    set_: Mapping[str, Any] | None = None, returning: Any = None,
+) -> Any:
+    """INSERT `values` into `table`, or, when a row with the same `conflict` columns (a unique index) exists,
+    UPDATE it with `set_` (nothing when `set_` is None); one atomic statement in the caller's transaction.
+
+    Gives the `returning` column's value of the inserted or updated row (None when nothing was returned),
+    or None without `returning`. PostgreSQL and SQLite spell ON CONFLICT alike but through their own
+    dialect's `insert`, hence this switch.
+    """
+    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
+    statement = insert(table).values(**values)
+    if set_ is None:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    else:
+        statement = statement.on_conflict_do_update(index_elements=list(conflict), set_=dict(set_))
+    if returning is None:
+        session.execute(statement)
+        return None
+    return session.execute(statement.returning(returning)).scalar_one_or_none()
+
+
+def increment(session: Session, table: Table, *, key: Mapping[str, Any], counter: str) -> int:
+    """Add one to `counter` of the row whose unique `key` columns hold `key`, creating the row at 1, and
+    give the new value: concurrent callers each get their own number (sequences, hit counters)."""
+    column = table.c[counter]
+    value = upsert(session, table, {**key, counter: 1}, conflict=list(key), set_={counter: column + 1},
+                   returning=column)
+    return int(value)
 
 
 @contextmanager

@@ -16,13 +16,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from workflows.core.clock import ensure_utc
-from workflows.core.db import session_scope
+from workflows.core.db import increment, session_scope
 from workflows.core.errors import RateLimited
 from workflows.core.models import RateLimitHit
 
@@ -51,17 +49,6 @@ def client_key(*, secret: str, client: str) -> str:
 def _window_start(now: datetime, seconds: int) -> datetime:
     epoch = int(now.timestamp())
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
-
-
-def _increment(session: Session, *, key: str, window_start: datetime) -> int:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(_TABLE)
-        .values(key=key, window_start=window_start, count=1)
-        .on_conflict_do_update(index_elements=["key", "window_start"], set_={"count": _TABLE.c.count + 1})
-        .returning(_TABLE.c.count)
-    )
-    return int(session.execute(statement).scalar_one())
 
 
 def retry_after(*, counted: int, previous: int, elapsed: float, limit: Limit) -> int:
@@ -96,7 +83,7 @@ def count(session: Session, *, key: str, limit: Limit, now: datetime) -> int | N
     else None. For callers that answer a refusal instead of raising (the Zalo keywords)."""
     now = ensure_utc(now)
     start = _window_start(now, limit.seconds)
-    current = _increment(session, key=key, window_start=start)
+    current = increment(session, _TABLE, key={"key": key, "window_start": start}, counter="count")
     previous = (
         session.exec(
             select(RateLimitHit.count).where(

@@ -30,7 +30,7 @@ class Action(StrEnum):
 _HANDLERS = frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO, Role.VAN_THU})
 
 # Who may do what (DOMAIN.md §2.2–2.3, §5 "need to see"). Steps of the process are not here: they belong to
-# the role of their BPMN lane (`ensure_can_work`). Intake is the desk's or an API key's (api/actors.py).
+# the role of their BPMN lane (`ensure_can_work`). Intake is the desk's or an API key's (api/auth.py, `ReceptionOrKey`).
 ACTION_ROLES: dict[Action, frozenset[str]] = {
     # Everyone working on the department's dossiers, and its supervisors, follows them (masked data).
     Action.VIEW: frozenset(Role) - {Role.QUAN_TRI},

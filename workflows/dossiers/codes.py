@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from workflows.core.db import increment
 from workflows.core.errors import BadRequest
 from workflows.dossiers.models import DossierCodeSequence
 
@@ -17,14 +16,7 @@ _TABLE = DossierCodeSequence.__table__  # type: ignore[attr-defined]
 
 def next_sequence(session: Session, *, agency_code: str, day: date) -> int:
     """Hand out the next number of `day` for `agency_code` (1, 2, …), atomically in the caller's transaction."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(_TABLE)
-        .values(agency_code=agency_code, day=day, last=1)
-        .on_conflict_do_update(index_elements=["agency_code", "day"], set_={"last": _TABLE.c.last + 1})
-        .returning(_TABLE.c.last)
-    )
-    return int(session.execute(statement).scalar_one())
+    return increment(session, _TABLE, key={"agency_code": agency_code, "day": day}, counter="last")
 
 
 def format_code(template: str, *, agency_code: str, day: date, seq: int) -> str:

@@ -4,10 +4,9 @@ so concurrent issues never share a number; a rolled-back issue gives its number 
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from workflows.core.db import increment
 from workflows.documents.context import FormCode
 from workflows.dossiers.models import FormNumberSequence
 
@@ -25,15 +24,8 @@ SYMBOLS: dict[FormCode, str] = {
 
 def next_number(session: Session, *, agency_code: str, year: int, form: FormCode) -> int:
     """The next number (1, 2, …) of `form` for `agency_code` in `year`, in the caller's transaction."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(_TABLE)
-        .values(agency_code=agency_code, year=year, form_code=form.value, last=1)
-        .on_conflict_do_update(index_elements=["agency_code", "year", "form_code"],
-                               set_={"last": _TABLE.c.last + 1})
-        .returning(_TABLE.c.last)
-    )
-    return int(session.execute(statement).scalar_one())
+    key = {"agency_code": agency_code, "year": year, "form_code": form.value}
+    return increment(session, _TABLE, key=key, counter="last")
 
 
 def issue_number(session: Session, *, agency_code: str, year: int, form: FormCode) -> tuple[str, int] | None:

@@ -16,9 +16,10 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from workflows.core.clock import SystemClock
+from workflows.core.db import memo
 from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from workflows.identity.actor import Actor
 from workflows.identity.models import ApiKey, Department, Official, RefreshToken, Role
-from workflows.identity.principal import Principal
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 SCOPE_RE = re.compile(r"^[a-z_]+:(read|write)$")
@@ -229,14 +230,27 @@ def create_api_key(
     return key, secret
 
 
-def api_key_principal(session: Session, *, secret: str, now: datetime) -> Principal:
-    """The integration holding `secret`; revoked and unknown keys are refused alike."""
+def api_key_actor(session: Session, *, secret: str, now: datetime) -> Actor:
+    """The integration holding `secret`, as an Actor; revoked and unknown keys are refused alike."""
     key = session.exec(select(ApiKey).where(ApiKey.key_hash == _key_hash(secret))).first()
     if key is None or key.revoked_at is not None:
         raise NotAuthenticated("Khóa API không hợp lệ hoặc đã bị thu hồi.", code="invalid_api_key")
     key.last_used_at = now
     session.flush()
-    return Principal.of_api_key(key)
+    return Actor.of_api_key(key, department_name=_department_name(session, key.department_id))
+
+
+def actor_of_official(session: Session, *, official: Official) -> Actor:
+    """An authenticated official as the Actor the domain works with (department name included)."""
+    return Actor.of_official(official, department_name=_department_name(session, official.department_id))
+
+
+def _department_name(session: Session, department_id: int | None) -> str:
+    if department_id is None:
+        return ""
+    # Remembered for the request: the dossier's forms and messages ask for the same department.
+    department = memo(session, "department", department_id, lambda: session.get(Department, department_id))
+    return department.name if department else ""
 
 
 def revoke_api_key(session: Session, *, key: ApiKey, now: datetime) -> None:

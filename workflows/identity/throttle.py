@@ -15,15 +15,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from workflows import audit
 from workflows.core.clock import ensure_utc
 from workflows.core.config import LoginThrottleSettings
-from workflows.core.db import session_scope
+from workflows.core.db import session_scope, upsert
 from workflows.core.errors import RateLimited
 from workflows.core.ratelimit import client_key
 from workflows.identity.models import LoginThrottle, Official
@@ -103,8 +101,7 @@ def begin(db: Engine, *, username: str, client: str, settings: LoginThrottleSett
 
 
 def _locked_row(session: Session, key: str) -> LoginThrottle:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(_TABLE).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"]))
+    upsert(session, _TABLE, {"key": key, "failures": 0}, conflict=["key"])  # the row, if it is not there yet
     row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).one()
     return row
 
