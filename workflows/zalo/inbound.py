@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from connectors.outbox import enqueue
+from connectors.zalo.payload import MessagePayload, UserInfoRequest
 from connectors.zalo.webhook import Follow, UserSendText, UserSubmitInfo, WebhookEvent
 from engine import Engine
 from workflows.collaborators import DomainServices
@@ -17,20 +18,20 @@ WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông b�
            "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "
            "Zalo tới số điện thoại đó. Gửi \"tra cứu\" để xem hồ sơ của mình, \"dịch vụ công\" để xem các thủ "
            "tục, \"phản ánh <nội dung>\" để gửi phản ánh, kiến nghị.")
-ASK_PHONE = {"title": "Liên kết hồ sơ với Zalo",
-             "subtitle": "Chia sẻ số điện thoại đã khai trong hồ sơ; ông/bà sẽ nhận mã xác thực 6 chữ số qua "
-                         "Zalo, nhắn lại mã đó tại đây để nhận thông báo và tra cứu hồ sơ."}
+ASK_PHONE = UserInfoRequest(
+    title="Liên kết hồ sơ với Zalo",
+    subtitle="Chia sẻ số điện thoại đã khai trong hồ sơ; ông/bà sẽ nhận mã xác thực 6 chữ số qua "
+             "Zalo, nhắn lại mã đó tại đây để nhận thông báo và tra cứu hồ sơ.")
 ASK_AGAIN = "Vui lòng chia sẻ số điện thoại đã khai trong hồ sơ để nhận mã xác thực."
 LINK_WORDS = ("lien ket", "lien ket zalo", "lien ket ho so", "xac thuc")
 
 
 def reply(session: Session, *, user_id: str, key: str, text: str, services: DomainServices,
           ask_phone: bool = False) -> None:
-    payload: dict[str, object] = {"event": "REPLY", "text": text}
-    if ask_phone:
-        payload["request_user_info"] = ASK_PHONE
+    """Queue `text` for the follower (inside the window only: a reply has no template), then the phone card."""
+    payload = MessagePayload(event="REPLY", text=text, request_user_info=ASK_PHONE if ask_phone else None)
     enqueue(session, idempotency_key=f"reply:{key}", kind="reply", subject_ref=f"zalo:{user_id}",
-            recipient_ref=f"zalo:{user_id}", payload=payload, now=services.clock.now())
+            recipient_ref=f"zalo:{user_id}", payload=payload.to_dict(), now=services.clock.now())
 
 
 def handle(session: Session, *, event: WebhookEvent, services: DomainServices, engine: Engine) -> None:
