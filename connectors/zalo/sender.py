@@ -6,11 +6,8 @@
    payload's template data holds a CTA URL instead.
 3. Otherwise the recipient is unreachable, with the reason.
 
-Payload read here (written by the domain through `enqueue`):
-    {"event": "tiep_nhan", "text": "...",
-     "attachment": {"document_id", "filename"} | None,  "attachments": [{...}]  (either or both),
-     "template": {<template params>}  or  {"template_id": "...", "data": {<params>}},
-     "template_id": "..." (optional; else looked up by "event", else the default template)}
+The payload read here is `MessagePayload` (`connectors/zalo/payload.py`): a malformed one is dead-lettered
+at once (`InvalidPayload`), before any call to Zalo.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult, ensu
 from connectors.timeutil import utc
 from connectors.zalo.client import ZaloClient, is_image
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
+from connectors.zalo.payload import Attachment, MessagePayload, UserInfoRequest
 from connectors.zalo.users import get_user, last_interaction, record_user
 
 log = logging.getLogger(__name__)
@@ -39,6 +37,7 @@ CS_WINDOW = timedelta(days=7)
 FREE_WINDOW = timedelta(hours=48)
 
 LoadAttachment = Callable[[str], tuple[str, bytes]]
+Part = str | Attachment | UserInfoRequest  # one send: a text chunk, a file or image, the phone request card
 # Prefix of a `last_error` line naming an attachment Zalo refused: "attachment_refused:<code>:<file>: <error>".
 ATTACHMENT_REFUSED = "attachment_refused:"
 
@@ -61,16 +60,17 @@ class ZaloSender:
         self._ask_zalo = ask_zalo_for_interaction
 
     def send(self, message: OutgoingMessage, recipient: Recipient) -> SendResult:
+        payload = MessagePayload.from_dict(message.payload)
         reasons: list[str] = []
         uid = recipient.zalo_user_id
         if uid and self._in_window(uid):
             try:
-                return self._send_cs(message, uid)
+                return self._send_cs(message, payload, uid)
             except ZaloUnreachable as exc:  # our interaction data was stale: fall back to a template
                 reasons.append(f"cs: {exc.reason}")
         elif uid:
             reasons.append("cs: outside_window")
-        template = self._template(message.payload)
+        template = self._template(payload)
         if template is None:
             reasons.append("no template for this message")
         else:
@@ -97,31 +97,31 @@ class ZaloSender:
 
     # --- customer-service channel -------------------------------------------------------------------------
 
-    def _send_cs(self, message: OutgoingMessage, user_id: str) -> SendResult:
-        parts = [("text", chunk) for chunk in split_text(str(message.payload.get("text") or ""))]
-        parts += [("file", ref) for ref in _attachments(message.payload)]
-        if isinstance(message.payload.get("request_user_info"), Mapping):
-            parts.append(("request_user_info", message.payload["request_user_info"]))
+    def _send_cs(self, message: OutgoingMessage, payload: MessagePayload, user_id: str) -> SendResult:
+        parts: list[Part] = list(split_text(payload.text))
+        if payload.attachment is not None:
+            parts.append(payload.attachment)
+        if payload.request_user_info is not None:
+            parts.append(payload.request_user_info)
         if not parts:
             raise ZaloBadRequest("message has neither text nor attachment")
         first_id: str | None = None
         refused: list[str] = []
         done = message.parts_done
         arrived = self._already_arrived(message, user_id)
-        for kind, part in parts[done:]:
-            seen = arrived.pop(_part_key(kind, part), None) if arrived else None
+        for part in parts[done:]:
+            seen = arrived.pop(_part_key(part), None) if arrived else None
             if seen is not None:  # the uncertain attempt did reach the citizen: do not send it twice
                 first_id = first_id or seen
                 done += 1
                 continue
             try:
-                if kind == "text":
+                if isinstance(part, str):
                     ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_text(user_id, part)
-                elif kind == "request_user_info":
+                elif isinstance(part, UserInfoRequest):
                     ensure_time_to_send(message, self._now())
-                    provider_id = self._client.send_request_user_info(
-                        user_id, str(part.get("title") or ""), str(part.get("subtitle") or ""))
+                    provider_id = self._client.send_request_user_info(user_id, part.title, part.subtitle)
                 else:
                     provider_id = self._send_attachment(message, user_id, part, refused)
             except DeliveryError as exc:
@@ -131,14 +131,14 @@ class ZaloSender:
             done += 1
         return SendResult(channel_used="cs", provider_message_id=first_id, note="\n".join(refused) or None)
 
-    def _send_attachment(self, message: OutgoingMessage, user_id: str, part: Mapping[str, Any],
+    def _send_attachment(self, message: OutgoingMessage, user_id: str, part: Attachment,
                          refused: list[str]) -> str | None:
         """Upload and send one file: a JPG/PNG as an image, anything else as a file. A file Zalo will never
         take (-201: not PDF/DOC/DOCX/JPG/PNG; -210: too large) is skipped, not the whole message: the text
         still reaches the citizen, and the refusal is recorded (`ATTACHMENT_REFUSED` lines in the row's
         `last_error`) for the dossier to show."""
-        filename, content = self._load_attachment(str(part["document_id"]))
-        filename = str(part.get("filename") or filename)
+        filename, content = self._load_attachment(part.document_id)
+        filename = part.filename or filename
         try:
             ensure_time_to_send(message, self._now())
             if is_image(filename):
@@ -195,26 +195,23 @@ class ZaloSender:
 
     # --- templates ----------------------------------------------------------------------------------------
 
-    def _template(self, payload: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        raw = payload.get("template")
-        if not isinstance(raw, Mapping):
+    def _template(self, payload: MessagePayload) -> tuple[str, dict[str, Any]] | None:
+        if payload.template is None:
             return None
-        data = raw.get("data") if isinstance(raw.get("data"), Mapping) else raw
-        by_event = self._template_ids.get(str(payload.get("event") or ""))
-        template_id = (raw.get("template_id") or payload.get("template_id") or by_event
+        template_id = (payload.template_id or self._template_ids.get(payload.event)
                        or self._default_template_id)
         if not template_id:
             return None
-        return str(template_id), {k: v for k, v in data.items() if k != "template_id"}
+        return template_id, dict(payload.template)
 
 
-def _part_key(kind: str, part: Any) -> tuple[str, str]:
+def _part_key(part: Part) -> tuple[str, str]:
     """How a part shows in the conversation: a text by its text, a file by its file name."""
-    if kind == "text":
-        return ("text", str(part))
-    if kind == "file":
-        return ("file", str(part.get("filename") or ""))
-    return (kind, str(part.get("title") or ""))
+    if isinstance(part, str):
+        return ("text", part)
+    if isinstance(part, Attachment):
+        return ("file", part.filename)
+    return ("request_user_info", part.title)
 
 
 def split_text(text: str, limit: int = CS_TEXT_LIMIT) -> list[str]:
@@ -229,11 +226,6 @@ def split_text(text: str, limit: int = CS_TEXT_LIMIT) -> list[str]:
     if text:
         chunks.append(text)
     return chunks
-
-
-def _attachments(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    refs = [payload.get("attachment")] + list(payload.get("attachments") or [])
-    return [ref for ref in refs if isinstance(ref, Mapping) and ref.get("document_id")]
 
 
 def _tracking_id(idempotency_key: str) -> str:

@@ -1,8 +1,8 @@
 """Inbound Zalo webhooks: signature (ZALO_API.md §8.4), parsing (§8.5–8.6), replay protection.
 
-The API router does, in order: read the raw bytes; `parse_event(raw)`; `verify_signature(...)` with the
-event's `timestamp` string; `is_fresh(...)`; `record_event(session, ...)` (False = already seen, answer 200
-and stop); `apply_event(session, ...)` to keep `zalo_user` current; then the domain's own handling.
+The receiver of a delivery does, in order: read the raw bytes; `parse_event(raw)`; `verify_signature(...)`
+with the event's `timestamp` string; `is_fresh(...)`; `record_event(session, ...)` (False = already seen,
+answer 200 and stop); `apply_event(session, ...)` to keep `zalo_user` current; then the domain's own handling.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from tests.citizen.conftest import Login, assert_nothing_personal
 from workflows.core.clock import ManualClock
 from workflows.core.db import session_scope
 from workflows.feedback.models import FeedbackCase
-from workflows.feedback.operators import resolve_recipient
+from workflows.zalo.recipients import resolve_recipient
 
 FEEDBACK = {
     "category": "ho_so",

@@ -18,8 +18,8 @@ from tests.citizen.test_feedback_news import complete
 from workflows.core.db import session_scope
 from workflows.dossiers.models import Dossier
 from workflows.feedback.models import FeedbackCase
-from workflows.feedback.operators import resolve_recipient
 from workflows.zalo import bot
+from workflows.zalo.recipients import resolve_recipient
 
 UID = "4512345678901234567"
 Say = Callable[..., str]

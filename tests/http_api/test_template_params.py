@@ -20,7 +20,7 @@ from connectors.zalo.sender import ZaloSender
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.core.db import session_scope
-from workflows.dossiers import operators, rows
+from workflows.dossiers import messages, rows
 from workflows.notifications import texts
 
 # Kinds sent only inside the interaction window, never as a template: replies to what the citizen just
@@ -41,9 +41,9 @@ def produce_every_kind(base: str, wiring: Any, officials: Officials, code: str) 
         dossier = rows.dossier_by_code(session, code)
         assert dossier is not None
         for event in sorted(texts.EVENTS):  # each event as its BPMN step queues it
-            operators.enqueue_event(session, dossier=dossier, event=event, services=wiring.domain,
-                                    now=wiring.clock.now(), reason="hồ sơ chưa đủ điều kiện",
-                                    items=["Văn bản nghiệm thu về phòng cháy và chữa cháy"])
+            messages.notify_event(session, dossier=dossier, event=event, services=wiring.domain,
+                                  now=wiring.clock.now(), reason="hồ sơ chưa đủ điều kiện",
+                                  items=["Văn bản nghiệm thu về phòng cháy và chữa cháy"])
 
 
 def queued(wiring: Any) -> list[OutboxMessage]:

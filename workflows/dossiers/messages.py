@@ -1,28 +1,78 @@
-"""An official's free-text Zalo message to the applicant: same outbox, same channel rules, recorded in
-the dossier's history with the sender."""
+"""The dossier's Zalo messages to the applicant: the notice of each step (`notify_event`, queued by the BPMN's
+`zalo/notify` operator, by intake and by the apology), an official's free-text message (`send`), and what
+became of them (`list_sent`). All go through `notifications.notify_citizen`: same outbox, same channel rules."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
-from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, enqueue, messages_for
+from sqlmodel import Session, col, select
+
+from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, messages_for
 from connectors.zalo.client import is_image
+from connectors.zalo.payload import Attachment
 from connectors.zalo.sender import ATTACHMENT_REFUSED
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import control_log, progress
+from workflows.dossiers import control_log, forms, progress
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import MessageOut, MessageSentOut
 from workflows.identity.actor import Actor
 from workflows.notifications import texts
+from workflows.notifications.service import next_key, notify_citizen
+
+
+def recipient_ref(dossier: Dossier) -> str:
+    """The applicant, resolved at send time (`workflows/zalo/recipients.py`) only while they consent."""
+    return f"dossier:{dossier.code}"
+
+
+def notify_event(
+    session: Session, *, dossier: Dossier, event: str, services: DomainServices, now: datetime,
+    reason: str = "", items: Sequence[str] = (), overrides: dict[str, Any] | None = None,
+) -> str | None:
+    """Queue the applicant's message for `event` (`texts.EVENTS`) in the caller's transaction, with the form
+    the event attaches (its latest issue); its key, or None when the applicant gave no Zalo consent.
+
+    `reason` and `items` are what the deciding step wrote (why; what to supplement); `overrides` replaces
+    fields of the message context (the apology's old and new appointment)."""
+    if not dossier.notify_zalo:
+        return None
+    context = forms.message_context(session, dossier=dossier, services=services, now=now, reason=reason,
+                                    items=items)
+    rendered = texts.render(event, replace(context, **(overrides or {})))
+    key = next_key(session, prefix=f"{dossier.code}:{event}:")
+    attachment = None
+    if rendered.attach_form:
+        document = latest_form(session, code=dossier.code, form=rendered.attach_form)
+        if document is not None:
+            attachment = Attachment(document_id=str(document.id), filename=document.filename)
+    notify_citizen(session, key=key, kind="dossier_event", code=dossier.code, recipient_ref=recipient_ref(dossier),
+                   event=event, text=rendered.text, attachment=attachment, name=dossier.applicant_name,
+                   status=rendered.status_label, cta_text=rendered.cta_text, cta_url=rendered.cta_url, now=now)
+    return key
+
+
+def latest_form(session: Session, *, code: str, form: str) -> DossierDocument | None:
+    """The dossier's latest issue of `form` (a supplement round issues a new Mẫu 02, for instance)."""
+    return session.exec(
+        select(DossierDocument)
+        .where(DossierDocument.dossier_code == code, DossierDocument.form_code == form)
+        .order_by(col(DossierDocument.id).desc())
+    ).first()
 
 
 def send(
     session: Session, *, dossier: Dossier, actor: Actor, services: DomainServices, text: str,
     document_id: int | None,
 ) -> MessageOut:
+    """Queue an official's free-text message to the applicant (with one of the dossier's documents, if named),
+    signed with the agency's name, and record it in the control log and the audit trail."""
     if not dossier.notify_zalo:
         raise ValidationFailed("Người nộp hồ sơ chưa đồng ý nhận tin nhắn qua Zalo.", code="zalo_not_consented")
     attachment = None
@@ -30,25 +80,21 @@ def send(
         document = session.get(DossierDocument, document_id)
         if document is None or document.dossier_code != dossier.code:
             raise NotFound("Không tìm thấy giấy tờ của hồ sơ.", code="document_not_found")
-        attachment = {"document_id": document.id, "filename": document.filename}
+        attachment = Attachment(document_id=str(document.id), filename=document.filename)
     now = services.clock.now()
-    count = session.exec(select(func.count()).select_from(OutboxMessage)
-                         .where(OutboxMessage.subject_ref == dossier.code, OutboxMessage.kind == "official_message")
-                         ).one()
-    key = f"{dossier.code}:MSG:{int(count) + 1}"
+    key = next_key(session, prefix=f"{dossier.code}:MSG:")
     body = f"[{services.settings.agency_name}] Về hồ sơ {dossier.code}: {text.strip()}"
-    payload = {"event": "TIN_NHAN", "text": body, "attachment": attachment, "sender": actor.display_name,
-               "template": texts.template_data(code=dossier.code, name=dossier.applicant_name,
-                                               status="Có tin nhắn từ cán bộ", cta_text="Xem hồ sơ",
-                                               cta_url=services.lookup_url(dossier.code))}
-    message = enqueue(session, idempotency_key=key, kind="official_message", subject_ref=dossier.code,
-                      recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)
+    message = notify_citizen(session, key=key, kind="official_message", code=dossier.code,
+                             recipient_ref=recipient_ref(dossier), event="TIN_NHAN", text=body,
+                             attachment=attachment, sender=actor.display_name, name=dossier.applicant_name,
+                             status="Có tin nhắn từ cán bộ", cta_text="Xem hồ sơ",
+                             cta_url=services.lookup_url(dossier.code), now=now)
     control_log.hand_over(session, dossier_id=dossier.id or 0, step="tin_nhan", step_name="Tin nhắn Zalo cho công dân",
                     at=now, from_actor=actor.display_name, from_unit=progress.unit_of(session, actor),
                     to_actor=dossier.applicant_name, to_unit="Tổ chức, cá nhân", due_at=None, note=text[:500])
     audit.record(session, actor=actor.username, action="dossier.message", at=now, dossier_code=dossier.code,
                  data={"document_id": document_id})
-    if message is None:  # only on an exact duplicate key, which the count above rules out
+    if message is None:  # only on an exact duplicate key, which `next_key` rules out
         raise ValidationFailed("Tin nhắn đã được gửi.", code="duplicate_message")
     return MessageOut(id=message.id or 0, status=message.status, idempotency_key=key)
 

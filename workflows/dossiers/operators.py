@@ -1,24 +1,20 @@
-"""The BPMN service-task operators of the dossier domain. Each runs inside the engine step, in the
-dossier's transaction, and does no network I/O: it changes rows, renders documents, enqueues messages."""
+"""The BPMN service-task operators of the dossier domain: adapters from a service task's parameters to the
+domain. Each runs inside the engine step, in the dossier's transaction, and does no network I/O: it changes
+rows, renders documents, queues the applicant's messages (`messages.notify_event`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from connectors.outbox import OutboxMessage, enqueue
 from engine import OperatorContext, OperatorRegistry
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
-from workflows.documents.models import DossierDocument
-from workflows.dossiers import forms, rows, transitions
+from workflows.dossiers import forms, messages, rows, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
-from workflows.notifications import texts
 from workflows.procedures.service import get_version
 
 
@@ -69,50 +65,14 @@ def apply_status(
 
 
 def notify(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
-    """Enqueue the citizen's message for `event`; nothing when the applicant did not opt in."""
+    """`zalo/notify`: the applicant's message for `event`, with what the deciding form wrote (why; what to
+    supplement); nothing when the applicant did not opt in."""
     dossier = dossier_by_code(ctx.session, ctx.business_key)
     data = forms.round_data(ctx.data, form=ctx.form, form_step=ctx.form_step)
-    key = enqueue_event(ctx.session, dossier=dossier, event=str(params["event"]), services=services,
-                        now=ctx.now, reason=str(data.get("ly_do") or ""), items=forms.supplement_items(data))
+    key = messages.notify_event(ctx.session, dossier=dossier, event=str(params["event"]), services=services,
+                                now=ctx.now, reason=str(data.get("ly_do") or ""),
+                                items=forms.supplement_items(data))
     return {"queued": key is not None, "key": key}
-
-
-def enqueue_event(
-    session: Session, *, dossier: Dossier, event: str, services: DomainServices, now: datetime,
-    reason: str = "", items: Sequence[str] = (), overrides: dict[str, Any] | None = None,
-) -> str | None:
-    """Queue the citizen's message for `event` in the caller's transaction; None without Zalo consent."""
-    if not dossier.notify_zalo:
-        return None
-    context = forms.message_context(session, dossier=dossier, services=services, now=now, reason=reason,
-                                    items=items)
-    rendered = texts.render(event, replace(context, **(overrides or {})))
-    # The n-th occurrence of an event gets its own key; a retried (rolled back) transition gets the same one.
-    prefix = f"{dossier.code}:{event}:"
-    seen = len(session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key.startswith(prefix))).all())
-    key = f"{prefix}{seen + 1}"
-    attachment = None
-    if rendered.attach_form:
-        document = latest_form(session, code=dossier.code, form=rendered.attach_form)
-        if document is not None:
-            attachment = {"document_id": document.id, "filename": document.filename}
-    payload = {
-        "event": event, "text": rendered.text, "attachment": attachment,
-        "template": texts.template_data(code=dossier.code, name=dossier.applicant_name,
-                                        status=rendered.status_label, cta_text=rendered.cta_text,
-                                        cta_url=rendered.cta_url),
-    }
-    enqueue(session, idempotency_key=key, kind="dossier_event", subject_ref=dossier.code,
-            recipient_ref=f"dossier:{dossier.code}", payload=payload, now=now)
-    return key
-
-
-def latest_form(session: Session, *, code: str, form: str) -> DossierDocument | None:
-    return session.exec(
-        select(DossierDocument)
-        .where(DossierDocument.dossier_code == code, DossierDocument.form_code == form)
-        .order_by(DossierDocument.id.desc())  # type: ignore[union-attr]
-    ).first()
 
 
 def render_document(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:

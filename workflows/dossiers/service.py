@@ -16,7 +16,7 @@ from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.core.field_errors import label
 from workflows.core.text import search_key
-from workflows.dossiers import control_log, fees, operators, progress, transitions
+from workflows.dossiers import control_log, fees, messages, progress, transitions
 from workflows.dossiers.access import Action, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
@@ -100,7 +100,7 @@ def intake(
     progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
     progress.log_submission(session, dossier=dossier, result=result, now=now)
     if body.channel == "online":
-        operators.enqueue_event(session, dossier=dossier, event="NOP_HO_SO", services=services, now=now)
+        messages.notify_event(session, dossier=dossier, event="NOP_HO_SO", services=services, now=now)
     audit.record(session, actor=actor.username, action="dossier.intake", at=now, dossier_code=code,
                  data={"procedure": procedure.code, "channel": body.channel})
     session.flush()
@@ -196,8 +196,8 @@ def apologise(
     session.add(dossier)
     issue_form(session, dossier=dossier, form="MAU_04", services=services, now=now, actor=actor.username,
                data={"ly_do_xin_loi": reason})
-    operators.enqueue_event(session, dossier=dossier, event="XIN_LOI", services=services, now=now,
-                            reason=reason, overrides={"due_at": old_due, "new_due_at": new_due_at})
+    messages.notify_event(session, dossier=dossier, event="XIN_LOI", services=services, now=now,
+                          reason=reason, overrides={"due_at": old_due, "new_due_at": new_due_at})
     audit.record(session, actor=actor.username, action="dossier.apology", at=now, dossier_code=dossier.code,
                  reason=reason, data={"old_due_at": old_due.isoformat(), "new_due_at": new_due_at.isoformat()})
     return dossier

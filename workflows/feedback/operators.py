@@ -1,13 +1,13 @@
-"""Service-task operators of the feedback process and the outbox recipient of its answers. They run in the
+"""Service-task operators of the feedback process, and the citizen's notice of the answer. They run in the
 engine step, in the case's transaction, and do no network I/O."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from connectors.outbox import Recipient, enqueue
 from engine import OperatorContext, OperatorRegistry
 from workflows import audit
 from workflows.collaborators import DomainServices
@@ -15,10 +15,9 @@ from workflows.core.clock import ensure_utc, to_local
 from workflows.feedback.models import FeedbackCase
 from workflows.feedback.service import STATUS_NAMES
 from workflows.identity.models import Department
-from workflows.notifications import texts
-from workflows.privacy import InvalidPersonalData, PersonalDataCipher, to_zalo_phone
+from workflows.notifications.service import notify_citizen
 
-RECIPIENT_PREFIX = "feedback:"
+RECIPIENT_PREFIX = "feedback:"  # + the case id: the citizen behind a case (workflows/zalo/recipients.py)
 
 
 def register_feedback_operators(registry: OperatorRegistry, services: DomainServices) -> None:
@@ -65,8 +64,7 @@ def answer_text(case: FeedbackCase, *, agency_name: str) -> str:
 
 
 def send_answer(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
-    """Record the officer's answer (`tra_loi`) and queue it for the citizen (kind `feedback_answer`,
-    recipient `feedback:<id>`; resolved at send time by `resolve_recipient`)."""
+    """`feedback/answer`: record the officer's answer (`tra_loi`) and queue it for the citizen."""
     case = case_by_code(ctx.session, ctx.business_key)
     answer = str(ctx.data.get("tra_loi") or "").strip()
     if not answer:
@@ -74,27 +72,7 @@ def send_answer(ctx: OperatorContext, params: dict[str, Any], *, services: Domai
     case.answer, case.answered_at, case.status = answer, ctx.now, "DA_TRA_LOI"
     case.answered_by = ctx.actor
     ctx.session.add(case)
-    text = answer_text(case, agency_name=services.settings.agency_name)
-    payload = {
-        "event": "TRA_LOI_PAKN",
-        "text": text,
-        # The same approved template as every dossier message (its parameters, one helper): a template of
-        # its own with other parameter names was refused by Zalo for want of `ma_ho_so` (issue 16). The
-        # answer is in the message; the button opens the feedback form.
-        "template": texts.template_data(
-            code=case.code, name=case.contact_name or "Ông/bà", status="Đã trả lời phản ánh",
-            cta_text="Gửi phản ánh, kiến nghị khác",
-            cta_url=f"{services.settings.public_base_url.rstrip('/')}/tra-cuu#phan-anh"),
-    }
-    message = enqueue(
-        ctx.session,
-        idempotency_key=f"{case.code}:TRA_LOI:1",
-        kind="feedback_answer",
-        subject_ref=case.code,
-        recipient_ref=f"{RECIPIENT_PREFIX}{case.id}",
-        payload=payload,
-        now=ctx.now,
-    )
+    queued = notify_answer(ctx.session, case=case, services=services, now=ctx.now)
     audit.record(
         ctx.session,
         actor=ctx.actor or "system",
@@ -103,7 +81,22 @@ def send_answer(ctx: OperatorContext, params: dict[str, Any], *, services: Domai
         dossier_code=case.dossier_code,
         data={"feedback": case.code},
     )
-    return {"queued": message is not None}
+    return {"queued": queued}
+
+
+def notify_answer(session: Session, *, case: FeedbackCase, services: DomainServices, now: datetime) -> bool:
+    """Queue the answer for the citizen (kind `feedback_answer`, recipient `feedback:<id>`, resolved at send
+    time by `workflows/zalo/recipients.py`); False when it was already queued (one answer per case)."""
+    # The same approved template as every dossier message (its parameters, one helper): a template of its
+    # own with other parameter names was refused by Zalo for want of `ma_ho_so` (issue 16). The answer is
+    # in the message; the button opens the feedback form.
+    message = notify_citizen(
+        session, key=f"{case.code}:TRA_LOI:1", kind="feedback_answer", code=case.code,
+        recipient_ref=f"{RECIPIENT_PREFIX}{case.id}", event="TRA_LOI_PAKN",
+        text=answer_text(case, agency_name=services.settings.agency_name),
+        name=case.contact_name or "Ông/bà", status="Đã trả lời phản ánh", cta_text="Gửi phản ánh, kiến nghị khác",
+        cta_url=f"{services.settings.public_base_url.rstrip('/')}/tra-cuu#phan-anh", now=now)
+    return message is not None
 
 
 def remind(ctx: OperatorContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -127,19 +120,3 @@ def remind(ctx: OperatorContext, params: dict[str, Any]) -> dict[str, Any]:
         },
     )
     return {"reminded": True}
-
-
-def resolve_recipient(session: Session, *, ref: str, cipher: PersonalDataCipher) -> Recipient | None:
-    """The citizen behind `feedback:<id>`: the Zalo account it came from and/or the contact phone (`84…`)."""
-    if not ref.startswith(RECIPIENT_PREFIX) or not ref[len(RECIPIENT_PREFIX) :].isdigit():
-        return None
-    case = session.get(FeedbackCase, int(ref[len(RECIPIENT_PREFIX) :]))
-    if case is None:
-        return None
-    phone_84 = None
-    if case.contact_phone_enc:
-        try:
-            phone_84 = to_zalo_phone(cipher.decrypt(case.contact_phone_enc))
-        except InvalidPersonalData:
-            phone_84 = None  # a landline: no Zalo account; the Zalo user id may still reach them
-    return Recipient(zalo_user_id=case.zalo_user_id, phone_84=phone_84, display_name=case.contact_name or "")

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from connectors.outbox import enqueue
+from connectors.zalo.payload import MessagePayload
 from engine.models import WorkItem
 from workflows.calendar import WorkingCalendar
 from workflows.collaborators import DomainServices
@@ -235,8 +236,7 @@ def _deliver(session: Session, plan: _Plan, *, now: datetime, on_commit: Callabl
             enqueue(session, idempotency_key=f"reminder:{subject}:{plan.kind}:{official.id}",
                     kind="official_reminder", subject_ref=f"official:{official.id}",
                     recipient_ref=f"official:{official.id}", now=now, on_commit=on_commit,
-                    payload={"event": "NHAC_VIEC", "text": f"{plan.text.title}\n{plan.text.body}",
-                             "attachment": None})
+                    payload=MessagePayload(event="NHAC_VIEC", text=f"{plan.text.title}\n{plan.text.body}").to_dict())
     session.flush()
 
 

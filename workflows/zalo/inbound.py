@@ -1,36 +1,88 @@
-"""What the OA does with a citizen's Zalo event: welcome a follower and ask for the phone, prove the
-shared phone with a one-time code before it links anything (`phone_proof.py`), answer texts (lookup,
-services, news, feedback). Replies go through the outbox like every other message."""
+"""What the OA does with a Zalo webhook delivery: `receive` checks it (size, signature, freshness), records
+it once (Zalo retries a delivery it thinks failed) and hands it to `handle`: welcome a follower and ask for
+the phone, prove the shared phone with a one-time code before it links anything (`phone_proof.py`), answer
+texts (lookup, services, news, feedback). Replies go through the outbox like every other message."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from connectors.outbox import enqueue
-from connectors.zalo.webhook import Follow, UserSendText, UserSubmitInfo, WebhookEvent
+from connectors.zalo.payload import MessagePayload, UserInfoRequest
+from connectors.zalo.webhook import (
+    Follow,
+    UserSendText,
+    UserSubmitInfo,
+    WebhookEvent,
+    apply_event,
+    is_fresh,
+    mask_phone_84,
+    parse_event,
+    record_event,
+    verify_signature,
+)
 from engine import Engine
 from workflows.collaborators import DomainServices
+from workflows.core.errors import BadRequest, NotAuthenticated
 from workflows.core.text import search_key
+from workflows.privacy import InvalidPersonalData
 from workflows.zalo import bot, phone_proof
 
 WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông báo về từng bước giải quyết hồ sơ tại đây, "
            "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "
            "Zalo tới số điện thoại đó. Gửi \"tra cứu\" để xem hồ sơ của mình, \"dịch vụ công\" để xem các thủ "
            "tục, \"phản ánh <nội dung>\" để gửi phản ánh, kiến nghị.")
-ASK_PHONE = {"title": "Liên kết hồ sơ với Zalo",
-             "subtitle": "Chia sẻ số điện thoại đã khai trong hồ sơ; ông/bà sẽ nhận mã xác thực 6 chữ số qua "
-                         "Zalo, nhắn lại mã đó tại đây để nhận thông báo và tra cứu hồ sơ."}
+ASK_PHONE = UserInfoRequest(
+    title="Liên kết hồ sơ với Zalo",
+    subtitle="Chia sẻ số điện thoại đã khai trong hồ sơ; ông/bà sẽ nhận mã xác thực 6 chữ số qua "
+             "Zalo, nhắn lại mã đó tại đây để nhận thông báo và tra cứu hồ sơ.")
 ASK_AGAIN = "Vui lòng chia sẻ số điện thoại đã khai trong hồ sơ để nhận mã xác thực."
 LINK_WORDS = ("lien ket", "lien ket zalo", "lien ket ho so", "xac thuc")
+MAX_BODY = 64 * 1024  # a Zalo event is a few hundred bytes
+
+
+def receive(session: Session, *, raw: bytes, signature: str, services: DomainServices, engine: Engine) -> str:
+    """One webhook delivery (`raw`: the exact bytes; `signature`: `X-ZEvent-Signature`) in the caller's
+    transaction: "ok", or "duplicate" for an event already received (nothing is done twice).
+
+    Raises `BadRequest` for a body over `MAX_BODY`, one that is no Zalo event, or a stale event (a
+    replay), and `NotAuthenticated` when the signature does not match; nothing is written then."""
+    if len(raw) > MAX_BODY:
+        raise BadRequest("Sự kiện quá lớn.", code="event_too_large")
+    try:
+        event = parse_event(raw, phone_hash=lambda phone_84: _phone_hash(services, phone_84))
+    except ValueError as exc:
+        raise BadRequest("Sự kiện Zalo không hợp lệ.", code="invalid_event") from exc
+    zalo = services.settings.zalo
+    if not verify_signature(app_id=zalo.app_id, raw_body=raw, timestamp=event.timestamp,
+                            oa_secret_key=zalo.oa_secret_key.get_secret_value(), signature_header=signature):
+        raise NotAuthenticated("Chữ ký sự kiện không hợp lệ.", code="invalid_signature")
+    now = services.clock.now()
+    if not is_fresh(event, now=now):
+        raise BadRequest("Sự kiện đã quá cũ (có thể bị phát lại).", code="stale_event")
+    if not record_event(session, event_key=event.key, event_name=event.event_name, user_id=event.user_id,
+                        received_at=now):
+        return "duplicate"  # Zalo retries a delivery it thinks failed: answer 200, do nothing twice
+    # No phone_hash: a shared phone is recorded on the user only once proven (phone_proof.py).
+    apply_event(session, event=event, now=now)
+    handle(session, event=event, services=services, engine=engine)
+    return "ok"
+
+
+def _phone_hash(services: DomainServices, phone_84: str) -> str:
+    """The keyed hash of a phone named by a delivery event; the masked number when it is no valid number."""
+    try:
+        return services.cipher.lookup_hash("phone", phone_84)
+    except InvalidPersonalData:
+        return mask_phone_84(phone_84)
 
 
 def reply(session: Session, *, user_id: str, key: str, text: str, services: DomainServices,
           ask_phone: bool = False) -> None:
-    payload: dict[str, object] = {"event": "REPLY", "text": text}
-    if ask_phone:
-        payload["request_user_info"] = ASK_PHONE
+    """Queue `text` for the follower (inside the window only: a reply has no template), then the phone card."""
+    payload = MessagePayload(event="REPLY", text=text, request_user_info=ASK_PHONE if ask_phone else None)
     enqueue(session, idempotency_key=f"reply:{key}", kind="reply", subject_ref=f"zalo:{user_id}",
-            recipient_ref=f"zalo:{user_id}", payload=payload, now=services.clock.now())
+            recipient_ref=f"zalo:{user_id}", payload=payload.to_dict(), now=services.clock.now())
 
 
 def handle(session: Session, *, event: WebhookEvent, services: DomainServices, engine: Engine) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from connectors.outbox import enqueue
+from connectors.zalo.payload import MessagePayload
 from connectors.zalo.users import ZaloUser, get_user, record_user
 from workflows import audit
 from workflows.citizen.budget import wait_text
@@ -82,10 +83,11 @@ def start(session: Session, *, services: DomainServices, user_id: str, phone_84:
                        created_at=now, expires_at=now + CODE_TTL)
     session.add(proof)
     session.flush()
+    payload = MessagePayload(event=EVENT, template={"otp": code},
+                             template_id=services.settings.zalo.phone_proof_template_id)
     enqueue(session, idempotency_key=f"phone-proof:{proof.id}", kind="phone_proof",
             subject_ref=f"phone_proof:{proof.id}", recipient_ref=f"phone_proof:{proof.id}", now=now,
-            payload={"event": EVENT, "template": {"template_id": services.settings.zalo.phone_proof_template_id,
-                                                  "data": {"otp": code}}})
+            payload=payload.to_dict())
     audit.record(session, actor=f"zalo:{user_id}", action="zalo.phone_proof_sent", at=now)
     return (f"Mã xác thực gồm 6 chữ số vừa được gửi qua Zalo tới tài khoản đăng ký số điện thoại {masked}. "
             f"Vui lòng nhắn lại mã đó tại đây trong vòng {CODE_TTL.seconds // 60} phút để xác thực số điện "
