@@ -27,7 +27,6 @@ from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
 from workflows.procedures.service import current
-from workflows.tasks.service import complete
 
 
 def _department_for(session: Session, *, actor: Actor, body: DossierCreate) -> Department:
@@ -104,19 +103,6 @@ def intake(
     audit.record(session, actor=actor.username, action="dossier.intake", at=now, dossier_code=code,
                  data={"procedure": procedure.code, "channel": body.channel})
     session.flush()
-    return dossier
-
-
-def accept_at_counter(
-    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, dossier: Dossier,
-) -> Dossier:
-    """Counter intake by a clerk who checked the dossier on the spot: complete reception as accepted."""
-    item = next((i for i in open_items(session, dossier=dossier) if i.element_id == "tiep_nhan"), None)
-    if item is None:
-        raise Conflict("Hồ sơ không ở bước tiếp nhận.", code="not_at_reception")
-    complete(session, engine=engine, services=services, actor=actor, task_id=item.id,
-             data={"quyet_dinh": "tiep_nhan"})
-    session.refresh(dossier)
     return dossier
 
 

@@ -19,6 +19,7 @@ from workflows.dossiers import progress
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.rows import dossier_by_code
+from workflows.dossiers.service import open_items
 from workflows.identity.actor import Actor
 from workflows.identity.models import Official
 
@@ -166,6 +167,19 @@ def complete(
         process_status=result.status,
         next_tasks=[to_out(i, dossier, now=now) for i in next_items if i is not None],
     )
+
+
+def accept_at_counter(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, dossier: Dossier,
+) -> Dossier:
+    """Counter intake by a clerk who checked the dossier on the spot: complete reception as accepted."""
+    item = next((i for i in open_items(session, dossier=dossier) if i.element_id == "tiep_nhan"), None)
+    if item is None:
+        raise Conflict("Hồ sơ không ở bước tiếp nhận.", code="not_at_reception")
+    complete(session, engine=engine, services=services, actor=actor, task_id=item.id,
+             data={"quyet_dinh": "tiep_nhan"})
+    session.refresh(dossier)
+    return dossier
 
 
 def _note(data: dict[str, Any]) -> str | None:
