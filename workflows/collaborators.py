@@ -1,18 +1,25 @@
-"""The collaborators the dossier domain needs, built once in the wiring and passed to services/operators."""
+"""The collaborators the domain needs, built once in the wiring and passed to services/operators, and the
+shape of the after-step hooks among them (what each domain does after an engine step of its processes;
+`workflows.process` calls them, `workflows.wiring.after_step_hooks` says which runs for which process)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from sqlmodel import Session
 
+from engine import StepResult
 from workflows.calendar import WorkingCalendar, load_calendar
 from workflows.core.clock import Clock
 from workflows.core.config import Settings
 from workflows.documents.storage import FileStore
+from workflows.identity.actor import Actor
 from workflows.privacy import PersonalDataCipher
 
 
@@ -40,6 +47,35 @@ class CalendarProvider:
             self._cached = None
 
 
+@dataclass(frozen=True)
+class Step:
+    """One engine step as its after-step hook sees it: what the engine did, in whose name and when."""
+
+    result: StepResult
+    actor: Actor
+    now: datetime
+    form: Mapping[str, Any] = field(default_factory=dict)  # the completed work item's form data (complete only)
+    due_at: datetime | None = None  # the completed work item's due time, read before it closed
+
+
+class AfterStep(Protocol):
+    """What a domain does after every engine step of its processes, in the step's transaction."""
+
+    def __call__(self, session: Session, *, step: Step, services: DomainServices) -> None: ...
+
+
+@dataclass(frozen=True)
+class AfterStepHooks:
+    """The after-step function of each process key; `default` for every other key (the dossier processes,
+    whose keys are the procedure catalogue's data). Filled in one place, `workflows.wiring.after_step_hooks`."""
+
+    by_key: Mapping[str, AfterStep]
+    default: AfterStep | None = None
+
+    def for_key(self, process_key: str) -> AfterStep | None:
+        return self.by_key.get(process_key, self.default)
+
+
 @dataclass
 class DomainServices:
     settings: Settings
@@ -47,6 +83,7 @@ class DomainServices:
     cipher: PersonalDataCipher
     calendars: CalendarProvider
     store: FileStore
+    after_step: AfterStepHooks  # required: a composition that forgot the hooks must fail, not skip them
 
     def lookup_url(self, code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/tra-cuu?ma={code}"

@@ -1,4 +1,5 @@
-"""Incidents of dossier processes for administrators: list them with their dossier, retry once fixed."""
+"""Incidents of process instances for administrators: list them with their business key (a dossier's or a
+feedback case's code), retry once fixed (`process.retry_incident`, which runs the process's after-step hook)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from engine import Engine
 from engine.models import Incident, ProcessInstance
 from workflows import audit
 from workflows.collaborators import DomainServices
-from workflows.dossiers import progress
-from workflows.dossiers.models import Dossier
 from workflows.identity.actor import Actor
+from workflows.process import service as process
 
 
 def list_open(session: Session) -> list[dict[str, Any]]:
@@ -26,11 +26,8 @@ def list_open(session: Session) -> list[dict[str, Any]]:
 def retry(
     session: Session, *, engine: Engine, services: DomainServices, actor: Actor, incident_id: int,
 ) -> dict[str, Any]:
-    result = engine.retry_incident(session, incident_id=incident_id, actor=actor.username)
-    dossier = session.exec(select(Dossier).where(Dossier.code == result.business_key)).first()
+    result = process.retry_incident(session, engine=engine, services=services, actor=actor, incident_id=incident_id)
     now = services.clock.now()
-    if dossier is not None:
-        progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
     audit.record(session, actor=actor.username, action="incident.retry", at=now, dossier_code=result.business_key,
                  data={"incident_id": incident_id, "status": result.status})
     return {"instance_id": result.instance_id, "dossier_code": result.business_key, "status": result.status}

@@ -5,9 +5,11 @@ so any number of processes may run them: the server in the embedded default, `mo
 scale. APScheduler keeps no state (in-memory job store, rebuilt at each start), runs each job at most once at
 a time and coalesces missed runs. `run_once(name)` runs a job in the caller's thread (tests, the CLI).
 
-Jobs: `timers` (due BPMN timers), `reminders` (workflows.reminders.jobs), `outbox` (a relay pass, only while
-the relay's own prompt-notify thread is not running — the scheduler starts and stops that thread),
-`tokens` (refresh the Zalo OA token pair before it expires).
+Jobs: `timers` (due BPMN timers, fired through `workflows.process.service.fire_timers`, which runs the
+after-step hook of each instance's process, a dossier's or a feedback case's alike), `reminders`
+(workflows.reminders.jobs), `outbox` (a relay pass, only while the relay's own prompt-notify thread is not
+running — the scheduler starts and stops that thread), `tokens` (refresh the Zalo OA token pair before it
+expires).
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ from engine.store import ACTIVE as INSTANCE_ACTIVE
 from workflows.collaborators import DomainServices
 from workflows.core.config import Settings
 from workflows.core.db import session_scope
-from workflows.dossiers import progress
-from workflows.dossiers.models import Dossier
-from workflows.identity.actor import SYSTEM
+from workflows.process import service as process
 from workflows.reminders.jobs import ReminderPolicy, due_reminders, send_due_reminders
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,15 @@ class Scheduler:
         after_timer: AfterTimer | None = None, batch_size: int = 100, token_interval_seconds: float = 300.0,
     ) -> None:
         """`token_refresher()` refreshes when needed and returns 1 if it did (see `zalo_token_refresher`);
-        `after_timer(session, result)` runs in a fired timer's transaction (default: the dossier's
-        progress)."""
+        `after_timer(session, result)`, when given, runs in a fired timer's transaction after the process's own
+        after-step hook (tests observe and break a step with it)."""
         self._db = db
         self._engine = engine
         self._relay = relay
         self._services = services
         self._now = services.clock.now
         self._policy = reminder_policy
-        self._after_timer = after_timer or self._dossier_progress
+        self._after_timer = after_timer
         self._token_refresher = token_refresher
         self._batch = batch_size
         config = settings.scheduler
@@ -211,9 +211,11 @@ class Scheduler:
             for instance_id in ids:
                 try:
                     with session_scope(self._db) as session:
-                        result = self._engine.fire_timers(session, instance_id=instance_id)
+                        result = process.fire_timers(session, engine=self._engine, services=self._services,
+                                                     instance_id=instance_id)
                         if result is not None:
-                            self._after_timer(session, result)
+                            if self._after_timer is not None:
+                                self._after_timer(session, result)
                             progressed += 1
                 except Exception:  # noqa: BLE001 - the instance stays due and is retried at the next tick
                     log.exception("firing the timers of instance %s failed", instance_id)
@@ -239,13 +241,6 @@ class Scheduler:
             if finished == 0 or stats.rate_limited:
                 break
         return done
-
-    def _dossier_progress(self, session: Session, result: StepResult) -> None:
-        """A timer moved a dossier's process: due times for the steps it opened, as after any step."""
-        dossier = session.exec(select(Dossier).where(Dossier.code == result.business_key)).first()
-        if dossier is not None:
-            progress.after_step(session, dossier=dossier, result=result, actor=SYSTEM,
-                                services=self._services, now=self._now())
 
 
 def _timers_due(session: Session, now: datetime) -> int:

@@ -18,12 +18,14 @@ from connectors.zalo.client import ZaloClient
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
-from workflows.collaborators import CalendarProvider, DomainServices
+from workflows.collaborators import AfterStepHooks, CalendarProvider, DomainServices
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine
 from workflows.documents.storage import FileStore
+from workflows.dossiers import progress
 from workflows.dossiers.operators import register_operators
+from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
 from workflows.identity.service import HashingSlots
 from workflows.privacy import PersonalDataCipher, install_log_masking
@@ -32,6 +34,12 @@ from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
 
 log = logging.getLogger("motcua.wiring")
 
+
+def after_step_hooks() -> AfterStepHooks:
+    """What follows an engine step, by process key (`workflows.process` runs it after every step): the feedback
+    process gets `feedback.service.after_step`; every other process is a dossier's (its key is the procedure
+    catalogue's) and gets `dossiers.progress.after_step`, which does nothing when no dossier has the key."""
+    return AfterStepHooks(by_key={feedback.PROCESS_KEY: feedback.after_step}, default=progress.after_step)
 
 
 @dataclass
@@ -103,7 +111,7 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     cipher = PersonalDataCipher.from_settings(settings.crypto)
     store = FileStore(settings.storage.directory, cipher)  # scans and forms carry personal numbers
     domain = DomainServices(settings=settings, clock=clock, cipher=cipher, calendars=CalendarProvider(settings),
-                            store=store)
+                            store=store, after_step=after_step_hooks())
     operators = OperatorRegistry()
     register_operators(operators, domain)
     register_feedback_operators(operators, domain)

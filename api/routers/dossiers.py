@@ -26,6 +26,7 @@ from workflows.dossiers.schemas import (
     SearchByIdIn,
     WithdrawIn,
 )
+from workflows.tasks import service as task_service
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
@@ -41,7 +42,7 @@ def create_dossier(body: DossierCreate, session: SessionDep, actor: ReceptionOrK
                    domain: DomainDep) -> DossierOut:
     dossier = service.intake(session, engine=engine, services=domain, actor=actor, body=body)
     if body.accept:
-        service.accept_at_counter(session, engine=engine, services=domain, actor=actor, dossier=dossier)
+        task_service.accept_at_counter(session, engine=engine, services=domain, actor=actor, dossier=dossier)
     return queries.dossier_out(session, dossier=dossier, services=domain, now=domain.clock.now())
 
 

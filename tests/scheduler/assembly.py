@@ -25,6 +25,7 @@ from workflows.privacy import PersonalDataCipher
 from workflows.procedures.service import sync_catalogue
 from workflows.scheduler import Scheduler
 from workflows.seed import deploy_paths
+from workflows.wiring import after_step_hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "bpmn"
@@ -69,6 +70,7 @@ def build_domain(settings: Settings, clock: ManualClock, db: DbEngine | None = N
         cipher=PersonalDataCipher.from_settings(settings.crypto),
         calendars=CalendarProvider(settings),
         store=FileStore(settings.storage.directory),
+        after_step=after_step_hooks(),
     )
     registry = OperatorRegistry()
     register_operators(registry, services)

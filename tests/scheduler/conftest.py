@@ -58,7 +58,7 @@ def intake(domain: Domain, *, procedure: str = "VHTTDL-KARAOKE") -> str:
         dossier = dossier_service.intake(
             session, engine=domain.engine, services=domain.services, actor=clerk, body=body
         )
-        dossier_service.accept_at_counter(
+        task_service.accept_at_counter(
             session, engine=domain.engine, services=domain.services, actor=clerk, dossier=dossier
         )
         return dossier.code

@@ -8,10 +8,10 @@ small protocols below, never a domain model, so dossiers, feedback and reminders
 and not the reverse.
 
 Where the appointment comes from, read from the route: the reception official completes the check
-(`POST /tasks/{id}/complete` → `tasks.service.complete` → `engine.complete`); the BPMN's service task
-`dossier/status` with `DA_TIEP_NHAN` runs `dossiers.operators.set_status` → `apply_status`, which calls
-`start_clock` here → `appointment_at`. A supplement request (`CHO_BO_SUNG`) calls `pause_clock`, the
-next status `resume_clock`.
+(`POST /tasks/{id}/complete` → `tasks.service.complete` → `process.complete` → `engine.complete`); the
+BPMN's service task `dossier/status` with `DA_TIEP_NHAN` runs `dossiers.operators.set_status` →
+`apply_status`, which calls `start_clock` here → `appointment_at`. A supplement request (`CHO_BO_SUNG`)
+calls `pause_clock`, the next status `resume_clock`.
 """
 
 from __future__ import annotations

@@ -1,17 +1,22 @@
 """What follows every engine step of a dossier: due times of the new work items (the procedure's
-internal-process hours, computed by the deadlines service) and the hand-over row of the control log."""
+internal-process hours, computed by the deadlines service) and the hand-over row of the control log.
+`after_step` is the dossier processes' after-step hook: `workflows.process` runs it after each engine step
+(`workflows.wiring.after_step_hooks` registers it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from engine import StepResult, WorkItemView
-from workflows.collaborators import DomainServices
+from workflows.collaborators import DomainServices, Step
 from workflows.deadlines import service as deadlines
 from workflows.dossiers import control_log
 from workflows.dossiers.models import Dossier
+from workflows.dossiers.rows import dossier_by_code
 from workflows.dossiers.statuses import STEP_NAMES
 from workflows.identity import naming
 from workflows.identity.actor import Actor
@@ -28,11 +33,13 @@ ROLE_UNITS = {
 CITIZEN = "Tổ chức, cá nhân"
 
 
-def after_step(
-    session: Session, *, dossier: Dossier, result: StepResult, actor: Actor, services: DomainServices,
-    now: datetime, due_at: datetime | None = None, note: str | None = None,
-) -> None:
-    """Give the opened work items their due times and log the hand-over of the completed one."""
+def after_step(session: Session, *, step: Step, services: DomainServices) -> None:
+    """Give the work items the step opened their due times and log the hand-over of the completed one (with
+    its due time and the note of its form). Nothing for an instance that is not a dossier's."""
+    dossier = dossier_by_code(session, step.result.business_key)
+    if dossier is None:
+        return
+    result, now = step.result, step.now
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     deadlines.give_due_times(
         session, calendar=deadlines.working_calendar(session, calendars=services.calendars, at=now),
@@ -42,8 +49,10 @@ def after_step(
     control_log.hand_over(
         session, dossier_id=dossier.id or 0, step=result.completed.element_id,
         step_name=STEP_NAMES.get(result.completed.element_id, result.completed.name or ""), at=now,
-        from_actor=actor.display_name, from_unit=unit_of(session, actor), to_actor=_to_actor(session, result.opened),
-        to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=due_at, note=note,
+        from_actor=step.actor.display_name, from_unit=unit_of(session, step.actor),
+        to_actor=_to_actor(session, result.opened),
+        to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=step.due_at,
+        note=_note(step.form),
     )
 
 
@@ -63,6 +72,14 @@ def unit_of(session: Session, actor: Actor) -> str:
     role = next((r for r in ROLE_UNITS if r in actor.roles), None)
     unit = ROLE_UNITS.get(role or "", "")
     return ", ".join(p for p in (unit, actor.department_name) if p) or actor.kind
+
+
+def _note(form: Mapping[str, Any]) -> str | None:
+    """The reason or opinion the giver wrote on the form, for the control log."""
+    for key in ("ly_do", "y_kien", "ghi_chu", "noi_dung_bo_sung"):
+        if form.get(key):
+            return str(form[key])[:500]
+    return None
 
 
 def _to_actor(session: Session, opened: list[WorkItemView]) -> str | None:

@@ -1,5 +1,6 @@
 """Dossier use cases: intake, reading (masked, audited reveal), search, withdrawal, apology, officials'
-messages. Functions flush, never commit: the caller owns the transaction."""
+messages. The process moves through `workflows.process` (which runs `progress.after_step` after each engine
+step). Functions flush, never commit: the caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
 from workflows.procedures.service import current
-from workflows.tasks.service import complete
+from workflows.process import service as process
 
 
 def _department_for(session: Session, *, actor: Actor, body: DossierCreate) -> Department:
@@ -57,7 +58,8 @@ def _personal(normalize: Callable[[str], str], value: str | None, field: str) ->
 def intake(
     session: Session, *, engine: Engine, services: DomainServices, actor: Actor, body: DossierCreate,
 ) -> Dossier:
-    """Register a dossier, give it its code and start its process (reception is the first work item)."""
+    """Register a dossier, give it its code and start its process (`process.start`: reception is the first
+    work item, given its due time by the dossiers' after-step hook)."""
     now = services.clock.now()
     procedure = current(session, code=body.procedure_code)
     department = _department_for(session, actor=actor, body=body)
@@ -90,33 +92,21 @@ def intake(
     )
     session.add(dossier)
     session.flush()
-    result = engine.start(session, process_key=procedure.process_key, business_key=code, data={
-        "dossier_code": code, "procedure_code": procedure.code, "channel": body.channel,
-        "has_financial_obligation": procedure.has_financial_obligation,
-        "requires_site_inspection": procedure.requires_site_inspection,
-    })
+    result = process.start(
+        session, engine=engine, services=services, actor=actor, process_key=procedure.process_key,
+        business_key=code, data={
+            "dossier_code": code, "procedure_code": procedure.code, "channel": body.channel,
+            "has_financial_obligation": procedure.has_financial_obligation,
+            "requires_site_inspection": procedure.requires_site_inspection,
+        })
     dossier.instance_id = result.instance_id
     session.add(dossier)
-    progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
     progress.log_submission(session, dossier=dossier, result=result, now=now)
     if body.channel == "online":
         messages.notify_event(session, dossier=dossier, event="NOP_HO_SO", services=services, now=now)
     audit.record(session, actor=actor.username, action="dossier.intake", at=now, dossier_code=code,
                  data={"procedure": procedure.code, "channel": body.channel})
     session.flush()
-    return dossier
-
-
-def accept_at_counter(
-    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, dossier: Dossier,
-) -> Dossier:
-    """Counter intake by a clerk who checked the dossier on the spot: complete reception as accepted."""
-    item = next((i for i in open_items(session, dossier=dossier) if i.element_id == "tiep_nhan"), None)
-    if item is None:
-        raise Conflict("Hồ sơ không ở bước tiếp nhận.", code="not_at_reception")
-    complete(session, engine=engine, services=services, actor=actor, task_id=item.id,
-             data={"quyet_dinh": "tiep_nhan"})
-    session.refresh(dossier)
     return dossier
 
 
@@ -153,14 +143,14 @@ def reveal(
 def withdraw(
     session: Session, *, engine: Engine, services: DomainServices, dossier: Dossier, actor: Actor, reason: str,
 ) -> Dossier:
-    """The citizen withdraws (received at the desk): the process stops (Mẫu 05) wherever it was."""
+    """The citizen withdraws (received at the desk): the message `rut_ho_so` (`process.message`) stops the
+    process (Mẫu 05) wherever it was."""
     ensure_may(actor, Action.WITHDRAW)
     if SubStatus(dossier.status) in TERMINAL or SubStatus(dossier.status) is SubStatus.DA_XU_LY_XONG:
         raise Conflict("Hồ sơ đã kết thúc, không thể rút.", code="dossier_finished")
     now = services.clock.now()
-    result = engine.send_message(session, instance_id=dossier.instance_id or 0, name="rut_ho_so",
-                                 payload={"ly_do": reason, "dossier_code": dossier.code})
-    progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now)
+    process.message(session, engine=engine, services=services, actor=actor, instance_id=dossier.instance_id or 0,
+                    name="rut_ho_so", payload={"ly_do": reason, "dossier_code": dossier.code})
     control_log.hand_over(session, dossier_id=dossier.id or 0, step="rut_ho_so", step_name="Công dân rút hồ sơ",
                     at=now, from_actor=dossier.applicant_name, from_unit=progress.CITIZEN,
                     to_actor=actor.display_name, to_unit=progress.ROLE_UNITS["MOT_CUA"], due_at=None, note=reason)

@@ -5,21 +5,21 @@
 Deadline: FEEDBACK_WORKING_DAYS (10) working days from receipt — the time the provinces' "hệ thống tiếp
 nhận, trả lời phản ánh, kiến nghị" give for an answer (and the period NĐ 20/2008/NĐ-CP sets for handling
 feedback on administrative regulations); the answering officer is reminded REMIND_BEFORE_DAYS before.
-The numbers are the feedback domain's; the due times are computed by `workflows.deadlines.service`.
-Functions flush, never commit.
+The numbers are the feedback domain's; the due times are computed by `workflows.deadlines.service`. The
+process moves through `workflows.process`, which runs `after_step` (this module) after each engine step of
+the feedback process, timers included. Functions flush, never commit.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import Engine, StepResult, validate_form
+from engine import Engine, validate_form
 from engine.models import WorkItem
 from workflows import audit
-from workflows.collaborators import DomainServices
+from workflows.collaborators import DomainServices, Step
 from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.deadlines import service as deadlines
@@ -32,6 +32,7 @@ from workflows.identity.actor import Actor
 from workflows.identity.models import Department, Official
 from workflows.privacy import InvalidPersonalData, mask_phone, normalize_phone
 from workflows.procedures.spec import TimeUnit
+from workflows.process import service as process
 
 PROCESS_KEY = "phan_anh_kien_nghi"
 FEEDBACK_WORKING_DAYS = 10
@@ -66,8 +67,9 @@ def submit(
     actor: str,
     zalo_user_id: str | None = None,
 ) -> FeedbackCase:
-    """Register the case, give it its code and deadline, start its process (reception is the first task).
-    A web submission needs a contact phone (the answer is sent to it on Zalo); from Zalo, the account."""
+    """Register the case, give it its code and deadline, start its process (`process.start`: reception is the
+    first task, given its due time by `after_step`). A web submission needs a contact phone (the answer is
+    sent to it on Zalo); from Zalo, the account. `actor` names the citizen's channel in the audit trail."""
     now = services.clock.now()
     phone = None
     if body.contact_phone:
@@ -109,8 +111,11 @@ def submit(
     )
     session.add(case)
     session.flush()
-    result = engine.start(
+    result = process.start(
         session,
+        engine=engine,
+        services=services,
+        actor=Actor(username=actor, display_name=actor, kind="citizen"),
         process_key=PROCESS_KEY,
         business_key=code,
         data={
@@ -121,7 +126,6 @@ def submit(
         },
     )
     case.instance_id = result.instance_id
-    _set_due_times(session, case=case, result=result, services=services, now=now)
     audit.record(
         session,
         actor=actor,
@@ -134,17 +138,16 @@ def submit(
     return case
 
 
-def _set_due_times(
-    session: Session,
-    *,
-    case: FeedbackCase,
-    result: StepResult,
-    services: DomainServices,
-    now: datetime,
-) -> None:
+def after_step(session: Session, *, step: Step, services: DomainServices) -> None:
+    """The feedback process's after-step hook (`workflows.process` runs it; `workflows.wiring.after_step_hooks`
+    registers it for PROCESS_KEY): the work items the step opened get their due times, STEP_HOURS working
+    hours for the desk's and the head's steps, the case's deadline for the others (the answer)."""
+    case = session.exec(select(FeedbackCase).where(FeedbackCase.code == step.result.business_key)).first()
+    if case is None:
+        return
     deadlines.give_due_times(
-        session, calendar=deadlines.working_calendar(session, calendars=services.calendars, at=now),
-        opened=result.opened, hours=STEP_HOURS, start=now, otherwise=case.due_at)
+        session, calendar=deadlines.working_calendar(session, calendars=services.calendars, at=step.now),
+        opened=step.result.opened, hours=STEP_HOURS, start=step.now, otherwise=case.due_at)
 
 
 def get_case(session: Session, *, code: str, actor: Actor) -> FeedbackCase:
@@ -231,7 +234,8 @@ def complete_task(
     task_id: str,
     data: dict[str, Any],
 ) -> FeedbackCase:
-    """Complete an open task of the case as `actor` (lane role in the case's department, or its assignee)."""
+    """Complete an open task of the case as `actor` (lane role in the case's department, or its assignee):
+    `process.complete` runs the engine to the next wait and `after_step` (due times of the next tasks)."""
     case = get_case(session, code=code, actor=actor)
     item = session.get(WorkItem, task_id)
     if item is None or item.business_key != case.code:
@@ -245,9 +249,8 @@ def complete_task(
     validate_form(item.form_schema, data)  # the form's own rules first: their messages are the most precise
     _check_rules(session, case=case, step=item.element_id, data=data)
     now = services.clock.now()
-    result = engine.complete(session, work_item_id=task_id, data=data, actor=actor.username)
-    session.refresh(case)
-    _set_due_times(session, case=case, result=result, services=services, now=now)
+    process.complete(session, engine=engine, services=services, actor=actor, work_item_id=task_id, data=data)
+    session.refresh(case)  # the service tasks changed its status, assignee or answer
     audit.record(
         session,
         actor=actor.username,

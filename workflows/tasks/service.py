@@ -1,4 +1,5 @@
-"""Officials' task list (Camunda-like): list by scope, claim, unclaim, complete through the engine."""
+"""Officials' task list (Camunda-like): list by scope, claim, unclaim, complete through the process façade
+(`workflows.process`); counter intake's acceptance is a completion too (`accept_at_counter`)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
-from workflows.dossiers import progress
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.rows import dossier_by_code
+from workflows.dossiers.service import open_items
 from workflows.identity.actor import Actor
 from workflows.identity.models import Official
+from workflows.process import service as process
 
 Scope = Literal["mine", "candidate", "all"]
 
@@ -143,8 +145,10 @@ def complete(
     session: Session, *, engine: Engine, services: DomainServices, actor: Actor, task_id: str,
     data: dict[str, Any], expected_version: int | None = None,
 ) -> CompleteOut:
-    """Complete a work item with form data: checked against role, department and domain rules, then the
-    engine runs to the next wait; due times and the control log follow in the same transaction."""
+    """Complete a work item with form data: checked against role, department and domain rules, then
+    `process.complete` runs the engine to the next wait and the dossiers' after-step hook
+    (`dossiers.progress.after_step`: due times of the next items, the control-log row) in the same
+    transaction; the audit entry last."""
     now = services.clock.now()
     item, dossier = _load(session, task_id)
     ensure_can_work(actor, dossier=dossier, lane=item.lane, assignee=item.assignee)
@@ -152,11 +156,8 @@ def complete(
         raise Conflict("Công việc đã được hoàn thành hoặc không còn mở.", code="task_already_completed")
     validate_form(item.form_schema, data)  # the form's own rules first: their messages are the most precise
     _check_domain_rules(session, dossier=dossier, step=item.element_id, data=data)
-    due_at = item.due_at
-    result = engine.complete(session, work_item_id=task_id, data=data, actor=actor.username,
-                             expected_version=expected_version)
-    progress.after_step(session, dossier=dossier, result=result, actor=actor, services=services, now=now,
-                        due_at=due_at, note=_note(data))
+    result = process.complete(session, engine=engine, services=services, actor=actor, work_item_id=task_id,
+                              data=data, expected_version=expected_version)
     audit.record(session, actor=actor.username, action="task.complete", at=now, dossier_code=dossier.code,
                  data={"task": item.element_id, "decision": data.get("quyet_dinh")})
     session.flush()
@@ -168,11 +169,17 @@ def complete(
     )
 
 
-def _note(data: dict[str, Any]) -> str | None:
-    for key in ("ly_do", "y_kien", "ghi_chu", "noi_dung_bo_sung"):
-        if data.get(key):
-            return str(data[key])[:500]
-    return None
+def accept_at_counter(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, dossier: Dossier,
+) -> Dossier:
+    """Counter intake by a clerk who checked the dossier on the spot: complete reception as accepted."""
+    item = next((i for i in open_items(session, dossier=dossier) if i.element_id == "tiep_nhan"), None)
+    if item is None:
+        raise Conflict("Hồ sơ không ở bước tiếp nhận.", code="not_at_reception")
+    complete(session, engine=engine, services=services, actor=actor, task_id=item.id,
+             data={"quyet_dinh": "tiep_nhan"})
+    session.refresh(dossier)
+    return dossier
 
 
 def _check_domain_rules(session: Session, *, dossier: Dossier, step: str, data: dict[str, Any]) -> None:
