@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from api.actors import ActorDep, DomainDep, EngineDep, ReceptionOrKey
 from api.deps import SessionDep
 from api.files import attachment, download_type
+from workflows.core.schemas import Page
 from workflows.dossiers import files, messages, queries, registers, service
 from workflows.dossiers.access import Action, ensure_may
 from workflows.dossiers.schemas import (
@@ -21,7 +22,6 @@ from workflows.dossiers.schemas import (
     MessageIn,
     MessageOut,
     MessageSentOut,
-    Page,
     RevealIn,
     SearchByIdIn,
     WithdrawIn,
