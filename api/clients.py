@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from fastapi import Request
 from pydantic import IPvAnyNetwork
 
+from workflows.core import ratelimit
+from workflows.wiring import Wiring
+
 
 def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
@@ -50,3 +53,10 @@ def _as_client(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
         return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
     return str(parsed.ipv4_mapped) if isinstance(parsed, ipaddress.IPv6Address) else address
+
+
+def client_of(request: Request, wiring: Wiring) -> str:
+    """The caller's pseudonym: a keyed hash of its address (X-Forwarded-For believed from
+    MOTCUA_TRUSTED_PROXIES only)."""
+    host = client_address(request, trusted_proxies=wiring.settings.trusted_proxies)
+    return ratelimit.client_key(secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=host)

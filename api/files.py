@@ -1,5 +1,6 @@
-"""Headers of a file download: `Content-Disposition` built by RFC 6266 and RFC 5987 whatever the name, and a
-Content-Type from the accepted ones only."""
+"""Files over HTTP: an upload read into what the domain takes (`Upload`), and the headers of a download:
+`Content-Disposition` built by RFC 6266 and RFC 5987 whatever the name, and a Content-Type from the accepted
+ones only."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+from fastapi import UploadFile
+
 from workflows.documents.service import ALLOWED_UPLOADS
+from workflows.dossiers.files import Upload
 
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._()+-]+")
+
+
+def read_upload(file: UploadFile, *, max_bytes: int) -> Upload:
+    """The upload with at most `max_bytes` + 1 bytes of its content: one byte past the limit is read so that
+    the domain can refuse it (413) without holding more. The request body itself was bounded, and on the
+    upload routes the caller's token checked, before a byte of it was read (`api/bodylimit.py`)."""
+    return Upload(filename=file.filename, declared_type=file.content_type, content=file.file.read(max_bytes + 1))
 
 
 def attachment(filename: str) -> dict[str, str]:

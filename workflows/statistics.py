@@ -2,7 +2,7 @@
 on time when processing ended ("Đã xử lý xong", or a stop/refusal) by its appointment; time spent on a
 supplement is already added back to the appointment by the clock rules; more than one supplement request
 counts late; dossiers still in progress are judged at the end of the period. Each row also carries the
-satisfaction indicator: citizens' ratings of the dossiers that ended in the period (workflows/citizen/rating.py)."""
+satisfaction indicator: citizens' ratings of the dossiers that ended in the period (workflows/ratings/)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, or_, select
 
 from workflows import audit
-from workflows.citizen import rating
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ
 from workflows.core.errors import ValidationFailed
 from workflows.deadlines import service as deadlines
 from workflows.dossiers.models import Dossier
 from workflows.identity.actor import Actor
+from workflows.ratings import queries as ratings_queries
+from workflows.ratings.schemas import Satisfaction
 
 MAX_DAYS = 366
 
@@ -34,7 +35,7 @@ class Row(BaseModel):
     in_progress_on_time: int
     in_progress_late: int
     on_time_rate: float | None  # 0–100, None when nothing was to be processed
-    satisfaction: rating.Satisfaction  # the QĐ 766 satisfaction indicator of dossiers ended in the period
+    satisfaction: Satisfaction  # the QĐ 766 satisfaction indicator of dossiers ended in the period
 
 
 class Report(BaseModel):
@@ -70,7 +71,7 @@ def report(session: Session, *, actor: Actor, services: DomainServices, start: d
         bucket = counts[dossier.procedure_code]
         bucket["received" if dossier.submitted_at >= since else "carried_over"] += 1
         bucket[_classify(dossier, end=min(until, services.clock.now()), services=services, session=session)] += 1
-    ratings = rating.counts(session, department_id=actor.department_id, since=since, until=until)
+    ratings = ratings_queries.counts(session, department_id=actor.department_id, since=since, until=until)
     rows = [_row(code, counts[code], ratings.get(code, Counter())) for code in sorted({*counts, *ratings})]
     audit.record(session, actor=actor.username, action="statistics.report", at=services.clock.now(),
                  data={"from": start.isoformat(), "to": end.isoformat()})
@@ -86,4 +87,4 @@ def _row(code: str, c: Counter[str], rated: Counter[str]) -> Row:
                finished_late=c["finished_late"], in_progress_on_time=c["in_progress_on_time"],
                in_progress_late=c["in_progress_late"],
                on_time_rate=round(100 * on_time / total, 2) if total else None,
-               satisfaction=rating.indicator(rated))
+               satisfaction=ratings_queries.indicator(rated))

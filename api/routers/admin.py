@@ -4,41 +4,19 @@ unlocking of officials locked out by failed logins."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Admin
 from api.deps import DomainDep, SessionDep, WiringDep
 from workflows.calendar import service as calendar_service
+from workflows.calendar.schemas import CalendarDayIn, CalendarDayOut
 from workflows.identity import throttle
+from workflows.identity.schemas import UnlockOut
 from workflows.procedures import service as procedures
-from workflows.procedures.schemas import ProcedureOut
+from workflows.procedures.schemas import ProcedureChanges, ProcedureOut
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
-
-
-class ProcedureChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"changes": {"time_limit": {"value": 4}}, "reason": "QĐ số 12/QĐ-UBND rút ngắn thời hạn"}]})
-    changes: dict[str, Any] = Field(description="Fields of the procedure to replace (time_limit is merged)")
-    reason: str = Field(min_length=5, max_length=500, description="Căn cứ thay đổi")
-
-
-class CalendarDayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["HOLIDAY", "SUBSTITUTE_OFF", "MAKEUP_WORKDAY", "NOT_A_HOLIDAY"]
-    legal_ref: str = Field(min_length=3, max_length=255, examples=["Thông báo 9441/TB-BNV"])
-    note: str = Field(default="", max_length=500)
-
-
-class CalendarDayOut(BaseModel):
-    day: date
-    kind: str
-    legal_ref: str | None
-    note: str | None
-    source: str
 
 
 @router.put("/procedures/{code}", response_model=ProcedureOut, summary="Sửa thủ tục (tạo phiên bản mới)")
@@ -66,11 +44,6 @@ def set_day(day: date, body: CalendarDayIn, session: SessionDep, admin: Admin, d
 def delete_day(day: date, session: SessionDep, admin: Admin, domain: DomainDep) -> None:
     calendar_service.delete_calendar_day(session, day=day)
     domain.calendars.invalidate()
-
-
-class UnlockOut(BaseModel):
-    username: str
-    was_locked: bool = Field(description="The account was waiting or locked after failed logins")
 
 
 @router.post("/officials/{username}/unlock", response_model=UnlockOut,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import Admin, CurrentOfficial
+from api.clients import client_of
 from api.deps import ClockDep, SessionDep, SettingsDep, WiringDep
-from api.routers.public import client_of
 from workflows.core.errors import NotAuthenticated
 from workflows.identity import service, throttle, tokens
 from workflows.identity.schemas import (

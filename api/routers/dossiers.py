@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api.auth import ActorDep, ReceptionOrKey
 from api.deps import DomainDep, EngineDep, SessionDep
-from api.files import attachment, download_type
+from api.files import attachment, download_type, read_upload
+from workflows.core.schemas import Page
 from workflows.dossiers import files, messages, queries, registers, service
 from workflows.dossiers.access import Action, ensure_may
 from workflows.dossiers.schemas import (
@@ -21,7 +22,6 @@ from workflows.dossiers.schemas import (
     MessageIn,
     MessageOut,
     MessageSentOut,
-    Page,
     RevealIn,
     SearchByIdIn,
     WithdrawIn,
@@ -127,7 +127,8 @@ def upload_document(code: str, session: SessionDep, actor: ActorDep, domain: Dom
                     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG")],
                     note: Annotated[str | None, Form(max_length=500)] = None) -> DocumentOut:
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.UPLOAD)
-    return files.upload(session, dossier=dossier, actor=actor, services=domain, upload=file, note=note)
+    upload = read_upload(file, max_bytes=domain.settings.storage.max_upload_bytes)
+    return files.upload(session, dossier=dossier, actor=actor, services=domain, upload=upload, note=note)
 
 
 @router.get("/{code}/documents/{document_id}", responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},

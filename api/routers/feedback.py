@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ActorDep
 from api.deps import DomainDep, EngineDep, SessionDep
 from workflows.feedback import service as feedback
-from workflows.feedback.schemas import FeedbackOut
+from workflows.feedback.schemas import FeedbackCompleteIn, FeedbackList, FeedbackOut
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 
@@ -20,24 +17,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
     409: {"description": "Công việc đã hoàn thành"},
     422: {"description": "Dữ liệu biểu mẫu không hợp lệ"},
 }
-
-
-class FeedbackList(BaseModel):
-    items: list[FeedbackOut]
-
-
-class CompleteIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"data": {"phan_loai": "ho_so"}},
-                {"data": {"chuyen_vien": "chuyen_vien"}},
-                {"data": {"tra_loi": "Hồ sơ của ông/bà đã được xử lý xong ngày 27/11/2026."}},
-            ]
-        },
-    )
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 @router.get("", response_model=FeedbackList, responses=ERRORS, summary="Danh sách phản ánh, kiến nghị")
@@ -64,7 +43,7 @@ def get_case(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep)
 def complete(
     code: str,
     task_id: str,
-    body: CompleteIn,
+    body: FeedbackCompleteIn,
     session: SessionDep,
     actor: ActorDep,
     engine: EngineDep,

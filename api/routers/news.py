@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
 
 from api.auth import Admin
 from api.deps import DomainDep, SessionDep
 from workflows.news import service as news
-from workflows.news.schemas import NewsIn, NewsOut
+from workflows.news.schemas import NewsIn, NewsList, NewsOut
 
 router = APIRouter(prefix="/api/v1/news", tags=["news"])
 
@@ -17,10 +16,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
     403: {"description": "Cần vai trò Quản trị hệ thống"},
     404: {"description": "Không tìm thấy tin"},
 }
-
-
-class NewsList(BaseModel):
-    items: list[NewsOut]
 
 
 @router.get("", response_model=NewsList, responses=ERRORS, summary="Tất cả tin (kể cả chưa đăng)")

@@ -5,27 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Response, UploadFile, status
-from pydantic import BaseModel
 
 from api.auth import ActorDep, Admin
 from api.deps import DomainDep, EngineDep, SessionDep
 from workflows import incidents
 from workflows.core.errors import PayloadTooLarge
-from workflows.dossiers.schemas import Page
+from workflows.core.schemas import Page
 from workflows.procedures import service as procedures
-from workflows.procedures.schemas import ProcedureOut
+from workflows.procedures.schemas import DefinitionOut, ProcedureOut
 
 router = APIRouter(prefix="/api/v1", tags=["procedures"])
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
-
-
-class DefinitionOut(BaseModel):
-    key: str
-    version: int
-    sha256: str
-    deployed_at: Any
-    filename: str | None = None
 
 
 @router.get("/procedures", response_model=Page[ProcedureOut], summary="Danh mục thủ tục hành chính")

@@ -3,44 +3,42 @@ catalogue, news.
 
 Lookups and feedback are rate limited per client (keyed hash of the address, `api/clients.py`) in the
 database, before the request's own transaction begins; every check of a second factor (lookup by code or by
-ID number, the citizen's documents and their download) first spends one attempt of the dossier's or the ID
-number's shared budget, whatever the client (`workflows/citizen/budget.py`). Refusals are answered as
-problem+json without raising, so that their audit entries commit. Verifiers and ID numbers travel only in
-POST bodies, never in URLs."""
+ID number, the rating, the citizen's documents and their download) first spends one attempt of the
+dossier's or the ID number's shared budget, whatever the client (`workflows/lookup/budget.py`). Both are
+the gate's (`api/gate.py`), which also commits a refusal's audit entry before the refusal answers.
+Verifiers and ID numbers travel only in POST bodies, never in URLs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from sqlmodel import Session
+from fastapi import APIRouter, Query, Response
 
-from api.clients import client_address
-from api.deps import DomainDep, EngineDep, SessionDep, WiringDep
-from api.errors import problem
+from api.deps import DomainDep, EngineDep, SessionDep
 from api.files import attachment, download_type
-from workflows.citizen import budget, catalogue, downloads, lookup, rating
-from workflows.citizen.schemas import (
+from api.gate import Gate
+from workflows.core import ratelimit
+from workflows.core.clock import to_local
+from workflows.feedback import service as feedback
+from workflows.feedback.schemas import FeedbackCreated, FeedbackIn
+from workflows.lookup import budget, downloads
+from workflows.lookup import service as lookup
+from workflows.lookup.schemas import (
+    CitizenDocumentList,
+    CitizenDocumentsIn,
     DossierList,
     LookupByCodeIn,
     LookupByIdIn,
     LookupByNameIn,
     LookupResult,
     NameMatchList,
-    PublicProcedure,
 )
-from workflows.collaborators import DomainServices
-from workflows.core import ratelimit
-from workflows.core.clock import to_local
-from workflows.core.errors import MotcuaError
-from workflows.feedback import service as feedback
-from workflows.feedback.schemas import FeedbackCreated, FeedbackIn
 from workflows.news import service as news
-from workflows.news.schemas import NewsOut
-from workflows.wiring import Wiring
+from workflows.news.schemas import NewsList
+from workflows.procedures import queries as catalogue
+from workflows.procedures.schemas import ProcedureList
+from workflows.ratings import service as rating
+from workflows.ratings.schemas import RatingCreated, RatingIn
 
 router = APIRouter(prefix="/api/v1/public", tags=["citizens"])
 
@@ -53,73 +51,12 @@ REFUSALS: dict[int | str, dict[str, object]] = {
 }
 
 
-class ProcedureList(BaseModel):
-    items: list[PublicProcedure]
-
-
-class NewsList(BaseModel):
-    items: list[NewsOut]
-
-
-def client_of(request: Request, wiring: Wiring) -> str:
-    """The caller's pseudonym: a keyed hash of its address (X-Forwarded-For believed from
-    MOTCUA_TRUSTED_PROXIES only)."""
-    host = client_address(request, trusted_proxies=wiring.settings.trusted_proxies)
-    return ratelimit.client_key(secret=wiring.settings.crypto.hmac_key.get_secret_value(), client=host)
-
-
-def refuse(exc: MotcuaError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ratelimit.TooManyRequests) else None
-    return problem(exc.status_code, exc.error_code, exc.detail, errors=exc.errors or None, headers=headers)
-
-
-def _limit(wiring: Wiring, *, key: str, limit: ratelimit.Limit) -> JSONResponse | None:
-    try:
-        ratelimit.hit(wiring.db, key=key, limit=limit, now=wiring.clock.now())
-    except ratelimit.TooManyRequests as exc:
-        return refuse(exc)
-    return None
-
-
-def _second_factor(wiring: Wiring, domain: DomainServices, *, client: str, subject: Callable[[], str]
-                   ) -> JSONResponse | None:
-    """The per-client limit, then one attempt of the subject's shared budget (committed on its own, so
-    that a guess counts whatever happens next); the refusal, or None to go on and check."""
-    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
-    if limited is not None:
-        return limited
-    try:
-        budget.reserve(wiring.db, services=domain, subject=budget.client_subject(client))
-        budget.reserve(wiring.db, services=domain, subject=subject())
-    except MotcuaError as exc:
-        return refuse(exc)
-    return None
-
-
-def _settle(session: Session, domain: DomainServices, *, client: str) -> None:
-    """After a second-factor check: a match gives the client's attempt back too (only wrong guesses count)."""
-    if budget.matched(session):
-        budget.refund(session, services=domain, subject=budget.client_subject(client))
-
-
 @router.post("/lookup", response_model=LookupResult, responses=REFUSALS, summary="Tra cứu hồ sơ theo mã")
-def lookup_by_code(
-    body: LookupByCodeIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
-) -> LookupResult | JSONResponse:
-    client = client_of(request, wiring)
-    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
-    if limited is not None:
-        return limited
-    try:
-        result = lookup.by_code(
-            session, services=domain, code=body.code, verifier=body.verifier, actor=f"public:{client}"
-        )
-    except MotcuaError as exc:
-        return refuse(exc)
-    finally:
-        _settle(session, domain, client=client)
-    if result is None:
-        return refuse(lookup.refusal())
+def lookup_by_code(body: LookupByCodeIn, gate: Gate, session: SessionDep, domain: DomainDep) -> LookupResult:
+    with gate.second_factor(budget.dossier_subject, body.code):
+        result = lookup.by_code(session, services=domain, code=body.code, verifier=body.verifier, actor=gate.actor)
+        if result is None:
+            raise lookup.refusal()
     # What the message buttons promise ("Xem Giấy tiếp nhận…", "Đánh giá"): the forms and the rating form.
     result.documents = downloads.issued(session, dossier_code=result.code)
     result.satisfaction = rating.state_of(session, code=result.code)
@@ -129,25 +66,15 @@ def lookup_by_code(
 @router.post(
     "/ratings",
     status_code=201,
-    response_model=rating.RatingCreated,
+    response_model=RatingCreated,
     responses={**REFUSALS, 409: {"description": "Hồ sơ chưa kết thúc (rating_not_open) hoặc đã được đánh giá "
                                                "(rating_already_given)"}},
     summary="Đánh giá mức độ hài lòng về việc giải quyết hồ sơ (một lần, cần yếu tố xác thực)",
 )
-def rate_dossier(
-    body: rating.RatingIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
-) -> rating.RatingCreated | JSONResponse:
-    client = client_of(request, wiring)
+def rate_dossier(body: RatingIn, gate: Gate, session: SessionDep, domain: DomainDep) -> RatingCreated:
     # The rating checks the lookup's second factor: it spends the same shared budget of the dossier.
-    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
-    if limited is not None:
-        return limited
-    try:
-        return rating.rate(session, services=domain, body=body, actor=f"public:{client}")
-    except MotcuaError as exc:
-        return refuse(exc)
-    finally:
-        _settle(session, domain, client=client)
+    with gate.second_factor(budget.dossier_subject, body.code):
+        return rating.rate(session, services=domain, body=body, actor=gate.actor)
 
 
 @router.post(
@@ -156,26 +83,13 @@ def rate_dossier(
     responses=REFUSALS,
     summary="Tra cứu hồ sơ theo số CCCD/CMND (kèm 4 số cuối điện thoại)",
 )
-def lookup_by_id(
-    body: LookupByIdIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
-) -> DossierList | JSONResponse:
-    client = client_of(request, wiring)
-    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.id_subject(body.id_number))
-    if limited is not None:
-        return limited
-    try:
-        items = lookup.by_id(
-            session,
-            services=domain,
-            id_number=body.id_number,
-            phone_last4=body.phone_last4,
-            actor=f"public:{client}",
-        )
-    except MotcuaError as exc:
-        return refuse(exc)
-    finally:
-        _settle(session, domain, client=client)
-    return DossierList(items=items) if items is not None else refuse(lookup.refusal())
+def lookup_by_id(body: LookupByIdIn, gate: Gate, session: SessionDep, domain: DomainDep) -> DossierList:
+    with gate.second_factor(budget.id_subject, body.id_number):
+        items = lookup.by_id(session, services=domain, id_number=body.id_number, phone_last4=body.phone_last4,
+                             actor=gate.actor)
+        if items is None:
+            raise lookup.refusal()
+    return DossierList(items=items)
 
 
 @router.post(
@@ -184,24 +98,10 @@ def lookup_by_id(
     responses=REFUSALS,
     summary="Tra cứu hồ sơ theo họ tên (kèm thủ tục và ngày nộp)",
 )
-def lookup_by_name(
-    body: LookupByNameIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
-) -> NameMatchList | JSONResponse:
-    client = client_of(request, wiring)
-    limited = _limit(wiring, key=f"{client}:lookup", limit=ratelimit.LOOKUP)
-    if limited is not None:
-        return limited
-    try:
-        return lookup.by_name(
-            session,
-            services=domain,
-            full_name=body.full_name,
-            procedure_code=body.procedure_code,
-            received_on=body.received_on,
-            actor=f"public:{client}",
-        )
-    except MotcuaError as exc:
-        return refuse(exc)
+def lookup_by_name(body: LookupByNameIn, gate: Gate, session: SessionDep, domain: DomainDep) -> NameMatchList:
+    gate.limit("lookup", ratelimit.LOOKUP)
+    return lookup.by_name(session, services=domain, full_name=body.full_name, procedure_code=body.procedure_code,
+                          received_on=body.received_on, actor=gate.actor)
 
 
 @router.post(
@@ -212,20 +112,10 @@ def lookup_by_name(
     summary="Gửi phản ánh, kiến nghị",
 )
 def submit_feedback(
-    body: FeedbackIn,
-    request: Request,
-    wiring: WiringDep,
-    session: SessionDep,
-    domain: DomainDep,
-    engine: EngineDep,
-) -> FeedbackCreated | JSONResponse:
-    client = client_of(request, wiring)
-    limited = _limit(wiring, key=f"{client}:feedback", limit=ratelimit.FEEDBACK)
-    if limited is not None:
-        return limited
-    case = feedback.submit(
-        session, engine=engine, services=domain, body=body, channel="web", actor=f"public:{client}"
-    )
+    body: FeedbackIn, gate: Gate, session: SessionDep, domain: DomainDep, engine: EngineDep,
+) -> FeedbackCreated:
+    gate.limit("feedback", ratelimit.FEEDBACK)
+    case = feedback.submit(session, engine=engine, services=domain, body=body, channel="web", actor=gate.actor)
     return FeedbackCreated(
         code=case.code,
         due_at=case.due_at,
@@ -243,8 +133,8 @@ def procedures(
     q: Annotated[str | None, Query(max_length=100, description="Từ khóa")] = None,
 ) -> ProcedureList:
     return ProcedureList(
-        items=catalogue.procedures(session, agency_name=domain.settings.agency_name,
-                                   centre_name=domain.settings.centre_name, query=q)
+        items=catalogue.public_catalogue(session, agency_name=domain.settings.agency_name,
+                                         centre_name=domain.settings.centre_name, query=q)
     )
 
 
@@ -257,50 +147,25 @@ def list_news(
     return NewsList(items=[news.to_out(i) for i in news.published(session, kind=kind, limit=limit)])
 
 
-class CitizenDocumentsIn(LookupByCodeIn):
-    """The dossier code and the same second factor as the lookup."""
-
-
-class CitizenDocumentList(BaseModel):
-    items: list[downloads.CitizenDocument]
-
-
 @router.post("/documents", response_model=CitizenDocumentList, responses=REFUSALS,
              summary="Giấy tờ đã ban hành của hồ sơ (Giấy tiếp nhận, phiếu, văn bản) — cần yếu tố xác thực")
 def citizen_documents(
-    body: CitizenDocumentsIn, request: Request, wiring: WiringDep, session: SessionDep, domain: DomainDep
-) -> CitizenDocumentList | JSONResponse:
-    client = client_of(request, wiring)
-    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
-    if limited is not None:
-        return limited
-    try:
+    body: CitizenDocumentsIn, gate: Gate, session: SessionDep, domain: DomainDep
+) -> CitizenDocumentList:
+    with gate.second_factor(budget.dossier_subject, body.code):
         items = downloads.list_for_citizen(session, services=domain, code=body.code, verifier=body.verifier or "",
-                                           actor=f"public:{client}")
-    except MotcuaError as exc:
-        return refuse(exc)
-    finally:
-        _settle(session, domain, client=client)
+                                           actor=gate.actor)
     return CitizenDocumentList(items=items)
 
 
 @router.post("/documents/{document_id}", response_class=Response, responses={
     **REFUSALS, 200: {"content": {"application/pdf": {}}}}, summary="Tải một giấy tờ của hồ sơ (PDF)")
 def citizen_document(
-    document_id: int, body: CitizenDocumentsIn, request: Request, wiring: WiringDep, session: SessionDep,
-    domain: DomainDep,
+    document_id: int, body: CitizenDocumentsIn, gate: Gate, session: SessionDep, domain: DomainDep,
 ) -> Response:
-    client = client_of(request, wiring)
-    limited = _second_factor(wiring, domain, client=client, subject=lambda: budget.dossier_subject(body.code))
-    if limited is not None:
-        return limited
-    try:
+    with gate.second_factor(budget.dossier_subject, body.code):
         document, content = downloads.read_for_citizen(
             session, services=domain, code=body.code, verifier=body.verifier or "", document_id=document_id,
-            actor=f"public:{client}")
-    except MotcuaError as exc:
-        return refuse(exc)
-    finally:
-        _settle(session, domain, client=client)
+            actor=gate.actor)
     return Response(content, media_type=download_type(document.media_type),
                     headers=attachment(document.filename))

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ActorDep
 from api.deps import DomainDep, EngineDep, SessionDep
-from workflows.dossiers.schemas import Page
+from workflows.core.schemas import Page
 from workflows.tasks import service
-from workflows.tasks.service import CompleteOut, TaskOut
+from workflows.tasks.schemas import CompleteIn, CompleteOut, TaskOut
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -21,13 +20,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"description": "Không tìm thấy công việc"},
     409: {"description": "Công việc đã hoàn thành / đã có người nhận"},
 }
-
-
-class CompleteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"data": {"quyet_dinh": "tiep_nhan"}}, {"data": {"case_officer": "chuyen_vien"}}]})
-    data: dict[str, Any] = Field(default_factory=dict, description="Form data, validated against form_schema")
-    expected_version: int | None = Field(default=None, description="Optimistic check of the dossier's process")
 
 
 @router.get("", response_model=Page[TaskOut], responses=ERRORS, summary="Danh sách công việc")

@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import SettingsDep
-from workflows.citizen import rating
 from workflows.core.errors import NotFound
+from workflows.ratings.schemas import CRITERIA, LEVELS
 
 WEB_DIR = Path(__file__).resolve().parent
 ASSETS = {"tra-cuu.css": "text/css; charset=utf-8", "tra-cuu.js": "text/javascript; charset=utf-8"}
@@ -39,7 +39,7 @@ def build_router() -> APIRouter:
         # `ma` (the dossier code, printed as a QR on the receipt) only prefills the form: it is not personal
         # data. Verifiers are never accepted from the URL.
         html = templates.get_template("tra_cuu.html").render(
-            agency_name=settings.agency_name, code=ma or "", levels=rating.LEVELS, criteria=rating.CRITERIA)
+            agency_name=settings.agency_name, code=ma or "", levels=LEVELS, criteria=CRITERIA)
         return HTMLResponse(
             html,
             headers={

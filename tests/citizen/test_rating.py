@@ -17,12 +17,13 @@ from connectors.outbox import OutboxMessage
 from tests.citizen.conftest import Login, assert_nothing_personal, intake
 from tests.http_api.flows import APPRAISE_OK, ASSIGN, INSPECT, ISSUE, RETURN, REVIEW_OK, SIGN, do
 from workflows.audit.models import AuditEntry
-from workflows.citizen import rating
-from workflows.citizen.models import SatisfactionRating
 from workflows.core.clock import to_local
 from workflows.core.db import session_scope
 from workflows.core.errors import Conflict
 from workflows.documents.context import FormCode
+from workflows.ratings import service as rating
+from workflows.ratings.models import SatisfactionRating
+from workflows.ratings.schemas import RatingIn
 
 RATINGS = "/api/v1/public/ratings"
 LOOKUP = "/api/v1/public/lookup"
@@ -118,7 +119,7 @@ class TestConcurrentRatings:
     def test_two_at_once_one_is_refused(self, app_client: TestClient, login: Login) -> None:
         code = returned(app_client, login)
         wiring = app_client.app.state.wiring  # type: ignore[attr-defined]
-        body = rating.RatingIn(code=code, verifier="5678", level="hai_long")
+        body = RatingIn(code=code, verifier="5678", level="hai_long")
         outcome: dict[str, str] = {}
 
         def second() -> None:

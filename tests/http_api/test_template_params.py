@@ -20,7 +20,7 @@ from connectors.zalo.sender import ZaloSender
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.core.db import session_scope
-from workflows.dossiers import messages, rows
+from workflows.dossiers import messages, queries
 from workflows.notifications import texts
 
 # Kinds sent only inside the interaction window, never as a template: replies to what the citizen just
@@ -38,7 +38,7 @@ def produce_every_kind(base: str, wiring: Any, officials: Officials, code: str) 
                          json={"text": "Mời ông/bà mang bản chính khi nhận kết quả."}, timeout=30)
     assert sent.status_code == 202, sent.text
     with session_scope(wiring.db) as session:
-        dossier = rows.dossier_by_code(session, code)
+        dossier = queries.dossier_by_code(session, code)
         assert dossier is not None
         for event in sorted(texts.EVENTS):  # each event as its BPMN step queues it
             messages.notify_event(session, dossier=dossier, event=event, services=wiring.domain,

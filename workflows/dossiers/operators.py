@@ -12,7 +12,7 @@ from sqlmodel import Session
 from engine import OperatorContext, OperatorRegistry
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
-from workflows.dossiers import forms, messages, rows, transitions
+from workflows.dossiers import forms, messages, queries, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
 from workflows.procedures.service import get_version
@@ -28,7 +28,7 @@ def register_operators(registry: OperatorRegistry, services: DomainServices) -> 
 
 
 def dossier_by_code(session: Session, code: str) -> Dossier:
-    dossier = rows.dossier_by_code(session, code)
+    dossier = queries.dossier_by_code(session, code)
     if dossier is None:
         raise LookupError(f"no dossier {code!r} for this process instance")
     return dossier

@@ -16,7 +16,7 @@ from workflows.collaborators import DomainServices, Step
 from workflows.deadlines import service as deadlines
 from workflows.dossiers import control_log
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.rows import dossier_by_code
+from workflows.dossiers.queries import dossier_by_code
 from workflows.dossiers.statuses import STEP_NAMES
 from workflows.identity import naming
 from workflows.identity.actor import Actor

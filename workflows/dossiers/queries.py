@@ -1,4 +1,5 @@
-"""Read models of dossiers for officials: masked detail, history (the control log), search."""
+"""Read models of dossiers: the row by code (remembered for a session), and for officials the masked
+detail, history (the control log), search."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from engine.models import Incident, WorkItem
 from workflows import audit
 from workflows.collaborators import DomainServices
+from workflows.core.db import memo
 from workflows.deadlines import service as deadlines
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.schemas import ApplicantOut, DossierOut, HistoryItem, StepOut
@@ -18,6 +20,12 @@ from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import mask_id_number, mask_phone
 from workflows.procedures.service import get_version
+
+
+def dossier_by_code(session: Session, code: str) -> Dossier | None:
+    """The dossier with this exact code, remembered for the session: in one step the task service and
+    each service task (status, notification, form) ask for it."""
+    return memo(session, "dossier", code, lambda: session.exec(select(Dossier).where(Dossier.code == code)).first())
 
 
 def lateness(session: Session, *, dossier: Dossier, services: DomainServices, now: datetime) -> str | None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.core.clock import VnDateTime
 
-T = TypeVar("T")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -182,18 +181,6 @@ class MessageIn(BaseModel):
     )
     text: str = Field(min_length=1, max_length=1500)
     document_id: int | None = None
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-
-    @classmethod
-    def whole(cls, items: list[T]) -> Page[T]:
-        """Every item on one page (lists that are short by nature: a dossier's history, its documents)."""
-        return cls(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
 class SearchByIdIn(BaseModel):

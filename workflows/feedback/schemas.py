@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,3 +70,23 @@ class FeedbackOut(BaseModel):
     created_at: datetime
     answered_at: datetime | None
     open_tasks: list[dict[str, str | None]] = Field(default_factory=list)
+
+
+class FeedbackList(BaseModel):
+    items: list[FeedbackOut]
+
+
+class FeedbackCompleteIn(BaseModel):
+    """The form data of one step of a feedback case (classify, assign, answer)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"data": {"phan_loai": "ho_so"}},
+                {"data": {"chuyen_vien": "chuyen_vien"}},
+                {"data": {"tra_loi": "Hồ sơ của ông/bà đã được xử lý xong ngày 27/11/2026."}},
+            ]
+        },
+    )
+    data: dict[str, Any] = Field(default_factory=dict)

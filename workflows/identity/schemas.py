@@ -143,3 +143,8 @@ class ApiKeyCreated(BaseModel):
             created_at=to_local(ensure_utc(key.created_at)),
             secret=secret,
         )
+
+
+class UnlockOut(BaseModel):
+    username: str
+    was_locked: bool = Field(description="The account was waiting or locked after failed logins")

@@ -42,3 +42,7 @@ class NewsOut(BaseModel):
     video_url: str | None
     published: bool
     published_at: datetime | None
+
+
+class NewsList(BaseModel):
+    items: list[NewsOut]

@@ -1,10 +1,12 @@
-"""API shapes of the catalogue (docs API.md: `GET /api/v1/procedures` and `/procedures/{code}`)."""
+"""API shapes of the catalogue (docs API.md: `GET /api/v1/procedures` and `/procedures/{code}`), of its
+citizens' view (`/public/procedures`), of an administrator's edit, and of the deployed process definitions."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.spec import DocumentRequirement, Fee, IntakeField, Step, SupplementPolicy, TimeLimit
@@ -85,3 +87,38 @@ def _fields(version: ProcedureVersion) -> dict[str, object]:
 
 # The name the API router uses: the detail shape, a superset of the list item of API.md.
 ProcedureOut = ProcedureDetail
+
+
+class ProcedureChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"changes": {"time_limit": {"value": 4}}, "reason": "QĐ số 12/QĐ-UBND rút ngắn thời hạn"}]})
+    changes: dict[str, Any] = Field(description="Fields of the procedure to replace (time_limit is merged)")
+    reason: str = Field(min_length=5, max_length=500, description="Căn cứ thay đổi")
+
+
+class PublicProcedure(BaseModel):
+    """A procedure as citizens read it: documents, fees, time limit, where to submit."""
+
+    code: str
+    name: str
+    field: str
+    authority: str
+    time_limit: str
+    fees: list[str]
+    documents: list[str]
+    result: str
+    where_to_submit: str
+
+
+class ProcedureList(BaseModel):
+    items: list[PublicProcedure]
+
+
+class DefinitionOut(BaseModel):
+    """A deployed BPMN process definition (one version of one process key)."""
+
+    key: str
+    version: int
+    sha256: str
+    deployed_at: Any
+    filename: str | None = None

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from engine import Engine, validate_form
@@ -18,36 +17,14 @@ from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.rows import dossier_by_code
+from workflows.dossiers.queries import dossier_by_code
 from workflows.dossiers.service import open_items
 from workflows.identity.actor import Actor
 from workflows.identity.models import Official
 from workflows.process import service as process
+from workflows.tasks.schemas import CompleteOut, TaskOut
 
 Scope = Literal["mine", "candidate", "all"]
-
-
-class TaskOut(BaseModel):
-    id: str
-    step: str
-    name: str
-    title: str
-    dossier_code: str
-    procedure_code: str
-    role: str | None
-    assignee: str | None
-    created_at: VnDateTime
-    due_at: VnDateTime | None
-    overdue: bool
-    form_schema: dict[str, Any] | None
-
-
-class CompleteOut(BaseModel):
-    dossier_code: str
-    status: str
-    national_status: int
-    process_status: str
-    next_tasks: list[TaskOut]
 
 
 def to_out(item: WorkItem, dossier: Dossier, *, now: datetime) -> TaskOut:

@@ -21,8 +21,6 @@ from sqlmodel import Session, col, or_, select
 from connectors.zalo.users import get_user
 from engine import Engine
 from workflows import audit
-from workflows.citizen import budget, catalogue, lookup
-from workflows.citizen.schemas import DossierSummary
 from workflows.collaborators import DomainServices
 from workflows.core import ratelimit
 from workflows.core.clock import ensure_utc, to_local
@@ -31,7 +29,11 @@ from workflows.core.text import search_key
 from workflows.dossiers.models import Dossier
 from workflows.feedback import service as feedback
 from workflows.feedback.schemas import FeedbackIn
+from workflows.lookup import budget
+from workflows.lookup import service as lookup
+from workflows.lookup.schemas import DossierSummary
 from workflows.news import service as news
+from workflows.procedures import queries as catalogue
 
 _CODE = re.compile(r"\b([A-Z0-9][A-Z0-9.]*-\d{6,8}-\d{4,})\b", re.IGNORECASE)
 _FOUR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -275,7 +277,7 @@ def _feedback(session: Session, *, services: DomainServices, engine: Engine, uid
 
 
 def _services(session: Session, *, services: DomainServices, query: str) -> str:
-    items = catalogue.procedures(session, agency_name=services.settings.agency_name,
+    items = catalogue.public_catalogue(session, agency_name=services.settings.agency_name,
                                  centre_name=services.settings.centre_name, query=query or None)
     if not items:
         return "Không tìm thấy thủ tục phù hợp. Nhắn DỊCH VỤ CÔNG để xem danh sách."

@@ -27,11 +27,11 @@ from connectors.outbox import enqueue
 from connectors.zalo.payload import MessagePayload
 from connectors.zalo.users import ZaloUser, get_user, record_user
 from workflows import audit
-from workflows.citizen.budget import wait_text
 from workflows.collaborators import DomainServices
 from workflows.core import ratelimit
 from workflows.core.clock import ensure_utc
 from workflows.dossiers.models import Dossier
+from workflows.lookup.budget import wait_text
 from workflows.privacy import InvalidPersonalData, PersonalDataCipher, mask_phone, to_zalo_phone
 from workflows.zalo.models import PhoneProof
 

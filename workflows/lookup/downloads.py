@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from workflows import audit
-from workflows.citizen.lookup import find_verified, refusal
-from workflows.citizen.schemas import CitizenDocument
 from workflows.collaborators import DomainServices
 from workflows.documents.context import FormCode
 from workflows.documents.models import DocumentKind, DossierDocument
 from workflows.documents.service import list_documents, read_document
+from workflows.lookup.schemas import CitizenDocument
+from workflows.lookup.service import find_verified, refusal
 
 CITIZEN_KINDS = frozenset({"form", "result"})
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from workflows.citizen.schemas import PublicProcedure
 from workflows.core.text import search_key
 from workflows.procedures.models import ProcedureVersion
+from workflows.procedures.schemas import PublicProcedure
 from workflows.procedures.service import list_current
 
 UNITS = {"working_days": "ngày làm việc", "calendar_days": "ngày", "working_hours": "giờ làm việc"}
@@ -49,7 +49,7 @@ def where_to_submit(agency_name: str, centre_name: str) -> str:
     )
 
 
-def procedures(
+def public_catalogue(
     session: Session, *, agency_name: str, centre_name: str, query: str | None = None,
 ) -> list[PublicProcedure]:
     """Current procedures, optionally filtered by words of the name or field (accents ignored)."""

@@ -9,58 +9,29 @@ ones. A dossier "đã xử lý xong" whose result is still waiting at the desk i
 dossier: a unique key on the dossier makes a second rating (even a concurrent one) a 409.
 
 The scale is the national portal's three levels, overall and optionally per criterion, with an optional
-comment. The period statistics count the ratings of dossiers that ended in the period."""
+comment (`schemas.py`). The period statistics are in `queries.py`."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session, select
 
 from workflows import audit
-from workflows.citizen.lookup import find_verified, refusal
-from workflows.citizen.models import SatisfactionRating
-from workflows.citizen.schemas import LookupByCodeIn, SatisfactionState
 from workflows.collaborators import DomainServices
-from workflows.core.clock import VnDateTime, to_local
+from workflows.core.clock import to_local
 from workflows.core.errors import Conflict, ValidationFailed
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.statuses import NATIONAL_NAMES, TERMINAL, SubStatus
+from workflows.dossiers.statuses import NATIONAL_NAMES, TERMINAL
+from workflows.lookup.schemas import SatisfactionState
+from workflows.lookup.service import find_verified, refusal
+from workflows.ratings.models import SatisfactionRating
+from workflows.ratings.schemas import COMMENT_MAX, CRITERIA, LEVELS, RatingCreated, RatingIn
 
-LEVELS: dict[str, str] = {"rat_hai_long": "Rất hài lòng", "hai_long": "Hài lòng", "khong_hai_long": "Không hài lòng"}
-CRITERIA: dict[str, str] = {
-    "huong_dan": "Hướng dẫn, tiếp nhận hồ sơ",
-    "thoi_gian": "Thời gian giải quyết so với giấy hẹn",
-    "thai_do": "Thái độ, tác phong của cán bộ, công chức",
-}
+# Rateable once processing is over for the citizen: returned, refused or stopped (the terminal statuses).
 RATEABLE = frozenset(s.value for s in TERMINAL)
-COMMENT_MAX = 2000
 _VERIFIER = "Cần nhập đúng 4 chữ số cuối số điện thoại hoặc số CCCD/CMND của người nộp"
-
-
-class RatingIn(LookupByCodeIn):
-    """The dossier code and the lookup's second factor, the overall level, optional levels per criterion
-    and an optional comment. Values are checked by `rate` so that every refusal reads in Vietnamese."""
-
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"code": "H60.22-261124-0001", "verifier": "5678", "level": "hai_long",
-                                         "criteria": {"thoi_gian": "rat_hai_long"}, "comment": "Cán bộ nhiệt tình."}]},
-    )
-    level: str = Field(default="", max_length=32, description="rat_hai_long | hai_long | khong_hai_long")
-    criteria: dict[str, str] = Field(default_factory=dict, description="huong_dan | thoi_gian | thai_do → level")
-    comment: str | None = Field(default=None, description=f"Ý kiến (tối đa {COMMENT_MAX} ký tự)")
-
-
-class RatingCreated(BaseModel):
-    code: str
-    level: str
-    level_name: str
-    rated_at: VnDateTime
-    message: str
 
 
 def _validate(body: RatingIn) -> list[dict[str, str]]:
@@ -131,72 +102,3 @@ def state_of(session: Session, *, code: str) -> SatisfactionState:
     return SatisfactionState(
         open=rating is None and dossier.status in RATEABLE, rated=rating is not None,
         rated_at=rating.rated_at if rating else None, level_name=LEVELS[rating.level] if rating else None)
-
-
-class LevelCounts(BaseModel):
-    very_satisfied: int = 0
-    satisfied: int = 0
-    dissatisfied: int = 0
-
-
-class CriterionCounts(LevelCounts):
-    criterion: str
-    name: str
-
-
-class Satisfaction(LevelCounts):
-    """QĐ 766 satisfaction indicator over the dossiers that ended in the period (result returned, refused,
-    stopped): how many were rated, at which level, and the share rated "Rất hài lòng" or "Hài lòng"."""
-
-    ended: int = 0
-    rated: int = 0
-    satisfaction_rate: float | None = Field(None, description="(Rất hài lòng + Hài lòng) ÷ đã đánh giá × 100")
-    rated_rate: float | None = Field(None, description="Đã đánh giá ÷ hồ sơ đã kết thúc × 100")
-    criteria: list[CriterionCounts] = Field(default_factory=list)
-
-
-_FIELD = {"rat_hai_long": "very_satisfied", "hai_long": "satisfied", "khong_hai_long": "dissatisfied"}
-
-
-def _ended_between(since: datetime, until: datetime):  # type: ignore[no-untyped-def]
-    returned = and_(Dossier.status == SubStatus.DA_TRA_KET_QUA.value, col(Dossier.returned_at) >= since,
-                    col(Dossier.returned_at) < until)
-    stopped = and_(col(Dossier.status).in_(RATEABLE - {SubStatus.DA_TRA_KET_QUA.value}),
-                   col(Dossier.finished_at) >= since, col(Dossier.finished_at) < until)
-    return or_(returned, stopped)
-
-
-def counts(
-    session: Session, *, department_id: int | None, since: datetime, until: datetime,
-) -> dict[str, Counter[str]]:
-    """Per procedure code, for the department's dossiers that ended in [since, until): `ended`, `rated`,
-    each level, and `criterion:level` (the input of `indicator`)."""
-    ended = _ended_between(since, until)
-    closed = session.exec(select(Dossier.procedure_code).where(
-        Dossier.department_id == department_id, ended)).all()
-    ratings = session.exec(
-        select(Dossier.procedure_code, SatisfactionRating.level, SatisfactionRating.criteria)
-        .join(Dossier, col(Dossier.id) == SatisfactionRating.dossier_id)
-        .where(Dossier.department_id == department_id, ended)).all()
-    result: dict[str, Counter[str]] = defaultdict(Counter)
-    for procedure_code in closed:
-        result[procedure_code]["ended"] += 1
-    for procedure_code, level, criteria in ratings:
-        bucket = result[procedure_code]
-        bucket["rated"] += 1
-        bucket[level] += 1
-        for key, value in (criteria or {}).items():
-            bucket[f"{key}:{value}"] += 1
-    return dict(result)
-
-
-def indicator(c: Counter[str]) -> Satisfaction:
-    """The indicator from counts keyed `ended`, `rated`, a level, or `criterion:level`."""
-    rated = c["rated"]
-    return Satisfaction(
-        ended=c["ended"], rated=rated, **{_FIELD[k]: c[k] for k in LEVELS},
-        satisfaction_rate=round(100 * (c["rat_hai_long"] + c["hai_long"]) / rated, 2) if rated else None,
-        rated_rate=round(100 * rated / c["ended"], 2) if c["ended"] else None,
-        criteria=[CriterionCounts(criterion=key, name=name, **{_FIELD[k]: c[f"{key}:{k}"] for k in LEVELS})
-                  for key, name in CRITERIA.items()],
-    )

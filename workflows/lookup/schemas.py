@@ -1,5 +1,6 @@
-"""Request and response shapes of the citizens' endpoints. Nothing here carries an unmasked phone or ID
-number; verifiers travel in request bodies only (never in URLs)."""
+"""Request and response shapes of the public dossier lookup and of the citizen's documents behind it.
+Nothing here carries an unmasked phone or ID number; verifiers travel in request bodies only (never in
+URLs)."""
 
 from __future__ import annotations
 
@@ -138,15 +139,9 @@ class NameMatchList(BaseModel):
     truncated: bool = Field(description="More dossiers matched than are shown")
 
 
-class PublicProcedure(BaseModel):
-    """A procedure as citizens read it: documents, fees, time limit, where to submit."""
+class CitizenDocumentsIn(LookupByCodeIn):
+    """The dossier code and the same second factor as the lookup."""
 
-    code: str
-    name: str
-    field: str
-    authority: str
-    time_limit: str
-    fees: list[str]
-    documents: list[str]
-    result: str
-    where_to_submit: str
+
+class CitizenDocumentList(BaseModel):
+    items: list[CitizenDocument]

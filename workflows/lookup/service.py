@@ -24,15 +24,6 @@ from sqlmodel import Session, col, select
 
 from connectors.zalo.users import get_user
 from workflows import audit
-from workflows.citizen import budget
-from workflows.citizen.schemas import (
-    LATENESS_NAMES,
-    DossierSummary,
-    LookupResult,
-    NameMatch,
-    NameMatchList,
-    TimelineItem,
-)
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ, ensure_utc, to_local
 from workflows.core.errors import NotFound, ValidationFailed
@@ -40,6 +31,15 @@ from workflows.core.text import search_key
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.queries import lateness
 from workflows.dossiers.statuses import NATIONAL_NAMES
+from workflows.lookup import budget
+from workflows.lookup.schemas import (
+    LATENESS_NAMES,
+    DossierSummary,
+    LookupResult,
+    NameMatch,
+    NameMatchList,
+    TimelineItem,
+)
 from workflows.privacy import mask_name, normalize_id_number
 from workflows.procedures.service import get_version
 

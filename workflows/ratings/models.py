@@ -1,6 +1,4 @@
-"""Tables of the citizens' self-service: the public lookups' rate-limit counters, feedback cases
-(phản ánh, kiến nghị), the proofs of phones shared in Zalo, and the news and guides shown on the lookup
-page and in Zalo."""
+"""The satisfaction rating table (one row per rated dossier)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Citizens' satisfaction ratings of finished dossiers and the QĐ 766 satisfaction indicator."""

@@ -1,0 +1,60 @@
+"""The QĐ 766 satisfaction indicator: ratings of the dossiers that ended in a period, per procedure."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from sqlmodel import Session, and_, col, or_, select
+
+from workflows.dossiers.models import Dossier
+from workflows.dossiers.statuses import SubStatus
+from workflows.ratings.models import SatisfactionRating
+from workflows.ratings.schemas import CRITERIA, LEVELS, CriterionCounts, Satisfaction
+from workflows.ratings.service import RATEABLE
+
+_FIELD = {"rat_hai_long": "very_satisfied", "hai_long": "satisfied", "khong_hai_long": "dissatisfied"}
+
+
+def _ended_between(since: datetime, until: datetime):  # type: ignore[no-untyped-def]
+    returned = and_(Dossier.status == SubStatus.DA_TRA_KET_QUA.value, col(Dossier.returned_at) >= since,
+                    col(Dossier.returned_at) < until)
+    stopped = and_(col(Dossier.status).in_(RATEABLE - {SubStatus.DA_TRA_KET_QUA.value}),
+                   col(Dossier.finished_at) >= since, col(Dossier.finished_at) < until)
+    return or_(returned, stopped)
+
+
+def counts(
+    session: Session, *, department_id: int | None, since: datetime, until: datetime,
+) -> dict[str, Counter[str]]:
+    """Per procedure code, for the department's dossiers that ended in [since, until): `ended`, `rated`,
+    each level, and `criterion:level` (the input of `indicator`)."""
+    ended = _ended_between(since, until)
+    closed = session.exec(select(Dossier.procedure_code).where(
+        Dossier.department_id == department_id, ended)).all()
+    ratings = session.exec(
+        select(Dossier.procedure_code, SatisfactionRating.level, SatisfactionRating.criteria)
+        .join(Dossier, col(Dossier.id) == SatisfactionRating.dossier_id)
+        .where(Dossier.department_id == department_id, ended)).all()
+    result: dict[str, Counter[str]] = defaultdict(Counter)
+    for procedure_code in closed:
+        result[procedure_code]["ended"] += 1
+    for procedure_code, level, criteria in ratings:
+        bucket = result[procedure_code]
+        bucket["rated"] += 1
+        bucket[level] += 1
+        for key, value in (criteria or {}).items():
+            bucket[f"{key}:{value}"] += 1
+    return dict(result)
+
+
+def indicator(c: Counter[str]) -> Satisfaction:
+    """The indicator from counts keyed `ended`, `rated`, a level, or `criterion:level`."""
+    rated = c["rated"]
+    return Satisfaction(
+        ended=c["ended"], rated=rated, **{_FIELD[k]: c[k] for k in LEVELS},
+        satisfaction_rate=round(100 * (c["rat_hai_long"] + c["hai_long"]) / rated, 2) if rated else None,
+        rated_rate=round(100 * rated / c["ended"], 2) if c["ended"] else None,
+        criteria=[CriterionCounts(criterion=key, name=name, **{_FIELD[k]: c[f"{key}:{k}"] for k in LEVELS})
+                  for key, name in CRITERIA.items()],
+    )
