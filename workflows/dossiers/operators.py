@@ -5,6 +5,7 @@ rows, renders documents, queues the applicant's messages (`messages.notify_event
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
@@ -19,12 +20,10 @@ from workflows.procedures.service import get_version
 
 
 def register_operators(registry: OperatorRegistry, services: DomainServices) -> None:
-    registry.register("dossier/status", lambda ctx, p: set_status(ctx, p, services=services),
-                      required_params={"status"})
-    registry.register("zalo/notify", lambda ctx, p: notify(ctx, p, services=services),
-                      required_params={"event"})
-    registry.register("documents/render", lambda ctx, p: render_document(ctx, p, services=services),
-                      required_params={"form"})
+    """Each operator name → the function below that runs it, with the collaborators bound."""
+    registry.register("dossier/status", partial(set_status, services=services), required_params={"status"})
+    registry.register("zalo/notify", partial(notify, services=services), required_params={"event"})
+    registry.register("documents/render", partial(render_document, services=services), required_params={"form"})
 
 
 def dossier_by_code(session: Session, code: str) -> Dossier:

@@ -4,6 +4,7 @@ engine step, in the case's transaction, and do no network I/O."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, select
@@ -21,9 +22,10 @@ RECIPIENT_PREFIX = "feedback:"  # + the case id: the citizen behind a case (work
 
 
 def register_feedback_operators(registry: OperatorRegistry, services: DomainServices) -> None:
-    registry.register("feedback/status", lambda ctx, p: set_status(ctx, p), required_params={"status"})
-    registry.register("feedback/answer", lambda ctx, p: send_answer(ctx, p, services=services))
-    registry.register("feedback/remind", lambda ctx, p: remind(ctx, p))
+    """Each operator name → the function below that runs it (`services` bound where it needs them)."""
+    registry.register("feedback/status", set_status, required_params={"status"})
+    registry.register("feedback/answer", partial(send_answer, services=services))
+    registry.register("feedback/remind", remind)
 
 
 def case_by_code(session: Session, code: str) -> FeedbackCase:
