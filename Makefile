@@ -22,6 +22,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/lint-imports
 	$(BIN)/pytest -m "not soak"
 
 soak: $(STAMP)
