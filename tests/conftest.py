@@ -4,12 +4,18 @@ PostgreSQL: `MOTCUA_TEST_POSTGRES_URL` (default postgresql+psycopg://postgres@12
 admin connection; each test session creates its own database and drops it at the end, so parallel runs do
 not meet. With `MOTCUA_TEST_POSTGRES=required` (set by .ci/run) an unreachable server is an error and the
 run fails when no PostgreSQL test passed; otherwise PostgreSQL tests are skipped when it is unreachable.
+
+`make test` runs the files in two pytest-xdist worker processes. Each worker is a pytest session of its
+own (its own PostgreSQL database, SQLite file under its own basetemp, `_migrated` engines); the tallies
+kept in this module (`_pg_passed`, `FIGURES`) are counted in each worker, handed to the controller in
+`config.workeroutput` and added up there before the controller reports and decides the exit status.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +33,7 @@ from workflows.core.db import make_db_engine
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_REQUIRED = os.environ.get("MOTCUA_TEST_POSTGRES", "") == "required"
 _pg_passed = 0
+FIGURES: Counter[str] = Counter()
 
 
 def _pg_available() -> str | None:
@@ -131,6 +138,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def figures() -> Counter[str]:
+    """What the suite measured; keys `<backend>: <figure>`, printed at the end of the run."""
+    return FIGURES
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
@@ -140,7 +153,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         _pg_passed += 1
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """Controller side of pytest-xdist: add up what a worker counted (it may have died before reporting)."""
+    global _pg_passed
+    output = getattr(node, "workeroutput", {})
+    _pg_passed += output.get("motcua_pg_passed", 0)
+    FIGURES.update(output.get("motcua_figures", {}))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller judges the whole run
+        workeroutput["motcua_pg_passed"] = _pg_passed
+        workeroutput["motcua_figures"] = dict(FIGURES)
+        return
     if PG_REQUIRED and exitstatus == 0 and _pg_passed == 0 and session.testscollected:
         session.exitstatus = 1
         print("\nMOTCUA_TEST_POSTGRES=required but no PostgreSQL test passed.")
@@ -148,3 +175,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     terminalreporter.write_line(f"PostgreSQL tests passed: {_pg_passed}")
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for key in sorted(FIGURES):
+            terminalreporter.write_line(f"{key:<55} {FIGURES[key]:>8}")

@@ -1,5 +1,6 @@
-"""Reliability suite fixtures: the figures it measured (printed at the end of the run), the PII scan of
-every log line and response written during each test, and the whole system as subprocesses."""
+"""Reliability suite fixtures: the PII scan of every log line and response written during each test, and the
+whole system as subprocesses. What the suite measures goes to the `figures` of tests/conftest.py, printed at
+the end of the run."""
 
 from __future__ import annotations
 
@@ -27,23 +28,6 @@ PII_PATTERNS = [re.compile(r"(?<!\d)(?<![0-9a-fA-F]-)" + p + r"(?!\d)") for p in
     r"84(?:91|98|97|86|35)\d{7}",  # the same in Zalo's international form
     r"0\d{2}[0-3]\d{8}",           # 12-digit CCCD numbers (province code 0xx, century digit)
 )]
-
-_FIGURES: Counter[str] = Counter()
-
-
-@pytest.fixture(scope="session")
-def figures() -> Counter[str]:
-    """What the suite measured; keys `<backend>: <figure>`, printed by pytest_terminal_summary."""
-    return _FIGURES
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
-    if not _FIGURES:
-        return
-    terminalreporter.section("reliability figures")
-    for key in sorted(_FIGURES):
-        terminalreporter.write_line(f"{key:<55} {_FIGURES[key]:>8}")
-
 
 class Written:
     """Everything the system wrote during a test: log records of this process, response bodies the tests
