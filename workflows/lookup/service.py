@@ -126,26 +126,18 @@ def by_code(
 
 
 def result_of(session: Session, *, services: DomainServices, dossier: Dossier, now: datetime) -> LookupResult:
-    procedure = get_version(session, version_id=dossier.procedure_version_id)
+    """The whole lookup answer: the list's summary plus the procedure code, the dates and the timeline."""
     rows = session.exec(
         select(ControlLogEntry)
         .where(ControlLogEntry.dossier_id == dossier.id)
         .order_by(col(ControlLogEntry.id))
     ).all()
-    late = lateness(session, dossier=dossier, services=services, now=now)
+    summary = summary_of(session, services=services, dossier=dossier, now=now)
     return LookupResult(
-        code=dossier.code,
+        **summary.model_dump(),
         procedure_code=dossier.procedure_code,
-        procedure_name=procedure.name,
-        applicant_name=mask_name(dossier.applicant_name),
-        national_status=dossier.national_status,
-        status_name=NATIONAL_NAMES[dossier.national_status],
-        submitted_at=ensure_utc(dossier.submitted_at),
         received_at=_utc(dossier.accepted_at),
-        due_at=_utc(dossier.due_at),
         finished_at=_utc(dossier.finished_at),
-        lateness=str(late) if late else None,
-        lateness_name=LATENESS_NAMES.get(str(late)) if late else None,
         timeline=[
             TimelineItem(
                 step=r.step,
