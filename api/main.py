@@ -18,6 +18,7 @@ from api.routers import auth as auth_routes
 from api.routers import dossiers as dossier_routes
 from api.routers import feedback as feedback_routes
 from api.routers import health
+from api.routers import messages_admin as message_admin_routes
 from api.routers import news as news_routes
 from api.routers import notifications as notification_routes
 from api.routers import procedures as procedure_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     for module in (health, auth_routes, dossier_routes, task_routes, procedure_routes, notification_routes,
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
         app.include_router(module.router)
+    app.include_router(message_admin_routes.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).

@@ -28,6 +28,7 @@ from workflows.dossiers.operators import register_operators
 from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
 from workflows.identity.service import HashingSlots
+from workflows.notifications.metrics import OutboxStateCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
 from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
@@ -130,6 +131,7 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                         send_margin=timedelta(seconds=settings.zalo.longest_call_seconds),
                         interval=settings.scheduler.outbox_interval_seconds)
     registry = CollectorRegistry()
+    registry.register(OutboxStateCollector(db))
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,

@@ -17,11 +17,12 @@ from connectors.outbox.relay import (
     SendResult,
     ensure_time_to_send,
 )
-from connectors.outbox.service import enqueue, enqueued_in, messages_for, requeue
+from connectors.outbox.service import enqueue, enqueued_in, messages_for, requeue, requeue_where
 
 __all__ = [
     "DEAD", "PENDING", "SENDING", "SENT", "UNREACHABLE",
     "DeliveryError", "LeaseRunOut", "OutboxMessage", "OutboxRelay", "OutgoingMessage", "PermanentDelivery",
     "Recipient", "RelayStats", "RetryableDelivery", "SendResult", "Sender", "UnreachableRecipient",
     "enqueue", "enqueued_in", "ensure_time_to_send", "messages_for", "requeue",
+    "requeue_where",
 ]

@@ -29,7 +29,7 @@ class OutboxMessage(SQLModel, table=True):
     subject_ref: str = Field(max_length=100, index=True)
     recipient_ref: str = Field(max_length=100)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
-    status: str = Field(default=PENDING, max_length=16)
+    status: str = Field(default=PENDING, max_length=16, index=True)  # administrators list by state
     attempts: int = Field(default=0)
     parts_done: int = Field(default=0)
     next_attempt_at: datetime | None = Field(
@@ -39,5 +39,7 @@ class OutboxMessage(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     sent_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
+    last_attempt_at: datetime | None = Field(  # when the relay last recorded an outcome
         default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
     sequence: int = Field(default=1)

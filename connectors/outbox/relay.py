@@ -261,7 +261,7 @@ class OutboxRelay:
                 exc: BaseException | None = None, result: SendResult | None = None,
                 next_attempt_at: datetime | None = None) -> None:
         values: dict[str, Any] = {"status": status, "attempts": attempts, "last_error": error,
-                                  "next_attempt_at": next_attempt_at}
+                                  "next_attempt_at": next_attempt_at, "last_attempt_at": utc(self._now())}
         parts_done = getattr(exc, "parts_done", None)
         if parts_done is not None:
             values["parts_done"] = parts_done

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
-from connectors.outbox.models import DEAD, PENDING, UNREACHABLE, OutboxMessage
+from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
 from connectors.timeutil import utc
 
 ENQUEUED = "outbox.enqueued"  # session.info mark: rows were added in this session
@@ -79,3 +79,26 @@ def requeue(session: Session, *, message_id: int, now: datetime) -> OutboxMessag
     session.flush()
     session.info[ENQUEUED] = True
     return message
+
+
+def requeue_where(
+    session: Session, *, statuses: Collection[str], now: datetime, message_id: int | None = None,
+) -> list[int]:
+    """Put back to pending, due `now` with attempts from zero, the rows whose status is in `statuses` (only
+    row `message_id` when given); the ids requeued, in the caller's transaction.
+
+    One conditional UPDATE, so a row the relay claims (`sending`) or finishes (`sent`) meanwhile is left as
+    it is, never sent twice. `parts_done` and `last_error` stay: the retry resumes after the parts already
+    delivered, and a send whose outcome was unknown is still checked against the conversation first."""
+    if SENDING in statuses or SENT in statuses:
+        raise ValueError("a message being sent or already sent is never requeued")
+    statement = (update(OutboxMessage)
+                 .where(col(OutboxMessage.status).in_(list(statuses)))
+                 .values(status=PENDING, attempts=0, next_attempt_at=utc(now))
+                 .returning(col(OutboxMessage.id)))
+    if message_id is not None:
+        statement = statement.where(col(OutboxMessage.id) == message_id)
+    ids = sorted(int(row_id) for row_id in session.execute(statement).scalars().all())
+    if ids:
+        session.info[ENQUEUED] = True  # the request's commit wakes the relay
+    return ids

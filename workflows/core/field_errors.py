@@ -93,6 +93,7 @@ LABELS: dict[str, str] = {
     "scope": "Phạm vi",
     "scopes": "Phạm vi quyền",
     "sort": "Thứ tự sắp xếp",
+    "state": "Trạng thái tin nhắn",
     "status": "Trạng thái",
     "summary": "Tóm tắt",
     "task_id": "Mã công việc",
