@@ -39,6 +39,12 @@ ACTION_RULES: dict[str, set[str]] = {
     "POST /api/v1/dossiers/{code}/apology": {"chuyen_vien", "lanh_dao_phong", "lanh_dao_so"},
     "POST /api/v1/dossiers/{code}/withdraw": {"mot_cua"},  # last: it ends the dossier
 }
+# Failed messages (issue 18): listing and resending are the administrator's alone, with a real body each.
+MESSAGE_ACTIONS: dict[str, dict[str, Any]] = {
+    "GET /api/v1/admin/messages": {"params": {"state": "waiting"}},
+    "POST /api/v1/admin/messages/resend": {"json": {"state": "dead"}},
+    "POST /api/v1/admin/messages/{message_id}/resend": {},
+}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -139,6 +145,24 @@ class TestAccessMatrix:
         history = [h["step"] for h in app_client.get(f"/api/v1/dossiers/{code}/history",
                                                      headers=login("mot_cua")).json()["items"]]
         assert history.count("rut_ho_so") == 1  # only the desk's withdrawal went through
+
+    def test_failed_messages_are_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
+        intake = app_client.post("/api/v1/dossiers", headers=login("mot_cua"), json={
+            "procedure_code": "VHTTDL-KARAOKE", "channel": "counter", "accept": True, "notify_zalo": True,
+            "applicant": {"full_name": "Nguyễn Thị Hồng Nhung", "id_number": ID_NUMBER, "phone": PHONE}})
+        assert intake.status_code == 201, intake.text  # its receipt waits in the outbox (no relay runs here)
+        [receipt] = app_client.get("/api/v1/admin/messages", params={"state": "waiting"},
+                                   headers=login("quan_tri")).json()["items"]
+        assert set(MESSAGE_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
+        problems = []
+        for label, request in MESSAGE_ACTIONS.items():
+            method, path = label.split(" ", 1)
+            url = path.replace("{message_id}", str(receipt["id"]))
+            for role in ROLES:
+                status = app_client.request(method, url, headers=login(role), **request).status_code
+                if status != (200 if role == "quan_tri" else 403):
+                    problems.append(f"{role} {label} → {status}")
+        assert not problems, "\n".join(problems)
 
     def test_a_supervisor_cannot_move_the_appointment(self, app_client: TestClient, login: Login) -> None:
         code, _ = setup_dossier(app_client, login)
