@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, requeue_where
+from connectors.outbox import DEAD, PENDING, SENDING, UNREACHABLE, OutboxMessage, requeue_where
 from workflows import audit
 from workflows.core.errors import Conflict, NotFound
 from workflows.notifications.queries import STATE_OF, STATUSES, message_out
@@ -23,18 +23,19 @@ IN_FLIGHT = "Tin nhắn đang được gửi; vui lòng chờ kết quả rồi 
 
 def resend_one(session: Session, *, message_id: int, actor: str, now: datetime) -> OutboxMessageOut:
     """Requeue message `message_id` (dead, unreachable, or waiting for a retry) in the caller's transaction
-    and audit it; the message as it now stands. 404 when there is no such message; 409 when it was sent
-    (`message_already_sent`) or is being sent right now (`message_in_flight`)."""
+    and audit it; the message as it now stands. 404 when there is no such message; 409 when it is being
+    sent right now (`message_in_flight`) or was sent (`message_already_sent`)."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound("Không tìm thấy tin nhắn.", code="message_not_found")
-    state = STATE_OF[message.status]
+    before = message.status
     if not requeue_where(session, statuses=RESENDABLE, now=now, message_id=message_id):
         session.refresh(message)  # the relay may have moved it since it was read
-        if message.status == SENT:
-            raise Conflict(ALREADY_SENT, code="message_already_sent")
-        raise Conflict(IN_FLIGHT, code="message_in_flight")
-    _audit(session, actor=actor, now=now, message_id=message_id, state=state.value, subject=message.subject_ref)
+        if message.status == SENDING:
+            raise Conflict(IN_FLIGHT, code="message_in_flight")
+        raise Conflict(ALREADY_SENT, code="message_already_sent")
+    _audit(session, actor=actor, now=now, message_id=message_id, state=STATE_OF[before].value,
+           subject=message.subject_ref)
     session.refresh(message)
     return message_out(message)
 
