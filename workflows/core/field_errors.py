@@ -65,6 +65,7 @@ LABELS: dict[str, str] = {
     "level": "Mức độ hài lòng",
     "limit": "Số kết quả tối đa",
     "ma": "Mã hồ sơ",
+    "message_id": "Mã tin nhắn",
     "name": "Tên",
     "national_status": "Trạng thái theo quy định",
     "new_due_at": "Ngày hẹn trả mới",
