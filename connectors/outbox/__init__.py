@@ -1,6 +1,7 @@
 """Transactional outbox: `enqueue` in the business transaction, `OutboxRelay` sends after commit."""
 
 from connectors.outbox.errors import (
+    DeferredDelivery,
     DeliveryError,
     LeaseRunOut,
     PermanentDelivery,
@@ -21,7 +22,8 @@ from connectors.outbox.service import enqueue, enqueued_in, messages_for, requeu
 
 __all__ = [
     "DEAD", "PENDING", "SENDING", "SENT", "UNREACHABLE",
-    "DeliveryError", "LeaseRunOut", "OutboxMessage", "OutboxRelay", "OutgoingMessage", "PermanentDelivery",
+    "DeferredDelivery", "DeliveryError", "LeaseRunOut", "OutboxMessage", "OutboxRelay", "OutgoingMessage",
+    "PermanentDelivery",
     "Recipient", "RelayStats", "RetryableDelivery", "SendResult", "Sender", "UnreachableRecipient",
     "enqueue", "enqueued_in", "ensure_time_to_send", "messages_for", "requeue",
     "requeue_where",

@@ -26,13 +26,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, col, exists, or_, select, update
 
-from connectors.outbox.errors import LeaseRunOut, PermanentDelivery, RetryableDelivery, UnreachableRecipient
+from connectors.outbox.errors import (
+    DeferredDelivery,
+    LeaseRunOut,
+    PermanentDelivery,
+    RetryableDelivery,
+    UnreachableRecipient,
+)
 from connectors.outbox.models import ACTIVE, DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
 from connectors.timeutil import utc
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_OUTCOME = "may have taken effect"  # in the error of a send whose answer never came
+WAITING = "waiting:"  # `last_error` of a message a sending rule holds back: "waiting:<rule>: <why>"
 
 SUBJECT_BURST = 20  # messages of one subject sent in a row within a pass
 
@@ -95,6 +102,7 @@ class RelayStats:
     unreachable: int = 0
     dead: int = 0
     released: int = 0
+    deferred: int = 0  # held back by a channel's sending rule until a known time, attempts kept
     rate_limited: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -151,7 +159,7 @@ class OutboxRelay:
                 outcomes.append((outcome, error, message.id))
                 if rate_limited:
                     halt.set()
-                if outcome in ("retried", "released") or burst == SUBJECT_BURST:
+                if outcome in ("retried", "released", "deferred") or burst == SUBJECT_BURST:
                     break
                 following = self._claim(1, subject_ref=message.subject_ref)
                 if not following:
@@ -229,6 +237,8 @@ class OutboxRelay:
             log.warning("outbox message %s: %s", message.id, exc)
             self._hand_back(message, parts_done=exc.parts_done)
             return "released", str(exc), False
+        except DeferredDelivery as exc:
+            return self._defer(message, exc)
         except UnreachableRecipient as exc:
             error = f"{exc.reason}: {exc}"
             self._finish(message, status=UNREACHABLE, attempts=attempts, error=error, exc=exc)
@@ -252,6 +262,16 @@ class OutboxRelay:
             return "retried", error, rate_limited
         self._finish(message, status=SENT, attempts=attempts, error=result.note, result=result)
         return "sent", None, False
+
+    def _defer(self, message: OutgoingMessage, exc: DeferredDelivery) -> tuple[str, str | None, bool]:
+        """Back to pending until the rule lets the message go; the attempt is not counted (a night or an
+        empty wallet must not use up the retries meant for Zalo's hiccups)."""
+        until = utc(exc.not_before)
+        error = f"{WAITING}{exc.rule}: {exc.explanation} {exc}"
+        log.warning("outbox message %s waits for %s until %s: %s", message.id, exc.rule, until.isoformat(), exc)
+        self._finish(message, status=PENDING, attempts=message.attempts, error=error, exc=exc,
+                     next_attempt_at=until)
+        return "deferred", error, False
 
     def _backoff(self, attempts: int) -> float:
         delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))

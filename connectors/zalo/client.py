@@ -250,7 +250,7 @@ class ZaloClient:
             raise ZaloRetryable("answer is not a JSON object", http_status=status)
         code = int(body.get("error") or 0)
         if code != 0:
-            raise error_for(code, str(body.get("message") or ""))
+            raise error_for(code, str(body.get("message") or ""), now=self._now())
         data = body.get("data")
         if isinstance(data, list):  # list endpoints (conversation) answer a JSON array
             return {"items": data}

@@ -4,6 +4,7 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+    {prefix}/rules, /clock   Zalo's sending rules (quota, wallet, night) and the emulator's time (rules.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
@@ -25,6 +26,8 @@ from pydantic import BaseModel, Field
 from connectors.timeutil import to_epoch_ms
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.phone import build_router as build_phone_router
+from connectors.zalo.emulator.rules import SendingRules
+from connectors.zalo.emulator.rules import build_router as build_rules_router
 from connectors.zalo.emulator.state import EmulatorState
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
@@ -51,7 +54,7 @@ class SubmitInfoIn(BaseModel):
     address: str | None = None
 
 
-def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter:
+def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: SendingRules) -> APIRouter:
     router = APIRouter()
 
     def ok(data: Any) -> JSONResponse:
@@ -97,12 +100,12 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/openapi/v3.0/oa/message/cs")
     async def message_cs(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_cs(body))
+        return await api(request, lambda: rules.send_cs(body))
 
     @router.post("/openapi/v3.0/oa/message/template")
     async def message_template_uid(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_template(
+        return await api(request, lambda: rules.send_template(
             template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
             user_id=str(body.get("user_id") or "")))
 
@@ -146,7 +149,7 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/business/message/template")
     async def message_template_phone(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_template(
+        return await api(request, lambda: rules.send_template(
             template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
             phone=str(body.get("phone") or "")), business=True)
 
@@ -294,12 +297,15 @@ def _data_param(raw: str) -> dict[str, Any]:
     return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str) -> FastAPI:
+def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str,
+               rules: SendingRules) -> FastAPI:
     # No Swagger page of its own: FastAPI's loads from a CDN, and nothing here may need the internet. The
     # emulator's wire protocol is Zalo's (ZALO_API.md); its page for people is `/phone`.
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
-    app.include_router(build_router(state, webhooks), prefix=prefix)
+    app.include_router(build_router(state, webhooks, rules), prefix=prefix)
+    app.include_router(build_rules_router(rules), prefix=prefix)  # Zalo's sending rules (rules.py)
     app.include_router(build_phone_router(state), prefix=prefix)
     app.state.emulator = state
+    app.state.rules = rules
     app.state.webhooks = webhooks
     return app
