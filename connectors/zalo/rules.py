@@ -54,6 +54,12 @@ EXPLANATIONS = {
                   "tự thử lại mỗi giờ (lần tới lúc {at}).",
 }
 
+# The customer-service window closed (-230/-232) and no template could go instead: what an official reads on
+# the unreachable message (recorded after the reason key `outside_window`).
+CS_WINDOW_CLOSED = ("Công dân không tương tác với OA trong 7 ngày qua nên Zalo không nhận tin tư vấn "
+                    "(mã -230/-232), và không có tin mẫu ZBS nào gửi được thay; tin nhắn gửi được khi công dân "
+                    "nhắn tin cho OA (quản trị viên gửi lại).")
+
 
 def rule_for(code: int) -> str | None:
     """The sending rule behind Zalo's error `code`, or None when the code is not a "not now"."""

@@ -28,6 +28,7 @@ from connectors.timeutil import utc
 from connectors.zalo.client import ZaloClient, is_image
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.payload import Attachment, MessagePayload, UserInfoRequest
+from connectors.zalo.rules import CS_WINDOW_CLOSED
 from connectors.zalo.users import get_user, last_interaction, record_user
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,12 @@ class ZaloSender:
                     reasons.append(f"template_phone: {exc.reason}")
         if not uid and not recipient.phone_84:
             reasons.append("no Zalo user linked and no phone")
-        raise UnreachableRecipient("; ".join(reasons), reason=_main_reason(uid, recipient.phone_84, reasons))
+        reason = _main_reason(uid, recipient.phone_84, reasons)
+        detail = "; ".join(reasons)
+        if any("outside_window" in r for r in reasons):  # the CS window is over and no template went
+            detail = f"{CS_WINDOW_CLOSED} ({detail})"
+            reason = "outside_window" if template is None else reason
+        raise UnreachableRecipient(detail, reason=reason)
 
     # --- customer-service channel -------------------------------------------------------------------------
 
