@@ -29,6 +29,7 @@ from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
 from workflows.identity.service import HashingSlots
 from workflows.notifications.metrics import OutboxStateCollector
+from workflows.notifications.waiting import WaitingRuleCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
 from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
@@ -132,6 +133,7 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                         interval=settings.scheduler.outbox_interval_seconds)
     registry = CollectorRegistry()
     registry.register(OutboxStateCollector(db))
+    registry.register(WaitingRuleCollector(db))  # messages held back by Zalo's sending rules
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
