@@ -268,6 +268,8 @@ class OutboxRelay:
         empty wallet must not use up the retries meant for Zalo's hiccups)."""
         until = utc(exc.not_before)
         error = f"{WAITING}{exc.rule}: {exc.explanation} {exc}"
+        if message.uncertain:  # keep the mark: the next claim still checks what arrived before sending
+            error += f" (an earlier send {UNKNOWN_OUTCOME})"
         log.warning("outbox message %s waits for %s until %s: %s", message.id, exc.rule, until.isoformat(), exc)
         self._finish(message, status=PENDING, attempts=message.attempts, error=error, exc=exc,
                      next_attempt_at=until)
