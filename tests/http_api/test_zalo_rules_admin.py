@@ -45,6 +45,8 @@ def test_an_empty_wallet_is_shown_to_the_administrator_and_a_top_up_sends_once(
         assert wait_for(lambda: admin.items("waiting") and admin.items("waiting")[0]["reason"])
         [waiting] = admin.items("waiting")
         gauge = waiting_gauge(base, admin)
+        on_dossier = requests.get(f"{base}/api/v1/dossiers/{code}/messages", headers=officials.headers("mot_cua"),
+                                  timeout=10).json()["items"]
         inbox_before = citizen.inbox()
 
         rules(base, top_up=10_000)
@@ -59,6 +61,7 @@ def test_an_empty_wallet_is_shown_to_the_administrator_and_a_top_up_sends_once(
     assert waiting["reason"].startswith("waiting:wallet_empty: ") and "[zalo -115]" in waiting["reason"]
     assert WALLET_EMPTY in waiting["reason"]
     assert waiting["next_attempt_at"] == "2026-11-24T10:00:00+07:00"
+    assert [(m["status"], m["problems"]) for m in on_dossier] == [("pending", [f"Tin nhắn chưa gửi: {WALLET_EMPTY}"])]
     assert gauge["wallet_empty"] == 1.0 and gauge["night_window"] == 0.0
     assert inbox_before == []
     assert [m["channel"] for m in delivered] == ["template_phone"]

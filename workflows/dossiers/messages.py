@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, messages_for
+from connectors.outbox.relay import WAITING
 from connectors.zalo.client import is_image
 from connectors.zalo.payload import Attachment
 from connectors.zalo.sender import ATTACHMENT_REFUSED
@@ -131,6 +132,9 @@ def _problems(message: OutboxMessage) -> list[str]:
     if message.status == UNREACHABLE:
         reason = UNREACHABLE_REASONS.get(error.split(":", 1)[0], f"Zalo không chuyển được tin ({error})")
         return [f"Tin nhắn không đến được công dân: {reason}."]
+    if message.status == PENDING and error.startswith(WAITING):  # held back by Zalo's sending rules
+        explanation = error.split(": ", 1)[-1].split(" [zalo", 1)[0]
+        return [f"Tin nhắn chưa gửi: {explanation}"]
     if message.status == DEAD:
         return [f"Gửi thất bại, Zalo không nhận tin nhắn ({error}); quản trị viên có thể gửi lại."]
     problems = []
