@@ -178,7 +178,8 @@ class RulesIn(BaseModel):
     price_phone: int | None = Field(None, ge=0)
     price_cs: int | None = Field(None, ge=0)
     night_templates: list[str] | None = Field(None, description='Template ids refused 22:00–06:00; "*" = all')
-    force: list[str] | None = Field(None, description=f"Rules that refuse whatever the state: {', '.join(RULES)}")
+    force: list[str] | None = Field(None, description=f"Rules that refuse whatever the state (`wallet_empty` "
+                                                      f"only paid messages): {', '.join(RULES)}; [] clears")
 
 
 class ClockIn(BaseModel):
