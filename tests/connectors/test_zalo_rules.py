@@ -16,7 +16,7 @@ from zalo_world import ZaloWorld
 from connectors.outbox import PENDING, SENT, UNREACHABLE, OutboxMessage, OutboxRelay, Recipient, enqueue
 from connectors.timeutil import utc
 from connectors.zalo.emulator import DEFAULT_TEMPLATE_ID
-from connectors.zalo.errors import ZaloDeferred
+from connectors.zalo.errors import ZaloDeferred, error_for
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.users import record_user
 from workflows.core.clock import VN_TZ
@@ -332,3 +332,19 @@ def test_every_waiting_row_is_selected_by_its_rule(zalo: ZaloWorld) -> None:
     with Session(zalo.db) as session:
         errors = session.exec(select(OutboxMessage.last_error)).all()
     assert [e.split(":", 2)[1] for e in errors if e] == ["wallet_empty"]
+
+
+@pytest.mark.parametrize(("code", "refused_at", "waits_until"), [
+    (-133, vn(2026, 11, 24, 22, 0), vn(2026, 11, 25, 6, 0)),
+    (-133, vn(2026, 11, 25, 3, 30), vn(2026, 11, 25, 6, 0)),  # after midnight: the same morning
+    (-234, vn(2026, 12, 31, 23, 59), vn(2027, 1, 1, 6, 0)),
+    (-144, vn(2026, 11, 24, 0, 0), vn(2026, 11, 25, 0, 0)),
+    (-211, vn(2026, 11, 30, 23, 59), vn(2026, 12, 1, 0, 0)),
+    (-1472, vn(2026, 11, 24, 8, 0), vn(2026, 11, 25, 0, 0)),
+    (-321, vn(2026, 11, 24, 23, 30), vn(2026, 11, 25, 0, 30)),
+])
+def test_each_code_waits_until_the_vietnam_time_its_rule_lifts(code: int, refused_at: datetime,
+                                                                waits_until: datetime) -> None:
+    refused = error_for(code, "refused", now=refused_at)
+    assert isinstance(refused, ZaloDeferred) and refused.not_before == waits_until
+    assert refused.not_before.tzinfo is not None and refused.not_before.utcoffset() == timedelta(0)
