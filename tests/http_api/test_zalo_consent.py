@@ -10,13 +10,14 @@ from typing import Any
 
 import requests
 from live import Citizen, live_server, wait_for
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from test_failed_messages import Admin, faults, message, texts_with
 from test_zalo_citizen import ask
 from test_zalo_e2e import Officials, follow_and_share
 
 from connectors.outbox import OutboxMessage
 from connectors.zalo.users import get_user
+from workflows.audit.models import AuditEntry
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.zalo import consent
@@ -67,6 +68,9 @@ class TestStopAndResume:
                 user = get_user(session, user_id=citizen.user_id)
                 assert user is not None
                 after = (user.notifications_stopped_at, user.notifications_resumed_at)
+                choices = [e.action for e in session.exec(select(AuditEntry).where(
+                    AuditEntry.actor == f"zalo:{citizen.user_id}",
+                    col(AuditEntry.action).startswith("zalo.notifications")))]
 
         assert stop_answer == consent.STOPPED == (
             "Đã tắt thông báo qua Zalo. Từ nay ông/bà sẽ không nhận tin nhắn thông báo về hồ sơ và phản ánh, kiến "
@@ -75,6 +79,7 @@ class TestStopAndResume:
         assert resume_answer == consent.RESUMED == (
             "Đã bật lại thông báo qua Zalo. Ông/bà sẽ nhận lại thông báo về các bước giải quyết hồ sơ và câu trả lời "
             "phản ánh, kiến nghị tại đây. Để tắt thông báo, nhắn DỪNG.")
+        assert choices == ["zalo.notifications_stop", "zalo.notifications_resume"]
         assert stopped_at is not None and stopped_at.tzinfo is not None
         assert after[0] is None and after[1] is not None and after[1] >= stopped_at
         assert inbox_while_stopped == [], inbox_while_stopped  # nothing at all: no CS, no template

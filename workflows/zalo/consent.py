@@ -26,6 +26,7 @@ from sqlmodel import Session, col, or_, select
 
 from connectors.outbox import UnreachableRecipient
 from connectors.zalo.users import ZaloUser, get_user
+from workflows import audit
 from workflows.core.text import search_key
 
 STOP_WORDS = ("dung", "huy thong bao", "dung thong bao", "tat thong bao")
@@ -46,23 +47,23 @@ UNFOLLOWED_TEXT = "Công dân đã bỏ quan tâm OA; không gửi tin tư vấn
 
 
 def answer(session: Session, *, user_id: str, text: str, now: datetime) -> str | None:
-    """The answer when `text` is a consent keyword (the choice recorded in the caller's transaction),
-    None otherwise."""
+    """The answer when `text` is a consent keyword (the choice recorded with its time, and audited, in the
+    caller's transaction), None otherwise."""
     key = search_key(text).strip(" .!")
-    if key in STOP_WORDS:
-        user = _user(session, user_id=user_id, now=now)
+    if key not in STOP_WORDS + RESUME_WORDS:
+        return None
+    user = _user(session, user_id=user_id, now=now)
+    stop = key in STOP_WORDS
+    if stop:
         user.notifications_stopped_at = now
-        session.add(user)
-        session.flush()
-        return STOPPED
-    if key in RESUME_WORDS:
-        user = _user(session, user_id=user_id, now=now)
+    else:
         user.notifications_stopped_at = None
         user.notifications_resumed_at = now
-        session.add(user)
-        session.flush()
-        return RESUMED
-    return None
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=f"zalo:{user_id}", action="zalo.notifications_" + ("stop" if stop else "resume"),
+                 at=now, data={})
+    return STOPPED if stop else RESUMED
 
 
 def _user(session: Session, *, user_id: str, now: datetime) -> ZaloUser:
