@@ -22,9 +22,30 @@ RECEIVED = "Đã nhận {what} kèm phản ánh, kiến nghị {code}. Cán bộ
 NOT_FETCHED = "Chưa nhận được {count} ảnh do lỗi khi tải ảnh từ Zalo; vui lòng gửi lại ảnh."
 
 
-def receive(session: Session, *, event: WebhookEvent, services: DomainServices) -> str | None:
+Fetched = dict[str, "tuple[bytes, str] | MediaFetchError"]
+
+
+def prefetch(event: WebhookEvent) -> Fetched:
+    """The event's photos fetched from Zalo, by URL (or the error), before the webhook touches the database:
+    no transaction (SQLite's write lock) is held while Zalo's CDN answers."""
+    fetched: Fetched = {}
+    if event.user_id is None or not event.event_name.startswith("user_send_"):
+        return fetched
+    for item in attachments_of(event.raw):
+        if isinstance(item, Photo) and item.url not in fetched:
+            try:
+                fetched[item.url] = fetch_photo(item.url)
+            except MediaFetchError as exc:
+                fetched[item.url] = exc
+    return fetched
+
+
+def receive(session: Session, *, event: WebhookEvent, services: DomainServices,
+            fetched: Fetched | None = None) -> str | None:
     """Attach the event's photos and locations to the sender's open case; the answer to send, or None when
-    the event carries none (a sticker, a link…: nothing to say)."""
+    the event carries none (a sticker, a link…: nothing to say). `fetched`: the photos `prefetch` got (a
+    photo missing from it is fetched now)."""
+    fetched = fetched or {}
     items = attachments_of(event.raw)
     if event.user_id is None or not items:
         return NO_CASE if event.event_name in ANSWERED_EVENTS and event.user_id else None
@@ -39,12 +60,12 @@ def receive(session: Session, *, event: WebhookEvent, services: DomainServices) 
         if attachments.count(session, case=case) >= attachments.MAX_ATTACHMENTS:
             return FULL.format(code=case.code, limit=attachments.MAX_ATTACHMENTS)
         if isinstance(item, Photo):
-            try:
-                content, content_type = fetch_photo(item.url)
-            except MediaFetchError as exc:
-                attachments.add_failed_photo(session, case=case, error=str(exc), msg_id=msg_id, services=services)
+            got = fetched.get(item.url) or _fetch(item.url)
+            if isinstance(got, MediaFetchError):
+                attachments.add_failed_photo(session, case=case, error=str(got), msg_id=msg_id, services=services)
                 failed += 1
                 continue
+            content, content_type = got
             attachments.add_photo(session, case=case, content=content, content_type=content_type, msg_id=msg_id,
                                   services=services)
             photos += 1
@@ -57,3 +78,10 @@ def receive(session: Session, *, event: WebhookEvent, services: DomainServices) 
     if failed:
         answer = f"{answer} {NOT_FETCHED.format(count=failed)}".strip()
     return answer or None
+
+
+def _fetch(url: str) -> tuple[bytes, str] | MediaFetchError:
+    try:
+        return fetch_photo(url)
+    except MediaFetchError as exc:
+        return exc

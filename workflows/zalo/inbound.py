@@ -62,12 +62,13 @@ def receive(session: Session, *, raw: bytes, signature: str, services: DomainSer
     now = services.clock.now()
     if not is_fresh(event, now=now):
         raise BadRequest("Sự kiện đã quá cũ (có thể bị phát lại).", code="stale_event")
+    fetched = citizen_media.prefetch(event)  # before the first statement: no lock held while Zalo answers
     if not record_event(session, event_key=event.key, event_name=event.event_name, user_id=event.user_id,
                         received_at=now):
         return "duplicate"  # Zalo retries a delivery it thinks failed: answer 200, do nothing twice
     # No phone_hash: a shared phone is recorded on the user only once proven (phone_proof.py).
     apply_event(session, event=event, now=now)
-    handle(session, event=event, services=services, engine=engine)
+    handle(session, event=event, services=services, engine=engine, fetched=fetched)
     return "ok"
 
 
@@ -87,8 +88,10 @@ def reply(session: Session, *, user_id: str, key: str, text: str, services: Doma
             recipient_ref=f"zalo:{user_id}", payload=payload.to_dict(), now=services.clock.now())
 
 
-def handle(session: Session, *, event: WebhookEvent, services: DomainServices, engine: Engine) -> None:
-    """Handle one new (verified, fresh, not yet seen) event in the caller's transaction."""
+def handle(session: Session, *, event: WebhookEvent, services: DomainServices, engine: Engine,
+           fetched: citizen_media.Fetched | None = None) -> None:
+    """Handle one new (verified, fresh, not yet seen) event in the caller's transaction (`fetched`: the
+    event's photos, `citizen_media.prefetch`)."""
     if event.user_id is None:
         return
     if isinstance(event, Follow):
@@ -102,7 +105,7 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
     elif isinstance(event, UserSendText) and event.text.strip():
         text, ask_phone = _answer(session, event=event, services=services, engine=engine)
         reply(session, user_id=event.user_id, key=event.key, text=text, services=services, ask_phone=ask_phone)
-    elif (answer := citizen_media.receive(session, event=event, services=services)) is not None:
+    elif (answer := citizen_media.receive(session, event=event, services=services, fetched=fetched)) is not None:
         reply(session, user_id=event.user_id, key=event.key, text=answer, services=services)
 
 
