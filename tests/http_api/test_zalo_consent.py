@@ -148,3 +148,19 @@ class TestUnfollow:
         assert row(wiring, again).channel_used == "cs"
         assert asked and quiet == []  # the text was received (200) and nothing was queued to answer it
         assert answered.startswith("Hồ sơ của ông/bà:") and code in answered
+
+
+class TestKeywords:
+    def test_accents_case_and_punctuation_are_ignored_longer_texts_are_not_keywords(
+        self, app_client: Any, clock: ManualClock
+    ) -> None:
+        wiring = app_client.app.state.wiring
+        said = {}
+        with Session(wiring.db) as session:
+            for text in ("DUNG", "dừng!", "Hủy Thông Báo", "NHẬN THÔNG BÁO", "nhan thong bao.",
+                         "Dừng xử lý hồ sơ giúp tôi", "nhận"):
+                said[text] = consent.answer(session, user_id="4512345678901234567", text=text, now=clock.now())
+            session.commit()
+        assert said == {"DUNG": consent.STOPPED, "dừng!": consent.STOPPED, "Hủy Thông Báo": consent.STOPPED,
+                        "NHẬN THÔNG BÁO": consent.RESUMED, "nhan thong bao.": consent.RESUMED,
+                        "Dừng xử lý hồ sơ giúp tôi": None, "nhận": None}
