@@ -59,6 +59,9 @@ class TestStopAndResume:
             stopped = message(base, desk, code, "Mời ông/bà mang bản chính giấy phép PCCC khi nhận kết quả.")
             assert wait_for(lambda: row(wiring, stopped).status == "unreachable"), row(wiring, stopped)
             listed = [m for m in admin.items("unreachable") if m["id"] == stopped]
+            on_dossier = [m["problems"] for m in requests.get(f"{base}/api/v1/dossiers/{code}/messages",
+                                                                headers=desk, timeout=10).json()["items"]
+                          if m["id"] == stopped]
             inbox_while_stopped = citizen.inbox()[before:]
 
             resume_answer = ask(citizen, "nhan thong bao")
@@ -84,6 +87,7 @@ class TestStopAndResume:
         assert after[0] is None and after[1] is not None and after[1] >= stopped_at
         assert inbox_while_stopped == [], inbox_while_stopped  # nothing at all: no CS, no template
         assert [(m["state"], m["reason"], m["event"]) for m in listed] == [("unreachable", STOPPED_REASON, "TIN_NHAN")]
+        assert on_dossier == [["Tin nhắn không đến được công dân: công dân đã tắt thông báo Zalo (nhắn DỪNG)."]]
         assert row(wiring, stopped).channel_used is None and row(wiring, resumed).status == "sent"
 
     def test_a_message_waiting_when_the_citizen_stops_does_not_go(
