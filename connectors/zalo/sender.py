@@ -1,7 +1,8 @@
 """Channel choice for one outbox message (DESIGN.md "Notifications", ZALO_API.md §4.8).
 
-1. A linked Zalo user who interacted within the window (7 days; the first 48 h are free) gets a
-   customer-service message: the text (split at 2,000 characters) and each attachment as a file message.
+1. A linked Zalo user who interacted within the window (7 days; the first 48 h are free) and has not
+   unfollowed the OA since (`zalo_user.unfollowed_at`) gets a customer-service message: the text (split
+   at 2,000 characters) and each attachment as a file message.
 2. Otherwise a pre-approved ZBS template by user id, then by phone (`84…`). Templates carry no file; the
    payload's template data holds a CTA URL instead.
 3. Otherwise the recipient is unreachable, with the reason.
@@ -64,13 +65,14 @@ class ZaloSender:
         payload = MessagePayload.from_dict(message.payload)
         reasons: list[str] = []
         uid = recipient.zalo_user_id
-        if uid and self._in_window(uid):
+        unfollowed = bool(uid) and self._unfollowed(uid)  # no CS after an unfollow; templates may still go
+        if uid and not unfollowed and self._in_window(uid):
             try:
                 return self._send_cs(message, payload, uid)
             except ZaloUnreachable as exc:  # our interaction data was stale: fall back to a template
                 reasons.append(f"cs: {exc.reason}")
         elif uid:
-            reasons.append("cs: outside_window")
+            reasons.append("cs: unfollowed" if unfollowed else "cs: outside_window")
         template = self._template(payload)
         if template is None:
             reasons.append("no template for this message")
@@ -179,6 +181,12 @@ class ZaloSender:
                 key = (str(item.get("type") or "text"), str(item.get("message") or ""))
                 arrived.setdefault(key, str(item.get("message_id") or ""))
         return arrived
+
+    def _unfollowed(self, user_id: str) -> bool:
+        """The user unfollowed the OA and has not followed again (`zalo_user.unfollowed_at`)."""
+        with Session(self._engine) as session:
+            user = get_user(session, user_id=user_id)
+            return user is not None and user.unfollowed_at is not None
 
     def _in_window(self, user_id: str) -> bool:
         now = utc(self._now())

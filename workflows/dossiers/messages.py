@@ -124,6 +124,8 @@ UNREACHABLE_REASONS = {
     "not_follower": "công dân chưa quan tâm OA", "blocked_oa": "công dân đã chặn OA",
     "user_inactive": "tài khoản Zalo của công dân không còn hoạt động",
     "recipient_unknown": "không xác định được người nhận",
+    "zalo_notifications_stopped": "công dân đã tắt thông báo Zalo (nhắn DỪNG)",  # workflows/zalo/consent.py
+    "unfollowed": "công dân đã bỏ quan tâm OA",
 }
 
 

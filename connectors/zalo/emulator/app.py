@@ -6,6 +6,7 @@
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
     {prefix}/rules, /clock   Zalo's sending rules (quota, wallet, night) and the emulator's time (rules.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
+    {prefix}/users/{id}/send-image|send-location|send-event, /cdn/{token}   photos and more (media.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
 """
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
 from connectors.zalo.emulator.errors import EmuError
+from connectors.zalo.emulator.media import build_router as build_media_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.rules import SendingRules
 from connectors.zalo.emulator.rules import build_router as build_rules_router
@@ -305,6 +307,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app.include_router(build_router(state, webhooks, rules), prefix=prefix)
     app.include_router(build_rules_router(rules), prefix=prefix)  # Zalo's sending rules (rules.py)
     app.include_router(build_phone_router(state), prefix=prefix)
+    app.include_router(build_media_router(state, webhooks), prefix=prefix)  # photos, locations, CDN
     app.state.emulator = state
     app.state.rules = rules
     app.state.webhooks = webhooks
