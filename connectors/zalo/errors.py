@@ -34,6 +34,7 @@ UNREACHABLE_REASONS: dict[int, str] = {
     -140: "user_ineligible",
     -141: "user_refused_oa",
     -1472: "user_daily_limit",
+    -127: "not_template_tester",  # development mode: only the app's/OA's administrators receive (§9.3)
 }
 
 

@@ -110,7 +110,8 @@ def list_sent(session: Session, *, dossier: Dossier) -> list[MessageSentOut]:
     return [MessageSentOut(
         id=m.id or 0, kind=m.kind, event=str(m.payload.get("event") or ""), text=str(m.payload.get("text") or ""),
         status=m.status, status_name=STATUS_NAMES.get(m.status, m.status), channel_used=m.channel_used,
-        created_at=m.created_at, sent_at=m.sent_at, problems=_problems(m),
+        created_at=m.created_at, sent_at=m.sent_at, delivered_at=m.delivered_at, seen_at=m.seen_at,
+        problems=_problems(m),
     ) for m in messages_for(session, subject_ref=dossier.code)]
 
 
@@ -123,6 +124,8 @@ UNREACHABLE_REASONS = {
     "not_follower": "công dân chưa quan tâm OA", "blocked_oa": "công dân đã chặn OA",
     "user_inactive": "tài khoản Zalo của công dân không còn hoạt động",
     "recipient_unknown": "không xác định được người nhận",
+    "not_template_tester": "mẫu tin Zalo đang ở chế độ thử nghiệm (development), chỉ gửi được cho quản trị "
+                           "viên của OA",
 }
 
 

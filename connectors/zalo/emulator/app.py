@@ -4,6 +4,7 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+    {prefix}/templates, /testers, /users/{id}/seen   template test hooks (template_info.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
+from connectors.zalo.emulator import template_info
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.state import EmulatorState
@@ -102,9 +104,7 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/openapi/v3.0/oa/message/template")
     async def message_template_uid(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_template(
-            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
-            user_id=str(body.get("user_id") or "")))
+        return await api(request, lambda: template_info.send_template(state, webhooks, body, by_phone=False))
 
     @router.post("/openapi/v2.0/oa/upload/image")
     async def upload_image(request: Request) -> Response:
@@ -146,9 +146,12 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/business/message/template")
     async def message_template_phone(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_template(
-            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
-            phone=str(body.get("phone") or "")), business=True)
+        return await api(request, lambda: template_info.send_template(state, webhooks, body, by_phone=True),
+                         business=True)
+
+    @router.get("/business/template/info/v2")
+    async def template_info_v2(request: Request, template_id: str = "") -> Response:
+        return await api(request, lambda: template_info.template_info(state, template_id), business=True)
 
     # --- oauth.zaloapp.com --------------------------------------------------------------------------------
 
@@ -300,6 +303,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
     app.include_router(build_phone_router(state), prefix=prefix)
+    app.include_router(template_info.build_router(state, webhooks), prefix=prefix)
     app.state.emulator = state
     app.state.webhooks = webhooks
     return app
