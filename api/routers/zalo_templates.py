@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Admin
-from api.deps import WiringDep
+from api.deps import SessionDep, WiringDep
 from workflows.zalo import templates
 from workflows.zalo.templates import TemplateReportOut, TemplatesOut
 
@@ -26,6 +26,9 @@ def list_templates(wiring: WiringDep, admin: Admin) -> TemplatesOut:
 
 @router.post("/check", response_model=TemplateReportOut, responses=ERRORS,
              summary="Kiểm tra ngay các mẫu tin với Zalo (trạng thái, tham số)")
-async def check_templates(wiring: WiringDep, admin: Admin) -> TemplateReportOut:
+async def check_templates(wiring: WiringDep, admin: Admin, session: SessionDep) -> TemplateReportOut:
+    # The request's transaction (the caller's authentication) ends before the Zalo calls: no database lock
+    # is held while Zalo answers (the token store reads on its own connection).
+    await run_in_threadpool(session.commit)
     report = await run_in_threadpool(wiring.templates.check)  # one Zalo call per template
     return templates.report_out(report)

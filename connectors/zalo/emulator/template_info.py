@@ -4,13 +4,15 @@ and test hooks to disable a template, change its parameters or name the testers.
 
     GET  {prefix}/business/template/info/v2?template_id=   Zalo's answer: status, listParams, listButtons…
     GET  {prefix}/templates                                 (test hook) the registered templates
-    POST {prefix}/templates/{template_id}                   (test hook) {"status", "params", "required"}
+    POST {prefix}/templates/{template_id}                   (test hook) {"status", "params", "required",
+                                                             "types", "rename"}
     POST {prefix}/testers                                   (test hook) {"user_id"}: an OA administrator
     POST {prefix}/users/{user_id}/seen                      (test hook) the user reads the OA's messages
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -100,6 +102,7 @@ class TemplateChangeIn(BaseModel):
     params: dict[str, int] | None = Field(None, description="Parameter name → max length (replaces them all)")
     required: list[str] | None = Field(None, description="Required parameters; default: every parameter")
     types: dict[str, str] | None = None
+    rename: dict[str, str] | None = Field(None, description="Old parameter name → new (the body follows)")
 
 
 class TesterIn(BaseModel):
@@ -131,6 +134,9 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
             template = state.templates.get(template_id)
             if template is None:
                 raise HTTPException(404, "no such template")
+            # A copy: the seed templates are shared by every emulator built from them.
+            template = state.templates[template_id] = dataclasses.replace(template, params=dict(template.params),
+                                                                           types=dict(template.types))
             if body.status is not None:
                 template.status = body.status.upper()
             if body.params is not None:
@@ -140,6 +146,11 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
                 template.required = frozenset(body.required)
             if body.types is not None:
                 template.types = dict(body.types)
+            for old, new in (body.rename or {}).items():
+                if old in template.params:
+                    template.params = {new if k == old else k: v for k, v in template.params.items()}
+                    template.required = frozenset(new if k == old else k for k in template.required)
+                    template.body = template.body.replace("{" + old + "}", "{" + new + "}")
             return _describe(template)
 
     @router.post("/testers")
