@@ -166,3 +166,7 @@ class TestTemplateSettings:
         assert (templates["ket_qua"].template_id, templates["ket_qua"].params) == ("2a3b", {"customer": "ten"})
         assert templates["ket_qua"].events == ["DA_CO_KET_QUA", "TRA_KET_QUA"]
         assert templates["xin_loi"].template_id == "400007"
+
+    def test_an_event_of_two_kinds_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="an event belongs to one kind only: TIEP_NHAN in tiep_nhan, cap_nhat"):
+            ZaloSettings(templates={"cap_nhat": {"events": ["TIEP_NHAN"]}})

@@ -172,6 +172,14 @@ class ZaloSettings(BaseModel):
             current = {kind: spec.model_dump() for kind, spec in self.templates.items()}
             merged = _merge_templates(current, loaded)
             self.templates = {kind: ZaloTemplate.model_validate(spec) for kind, spec in merged.items()}
+        owners: dict[str, list[str]] = {}
+        for kind, spec in self.templates.items():
+            for event in spec.events:
+                owners.setdefault(event, []).append(kind)
+        twice = {event: kinds for event, kinds in owners.items() if len(kinds) > 1}
+        if twice:  # which template an event goes with must not depend on the order of the kinds
+            raise ValueError("MOTCUA_ZALO__TEMPLATES: an event belongs to one kind only: " + "; ".join(
+                f"{event} in {', '.join(kinds)}" for event, kinds in sorted(twice.items())))
         return self
 
     @property
