@@ -168,5 +168,5 @@ class TestTemplateSettings:
         assert templates["xin_loi"].template_id == "400007"
 
     def test_an_event_of_two_kinds_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="an event belongs to one kind only: TIEP_NHAN in tiep_nhan, cap_nhat"):
+        with pytest.raises(ValueError, match="an event belongs to one kind only: TIEP_NHAN in cap_nhat, tiep_nhan"):
             ZaloSettings(templates={"cap_nhat": {"events": ["TIEP_NHAN"]}})
