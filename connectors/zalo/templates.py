@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.zalo.errors import ZaloError
+from connectors.zalo.errors import ZaloError, ZaloTokenError
 
 # The fields a message payload's `template` carries (workflows/notifications/texts.template_data and the
 # phone proof's one-time code), with the longest value each may hold: a Zalo parameter mapped to one must
@@ -138,8 +138,12 @@ def check_unavailable(spec: TemplateSpec, error: ZaloError) -> TemplateCheck:
     if error.code == TEMPLATE_ID_INVALID:
         return TemplateCheck(kind=spec.kind, template_id=spec.template_id, status="NOT_FOUND", problems=[
             f"Zalo không tìm thấy mẫu tin {spec.template_id} (mã lỗi -109): kiểm tra mã mẫu tin trong cấu hình."])
+    if isinstance(error, ZaloTokenError):
+        why = "OA chưa cấp quyền cho ứng dụng hoặc mã truy cập không còn dùng được (quản trị viên cần cấp quyền lại)"
+    else:
+        why = f"Zalo không trả lời được ({error}), sẽ kiểm tra lại khi có yêu cầu"
     return TemplateCheck(kind=spec.kind, template_id=spec.template_id, status=UNKNOWN, problems=[
-        f"Chưa kiểm tra được mẫu tin {spec.template_id} với Zalo: {error}."])
+        f"Chưa kiểm tra được mẫu tin {spec.template_id} với Zalo: {why}."])
 
 
 def _truthy(value: Any) -> bool:

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from zalo_world import ZaloWorld
 
 from connectors.outbox import OutgoingMessage, Recipient, UnreachableRecipient, tracking_id_for
 from connectors.zalo.errors import ZaloUnreachable
 from connectors.zalo.sender import ZaloSender
+from connectors.zalo.tokens import DbTokenStore
+from connectors.zalo.webhook import parse_event
 from workflows.core.config import Settings, ZaloSettings
 from workflows.zalo.templates import TemplateChecker, book_from_settings
 
@@ -98,6 +101,20 @@ class TestTemplateCheck:
             "Zalo không tìm thấy mẫu tin 499999 (mã lỗi -109): kiểm tra mã mẫu tin trong cấu hình."])
 
 
+    def test_without_a_grant_the_check_says_why_in_vietnamese(self, zalo: ZaloWorld) -> None:
+        with zalo.db.begin() as connection:
+            connection.execute(text("DELETE FROM zalo_token"))
+        ungranted = TemplateChecker(client=zalo.new_client(tokens=DbTokenStore(zalo.db)),
+                                    book=book_from_settings(ZaloSettings()), tokens=DbTokenStore(zalo.db),
+                                    now=zalo.clock.now, mode="production")
+        report = ungranted.check_at_start(wait_seconds=0.2, poll=0.05)
+        assert not report.ok and {c.status for c in report.templates} == {"UNKNOWN"}
+        assert by_kind(report)["tiep_nhan"].problems == [
+            "Chưa kiểm tra được mẫu tin 400004 với Zalo: OA chưa cấp quyền cho ứng dụng hoặc mã truy cập không còn "
+            "dùng được (quản trị viên cần cấp quyền lại)."]
+        assert ungranted.readiness()["failing"] == list(by_kind(report))
+
+
 class TestTemplateMessages:
     @pytest.mark.parametrize("channel", ["template_uid", "template_phone"])
     def test_the_tracking_id_travels_and_the_button_title_does_not(self, zalo: ZaloWorld, channel: str) -> None:
@@ -121,6 +138,18 @@ class TestTemplateMessages:
     def test_a_long_key_keeps_its_end_within_48_characters(self) -> None:
         key = "feedback-answer:PAKN-2026-000123:TRA_LOI_PAKN:" + "x" * 30 + ":12"
         assert len(tracking_id_for(key)) == 48 and tracking_id_for(key).endswith("-12")
+
+
+class TestDeliveryEventKeys:
+    def test_received_and_seen_of_one_message_are_two_events(self) -> None:
+        def key(name: str) -> str:
+            raw = {"event_name": name, "timestamp": "1764900000000", "sender": {"id": "1"},
+                   "recipient": {"id": "2512523625412515"}, "message": {"msg_id": "a4d0243f"}}
+            return parse_event(json.dumps(raw).encode()).key
+
+        assert key("user_received_message") == "user_received_message:a4d0243f"
+        assert key("user_seen_message") == "user_seen_message:a4d0243f"
+        assert key("user_send_text") == "msg:a4d0243f"
 
 
 class TestDevelopmentMode:
