@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
-import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.core import zalo_templates
+from workflows.core.zalo_templates import ZaloTemplate
 
 # Development defaults. Outside development/test mode they are refused at start-up.
 DEV_SECRET_KEY = "motcua-dev-secret-key-change-me-0123456789abcdef"
@@ -98,33 +99,6 @@ class CryptoSettings(BaseModel):
     hmac_key: SecretStr = Field(SecretStr(DEV_HMAC_KEY), description="Key of the lookup hashes")
 
 
-# The approved ZBS templates of the demo, as the emulator registers them (connectors/zalo/emulator/templates.py):
-# kind → template id, parameter mapping (Zalo's parameter name → field of the message payload's template) and
-# the events each carries. A province registers its own in ZBS and sets their ids (connectors/README.md).
-_DOSSIER_PARAMS = {"ten": "ten", "ma_ho_so": "ma_ho_so", "trang_thai": "trang_thai", "cta_url": "cta_url"}
-DEFAULT_TEMPLATES: dict[str, dict[str, object]] = {
-    "cap_nhat": {"template_id": "400001", "params": _DOSSIER_PARAMS, "events": []},  # any other event
-    "tiep_nhan": {"template_id": "400004", "params": _DOSSIER_PARAMS, "events": ["TIEP_NHAN"]},
-    "bo_sung": {"template_id": "400002", "params": _DOSSIER_PARAMS, "events": ["BO_SUNG"]},
-    "ket_qua": {"template_id": "400003", "params": _DOSSIER_PARAMS, "events": ["DA_CO_KET_QUA", "TRA_KET_QUA"]},
-    "tu_choi": {"template_id": "400005", "params": _DOSSIER_PARAMS,
-                "events": ["KHONG_TIEP_NHAN", "TU_CHOI", "DUNG_XU_LY"]},
-    "nhac_han": {"template_id": "400006", "params": _DOSSIER_PARAMS, "events": ["NHAC_HAN"]},
-    "xin_loi": {"template_id": "400007", "params": _DOSSIER_PARAMS, "events": ["XIN_LOI"]},
-    "xac_thuc": {"template_id": "400010", "params": {"otp": "otp"}, "events": []},  # the phone proof's code
-}
-
-
-class ZaloTemplate(BaseModel):
-    """One approved ZBS template: its id, Zalo's parameter name → the payload field filling it, the events
-    it carries. Button titles are fixed in the registered template: never a parameter."""
-
-    template_id: str = Field(min_length=1, max_length=64)
-    params: dict[str, str] = Field(description="Zalo parameter name → message payload field (ten, ma_ho_so, "
-                                               "trang_thai, cta_url; otp for the phone proof)")
-    events: list[str] = Field(default_factory=list, description="Events sent with this template")
-
-
 class ZaloSettings(BaseModel):
     emulator: bool = Field(True, description="Serve the Zalo emulator under /zalo-emulator and point the client at it")
     emulator_url: str | None = Field(
@@ -147,7 +121,7 @@ class ZaloSettings(BaseModel):
                               "shared in Zalo; parameter `otp`")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
     templates: dict[str, ZaloTemplate] = Field(
-        default_factory=lambda: {k: ZaloTemplate.model_validate(v) for k, v in DEFAULT_TEMPLATES.items()},
+        default_factory=zalo_templates.default_templates,
         description="Kind of event → approved template (id, parameter mapping, events); a kind given in the "
                     "environment or the file replaces only the fields it names")
     templates_file: Path | None = Field(
@@ -161,25 +135,13 @@ class ZaloSettings(BaseModel):
     @classmethod
     def _over_the_defaults(cls, value: object) -> object:
         """Each kind given replaces only the fields it names; the other kinds keep their defaults."""
-        return _merge_templates(DEFAULT_TEMPLATES, value)
+        return zalo_templates.merge_templates(zalo_templates.DEFAULT_TEMPLATES, value)
 
     @model_validator(mode="after")
     def _read_templates_file(self) -> ZaloSettings:
         if self.templates_file is not None:
-            raw = self.templates_file.read_bytes()
-            loaded = (tomllib.loads(raw.decode("utf-8")) if self.templates_file.suffix == ".toml"
-                      else json.loads(raw))
-            current = {kind: spec.model_dump() for kind, spec in self.templates.items()}
-            merged = _merge_templates(current, loaded)
-            self.templates = {kind: ZaloTemplate.model_validate(spec) for kind, spec in merged.items()}
-        owners: dict[str, list[str]] = {}
-        for kind, spec in self.templates.items():
-            for event in spec.events:
-                owners.setdefault(event, []).append(kind)
-        twice = {event: kinds for event, kinds in owners.items() if len(kinds) > 1}
-        if twice:  # which template an event goes with must not depend on the order of the kinds
-            raise ValueError("MOTCUA_ZALO__TEMPLATES: an event belongs to one kind only: " + "; ".join(
-                f"{event} in {', '.join(kinds)}" for event, kinds in sorted(twice.items())))
+            self.templates = zalo_templates.with_file(self.templates, self.templates_file)
+        zalo_templates.check_one_kind_per_event(self.templates)
         return self
 
     @property
@@ -187,17 +149,6 @@ class ZaloSettings(BaseModel):
         """How long one Zalo call can take: requests' timeout bounds the connect and each read, so about
         twice it, plus a second."""
         return 2 * self.timeout_seconds + 1
-
-
-def _merge_templates(base: dict[str, dict[str, object]], given: object) -> object:
-    if not isinstance(given, dict):
-        return given
-    merged: dict[str, object] = {kind: dict(spec) for kind, spec in base.items()}
-    for kind, spec in given.items():
-        spec = spec.model_dump() if isinstance(spec, BaseModel) else spec
-        previous = merged.get(str(kind))
-        merged[str(kind)] = {**previous, **spec} if isinstance(previous, dict) and isinstance(spec, dict) else spec
-    return merged
 
 
 class SchedulerSettings(BaseModel):
