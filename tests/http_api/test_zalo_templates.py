@@ -68,6 +68,8 @@ class TestTemplatesOverHttp:
 
         # The template carried the row's tracking id and no button title; Zalo's events set the times.
         assert template["template_id"] == "400004" and "cta_text" not in template["template_data"]
+        # The citizen still sees the button: its title registered with the template, its link our parameter.
+        assert template["buttons"] == [{"title": "Xem Giấy tiếp nhận", "url": f"{base}/tra-cuu?ma={code}"}]
         assert template["tracking_id"] == receipt["tracking_id"] == tracking_id_for(f"{code}:TIEP_NHAN:1")
         assert receipt["provider_message_id"] == template["message_id"]
         assert receipt["delivered_at"].endswith("+07:00") and receipt["seen_at"] is None

@@ -89,7 +89,11 @@ def send_template(state: EmulatorState, webhooks: WebhookDispatcher, body: dict[
         now = to_epoch_ms(utc(state.now()))
         user = state.users[state.by_phone[recipient] if by_phone else str(user_id)]
         entry = next(m for m in reversed(user.inbox) if m["message_id"] == message_id)
-        entry.update(tracking_id=tracking_id, mode=str(body.get("mode") or "production"))
+        template = state.templates[template_id]
+        # The citizen sees the registered buttons: their titles are the template's, the URL its parameter.
+        link = str((body.get("template_data") or {}).get("cta_url") or "")
+        entry.update(tracking_id=tracking_id, mode=str(body.get("mode") or "production"),
+                     buttons=[{"title": title, "url": link} for title in template.buttons])
     # Queued: the dispatcher's thread posts it, signed, after this answer (as Zalo reports delivery later).
     webhooks.emit({"event_name": "user_received_message", "app_id": state.app_id, "timestamp": now,
                    "sender": {"id": state.oa_id}, "recipient": {"id": recipient},
