@@ -92,3 +92,37 @@ class TestTemplatesOverHttp:
         assert ready_after.status_code == 200
         assert ready_after.json()["zalo_templates"]["failing"] == ["tiep_nhan", "bo_sung"]
         assert desk.status_code == 403
+
+
+class TestPilotInDevelopmentMode:
+    def test_only_the_oas_testers_receive_and_the_dossier_says_why_the_others_do_not(
+        self, settings: Settings, clock: ManualClock, db: Any
+    ) -> None:
+        pilot = settings.model_copy(update={"zalo": settings.zalo.model_copy(update={"template_mode": "development"})})
+        with live_server(pilot, clock) as (base, _wiring):
+            officials = Officials(base)
+            admin, desk = officials.headers("quan_tri"), officials.headers("mot_cua")
+            tester, citizen = Citizen(base, "84912345678"), Citizen(base, "84987654321")
+            added = requests.post(f"{base}/zalo-emulator/testers", json={"user_id": tester.user_id}, timeout=5)
+            assert added.status_code == 200, added.text
+            tried = officials.intake("0912345678", "Nguyễn Văn An")
+            refused = officials.intake("0987654321", "Trần Thị Bình")
+            assert wait_for(lambda: sent_receipts(base, admin, tried))
+            unreachable = wait_for(lambda: [m for m in requests.get(
+                f"{base}/api/v1/admin/messages", params={"state": "unreachable"}, headers=admin, timeout=10,
+            ).json()["items"] if m["subject"] == refused])
+            on_dossier = requests.get(f"{base}/api/v1/dossiers/{refused}/messages", headers=desk,
+                                      timeout=10).json()["items"]
+            mode = requests.get(f"{base}{API}", headers=admin, timeout=10).json()["mode"]
+            tester_inbox, citizen_inbox = tester.inbox(), citizen.inbox()
+
+        assert [m["mode"] for m in tester_inbox if m["type"] == "template"] == ["development"]
+        assert citizen_inbox == []
+        [message] = unreachable
+        # Zalo's -127 (asserted on the wire in tests/connectors/test_zalo_templates.py) is recorded by its reason.
+        assert message["reason"] == "not_template_tester: template_phone: not_template_tester", message
+        [listed] = [m for m in on_dossier if m["event"] == "TIEP_NHAN"]
+        assert listed["problems"] == [
+            "Tin nhắn không đến được công dân: mẫu tin Zalo đang ở chế độ thử nghiệm (development), chỉ gửi được "
+            "cho quản trị viên của OA."]
+        assert mode == "development"
