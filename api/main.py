@@ -26,6 +26,7 @@ from api.routers import public as public_routes
 from api.routers import registers as register_routes
 from api.routers import tasks as task_routes
 from api.routers import zalo as zalo_routes
+from api.routers import zalo_templates as zalo_template_routes
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import EMULATOR_PREFIX, Settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
         app.include_router(module.router)
     app.include_router(message_admin_routes.router)
+    app.include_router(zalo_template_routes.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).

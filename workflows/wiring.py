@@ -33,6 +33,7 @@ from workflows.notifications.waiting import WaitingRuleCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
 from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
+from workflows.zalo.templates import TemplateChecker, book_from_settings
 
 log = logging.getLogger("motcua.wiring")
 
@@ -58,6 +59,7 @@ class Wiring:
     relay: OutboxRelay
     scheduler: Scheduler
     hashing: HashingSlots
+    templates: TemplateChecker
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -67,6 +69,8 @@ class Wiring:
             self.background.append(self.scheduler)
         if self.settings.emulator_base_url:
             threading.Thread(target=self.bootstrap_emulator_tokens, name="zalo-bootstrap", daemon=True).start()
+        if self.settings.zalo.template_check_on_start:
+            self.templates.start_in_background()  # reported in the log and /readyz; never stops the start
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state()
@@ -122,9 +126,9 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     zalo = ZaloClient(**zalo_base_urls(settings), app_id=settings.zalo.app_id,
                       app_secret=settings.zalo.app_secret.get_secret_value(), tokens=tokens,
                       session=requests.Session(), timeout=settings.zalo.timeout_seconds, now=clock.now)
+    book = book_from_settings(settings.zalo)
     sender = ZaloSender(client=zalo, db_engine=db, now=clock.now, load_attachment=AttachmentLoader(db, store),
-                        template_ids=settings.zalo.template_ids,
-                        default_template_id=settings.zalo.default_template_id)
+                        templates=book, template_mode=settings.zalo.template_mode)
     relay = OutboxRelay(db_engine=db, sender=sender, resolve_recipient=RecipientResolver(db, cipher),
                         now=clock.now, max_attempts=settings.zalo.max_attempts,
                         base_delay=settings.zalo.retry_base_seconds, max_delay=settings.zalo.retry_max_seconds,
@@ -138,4 +142,6 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
-                  hashing=HashingSlots(settings.auth.max_concurrent_hashes))
+                  hashing=HashingSlots(settings.auth.max_concurrent_hashes),
+                  templates=TemplateChecker(client=zalo, book=book, tokens=tokens, now=clock.now,
+                                            mode=settings.zalo.template_mode))

@@ -64,7 +64,8 @@ def readyz(wiring: WiringDep, request: Request, response: Response) -> dict[str,
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if not _operator(wiring, token if scheme.lower() == "bearer" else None):
         return {"status": status}
-    return {"status": status, "database": database, "scheduler": wiring.scheduler_state()}
+    return {"status": status, "database": database, "scheduler": wiring.scheduler_state(),
+            "zalo_templates": wiring.templates.readiness()}
 
 
 @router.get("/metrics", summary="Prometheus metrics (operators)", response_class=Response)

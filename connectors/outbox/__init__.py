@@ -8,7 +8,7 @@ from connectors.outbox.errors import (
     RetryableDelivery,
     UnreachableRecipient,
 )
-from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
+from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, tracking_id_for
 from connectors.outbox.relay import (
     OutboxRelay,
     OutgoingMessage,
@@ -26,5 +26,5 @@ __all__ = [
     "PermanentDelivery",
     "Recipient", "RelayStats", "RetryableDelivery", "SendResult", "Sender", "UnreachableRecipient",
     "enqueue", "enqueued_in", "ensure_time_to_send", "messages_for", "requeue",
-    "requeue_where",
+    "requeue_where", "tracking_id_for",
 ]

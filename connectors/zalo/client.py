@@ -78,23 +78,28 @@ class ZaloClient:
         return str(self._post_openapi("/v3.0/oa/message/cs", body)["message_id"])
 
     def send_template_by_uid(self, user_id: str, template_id: str, template_data: dict[str, Any],
-                             tracking_id: str) -> str:
-        """A ZBS template to an OA user id; returns `message_id`.
-
-        `tracking_id` is not sent: the UID channel has no such field (§4.6); it is kept for the log.
-        """
-        body = {"user_id": user_id, "template_id": template_id, "template_data": _strings(template_data)}
+                             tracking_id: str, *, mode: str | None = None) -> str:
+        """A ZBS template to an OA user id; returns `message_id`. `tracking_id` (ours, ≤ 48 characters) is
+        sent as on the phone channel so a delivery event can name the message (§4.6 lists no such field:
+        [UNCONFIRMED], Zalo ignores it if so); `mode="development"` for a pilot (§9.3)."""
+        body = {"user_id": user_id, "template_id": template_id, "template_data": _strings(template_data),
+                "tracking_id": tracking_id[:48], **_mode(mode)}
         data = self._post_openapi("/v3.0/oa/message/template", body)
-        log.debug("zalo template by uid sent tracking_id=%s", tracking_id)
         return str(data["message_id"])
 
     def send_template_by_phone(self, phone_84: str, template_id: str, template_data: dict[str, Any],
-                               tracking_id: str) -> str:
-        """A ZBS template to a phone number in `84…` form; returns Zalo's `msg_id`."""
+                               tracking_id: str, *, mode: str | None = None) -> str:
+        """A ZBS template to a phone number in `84…` form; returns Zalo's `msg_id`. `mode="development"`
+        sends only to the app's or the OA's administrators (§9.3; others: -127)."""
         body = {"phone": phone_84, "template_id": template_id, "template_data": _strings(template_data),
-                "tracking_id": tracking_id[:48]}
+                "tracking_id": tracking_id[:48], **_mode(mode)}
         data = self._call("POST", f"{self._business}/message/template", json_body=body)
         return str(data["msg_id"])
+
+    def template_info(self, template_id: str) -> dict[str, Any]:
+        """What ZBS knows of a template (§9.6): `status` ("ENABLE"…), `listParams[] {name, require, type,
+        maxLength, minLength, acceptNull}`, `listButtons`…"""
+        return self._call("GET", f"{self._business}/template/info/v2", params={"template_id": template_id})
 
     def send_image(self, user_id: str, attachment_id: str) -> str:
         """A customer-service image (media template); `attachment_id` comes from `upload_image` (§4)."""
@@ -270,6 +275,11 @@ def pkce_challenge(verifier: str) -> str:
 def _strings(data: dict[str, Any]) -> dict[str, str]:
     # Template parameters travel as strings (§9.7).
     return {key: "" if value is None else str(value) for key, value in data.items()}
+
+
+def _mode(mode: str | None) -> dict[str, str]:
+    # Only development is ever sent: production is Zalo's default when `mode` is absent (§9.1).
+    return {"mode": "development"} if mode == "development" else {}
 
 
 def is_image(filename: str) -> bool:

@@ -37,6 +37,7 @@ UNREACHABLE_REASONS: dict[int, str] = {
     -139: "user_refused_content",
     -140: "user_ineligible",
     -141: "user_refused_oa",
+    -127: "not_template_tester",  # development mode: only the app's/OA's administrators receive (§9.3)
 }
 
 

@@ -14,7 +14,6 @@ at once (`InvalidPayload`), before any call to Zalo.
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -24,12 +23,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from connectors.outbox.errors import DeliveryError, UnreachableRecipient
+from connectors.outbox.models import tracking_id_for
 from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult, ensure_time_to_send
 from connectors.timeutil import utc
 from connectors.zalo.client import ZaloClient, is_image
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.payload import Attachment, MessagePayload, UserInfoRequest
 from connectors.zalo.rules import CS_WINDOW_CLOSED
+from connectors.zalo.templates import TemplateBook
 from connectors.zalo.users import get_user, last_interaction, record_user
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,18 @@ class ZaloSender:
         load_attachment: LoadAttachment,
         template_ids: Mapping[str, str] | None = None, default_template_id: str | None = None,
         cs_window: timedelta = CS_WINDOW, ask_zalo_for_interaction: bool = True,
+        templates: TemplateBook | None = None, template_mode: str | None = None,
     ) -> None:
-        """`template_ids`: event name → approved template id. `cs_window`: 7 days, or 48 h to stay free."""
+        """`templates`: the approved templates and their parameter mappings (else one built from
+        `template_ids`, event name → template id, and `default_template_id`); `template_mode`
+        "development" sends templates in Zalo's development mode (§9.3). `cs_window`: 7 days, or 48 h."""
         self._client = client
         self._engine = db_engine
         self._now = now
         self._load_attachment = load_attachment
-        self._template_ids = dict(template_ids or {})
-        self._default_template_id = default_template_id
+        self._templates = templates or TemplateBook(default_template_id=default_template_id,
+                                                    event_ids=template_ids)
+        self._mode = template_mode
         self._cs_window = cs_window
         self._ask_zalo = ask_zalo_for_interaction
 
@@ -78,11 +83,12 @@ class ZaloSender:
             reasons.append("no template for this message")
         else:
             template_id, data = template
-            tracking_id = _tracking_id(message.idempotency_key)
+            tracking_id = tracking_id_for(message.idempotency_key)  # the one stored on the row
             if uid:
                 try:
                     ensure_time_to_send(message, self._now())
-                    provider_id = self._client.send_template_by_uid(uid, template_id, data, tracking_id)
+                    provider_id = self._client.send_template_by_uid(uid, template_id, data, tracking_id,
+                                                                      mode=self._mode)
                     return SendResult(channel_used="template_uid", provider_message_id=provider_id)
                 except ZaloUnreachable as exc:
                     reasons.append(f"template_uid: {exc.reason}")
@@ -90,7 +96,7 @@ class ZaloSender:
                 try:
                     ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_template_by_phone(
-                        recipient.phone_84, template_id, data, tracking_id)
+                        recipient.phone_84, template_id, data, tracking_id, mode=self._mode)
                     return SendResult(channel_used="template_phone", provider_message_id=provider_id)
                 except ZaloUnreachable as exc:
                     reasons.append(f"template_phone: {exc.reason}")
@@ -212,11 +218,7 @@ class ZaloSender:
     def _template(self, payload: MessagePayload) -> tuple[str, dict[str, Any]] | None:
         if payload.template is None:
             return None
-        template_id = (payload.template_id or self._template_ids.get(payload.event)
-                       or self._default_template_id)
-        if not template_id:
-            return None
-        return template_id, dict(payload.template)
+        return self._templates.resolve(event=payload.event, fields=payload.template, named=payload.template_id)
 
 
 def _part_key(part: Part) -> tuple[str, str]:
@@ -240,11 +242,6 @@ def split_text(text: str, limit: int = CS_TEXT_LIMIT) -> list[str]:
     if text:
         chunks.append(text)
     return chunks
-
-
-def _tracking_id(idempotency_key: str) -> str:
-    # ≤ 48 characters without special characters (§9.1); keep the end, which tells the messages apart.
-    return re.sub(r"[^A-Za-z0-9_.-]", "-", idempotency_key)[-48:]
 
 
 def _main_reason(uid: str | None, phone: str | None, reasons: list[str]) -> str:

@@ -45,6 +45,8 @@ MESSAGE_ACTIONS: dict[str, dict[str, Any]] = {
     "POST /api/v1/admin/messages/resend": {"json": {"state": "dead"}},
     "POST /api/v1/admin/messages/{message_id}/resend": {},
 }
+# Zalo templates (issue 18): the configuration, its last check and a new check are the administrator's alone.
+TEMPLATE_ACTIONS = ("GET /api/v1/admin/zalo/templates", "POST /api/v1/admin/zalo/templates/check")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -162,6 +164,19 @@ class TestAccessMatrix:
                 status = app_client.request(method, url, headers=login(role), **request).status_code
                 if status != (200 if role == "quan_tri" else 403):
                     problems.append(f"{role} {label} → {status}")
+        assert not problems, "\n".join(problems)
+
+    def test_zalo_templates_are_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
+        assert set(TEMPLATE_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}
+        problems = []
+        for label in TEMPLATE_ACTIONS:
+            method, path = label.split(" ", 1)
+            for role in ROLES:
+                status = app_client.request(method, path, headers=login(role)).status_code
+                if status != (200 if role == "quan_tri" else 403):
+                    problems.append(f"{role} {label} → {status}")
+            if app_client.request(method, path).status_code != 401:
+                problems.append(f"anonymous {label}")
         assert not problems, "\n".join(problems)
 
     def test_a_supervisor_cannot_move_the_appointment(self, app_client: TestClient, login: Login) -> None:

@@ -9,8 +9,11 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.core import zalo_templates
+from workflows.core.zalo_templates import ZaloTemplate
 
 # Development defaults. Outside development/test mode they are refused at start-up.
 DEV_SECRET_KEY = "motcua-dev-secret-key-change-me-0123456789abcdef"
@@ -117,6 +120,29 @@ class ZaloSettings(BaseModel):
         "400010", description="Approved ZBS template (by phone) carrying the one-time code that proves a phone "
                               "shared in Zalo; parameter `otp`")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
+    templates: dict[str, ZaloTemplate] = Field(
+        default_factory=zalo_templates.default_templates,
+        description="Kind of event → approved template (id, parameter mapping, events); a kind given in the "
+                    "environment or the file replaces only the fields it names")
+    templates_file: Path | None = Field(
+        None, description="JSON or TOML file of templates by kind, read at start-up over `templates`")
+    template_mode: Literal["production", "development"] = Field(
+        "production", description="development: Zalo delivers templates only to the OA's and the app's "
+                                  "administrators (a pilot, ZALO_API.md §9.3)")
+    template_check_on_start: bool = Field(True, description="Check every template with Zalo at start-up")
+
+    @field_validator("templates", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, value: object) -> object:
+        """Each kind given replaces only the fields it names; the other kinds keep their defaults."""
+        return zalo_templates.merge_templates(zalo_templates.DEFAULT_TEMPLATES, value)
+
+    @model_validator(mode="after")
+    def _read_templates_file(self) -> ZaloSettings:
+        if self.templates_file is not None:
+            self.templates = zalo_templates.with_file(self.templates, self.templates_file)
+        zalo_templates.check_one_kind_per_event(self.templates)
+        return self
 
     @property
     def longest_call_seconds(self) -> float:

@@ -111,7 +111,8 @@ def list_sent(session: Session, *, dossier: Dossier) -> list[MessageSentOut]:
     return [MessageSentOut(
         id=m.id or 0, kind=m.kind, event=str(m.payload.get("event") or ""), text=str(m.payload.get("text") or ""),
         status=m.status, status_name=STATUS_NAMES.get(m.status, m.status), channel_used=m.channel_used,
-        created_at=m.created_at, sent_at=m.sent_at, problems=_problems(m),
+        created_at=m.created_at, sent_at=m.sent_at, delivered_at=m.delivered_at, seen_at=m.seen_at,
+        problems=_problems(m),
     ) for m in messages_for(session, subject_ref=dossier.code)]
 
 
@@ -126,6 +127,8 @@ UNREACHABLE_REASONS = {
     "recipient_unknown": "không xác định được người nhận",
     "zalo_notifications_stopped": "công dân đã tắt thông báo Zalo (nhắn DỪNG)",  # workflows/zalo/consent.py
     "unfollowed": "công dân đã bỏ quan tâm OA",
+    "not_template_tester": "mẫu tin Zalo đang ở chế độ thử nghiệm (development), chỉ gửi được cho quản trị "
+                           "viên của OA",
 }
 
 

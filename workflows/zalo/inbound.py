@@ -26,7 +26,7 @@ from workflows.collaborators import DomainServices
 from workflows.core.errors import BadRequest, NotAuthenticated
 from workflows.core.text import search_key
 from workflows.privacy import InvalidPersonalData
-from workflows.zalo import bot, citizen_media, consent, phone_proof, unparseable
+from workflows.zalo import bot, citizen_media, consent, delivery, phone_proof, unparseable
 
 WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông báo về từng bước giải quyết hồ sơ tại đây, "
            "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "
@@ -92,6 +92,9 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
            fetched: citizen_media.Fetched | None = None) -> None:
     """Handle one new (verified, fresh, not yet seen) event in the caller's transaction (`fetched`: the
     event's photos, `citizen_media.prefetch`)."""
+    if event.event_name in delivery.DELIVERY_EVENTS:  # the OA's message reached (or was read by) the citizen
+        delivery.record(session, event=event)
+        return
     if event.user_id is None:
         return
     if isinstance(event, Follow):

@@ -5,6 +5,7 @@
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
     {prefix}/rules, /clock   Zalo's sending rules (quota, wallet, night) and the emulator's time (rules.py)
+    {prefix}/templates, /testers, /users/{id}/seen   template test hooks (template_info.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
     {prefix}/users/{id}/send-image|send-location|send-event, /cdn/{token}   photos and more (media.py)
 
@@ -25,6 +26,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
+from connectors.zalo.emulator import template_info
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.media import build_router as build_media_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
@@ -107,9 +109,8 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: Sendi
     @router.post("/openapi/v3.0/oa/message/template")
     async def message_template_uid(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: rules.send_template(
-            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
-            user_id=str(body.get("user_id") or "")))
+        return await api(request, lambda: template_info.send_template(state, webhooks, body, by_phone=False,
+                                                                      send=rules.send_template))
 
     @router.post("/openapi/v2.0/oa/upload/image")
     async def upload_image(request: Request) -> Response:
@@ -151,9 +152,13 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: Sendi
     @router.post("/business/message/template")
     async def message_template_phone(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: rules.send_template(
-            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
-            phone=str(body.get("phone") or "")), business=True)
+        return await api(request, lambda: template_info.send_template(state, webhooks, body, by_phone=True,
+                                                                      send=rules.send_template),
+                         business=True)
+
+    @router.get("/business/template/info/v2")
+    async def template_info_v2(request: Request, template_id: str = "") -> Response:
+        return await api(request, lambda: template_info.template_info(state, template_id), business=True)
 
     # --- oauth.zaloapp.com --------------------------------------------------------------------------------
 
@@ -308,6 +313,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app.include_router(build_rules_router(rules), prefix=prefix)  # Zalo's sending rules (rules.py)
     app.include_router(build_phone_router(state), prefix=prefix)
     app.include_router(build_media_router(state, webhooks), prefix=prefix)  # photos, locations, CDN
+    app.include_router(template_info.build_router(state, webhooks), prefix=prefix)
     app.state.emulator = state
     app.state.rules = rules
     app.state.webhooks = webhooks
