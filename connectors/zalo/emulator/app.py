@@ -23,6 +23,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
+from connectors.zalo.emulator.articles import ArticleWorld
+from connectors.zalo.emulator.articles import build_router as build_articles_router
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.state import EmulatorState
@@ -300,6 +302,8 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
     app.include_router(build_phone_router(state), prefix=prefix)
+    app.state.articles = ArticleWorld(state)  # OA articles, videos, tags, broadcast (articles.py)
+    app.include_router(build_articles_router(app.state.articles), prefix=prefix)
     app.state.emulator = state
     app.state.webhooks = webhooks
     return app
