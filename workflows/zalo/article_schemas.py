@@ -11,6 +11,8 @@ from workflows.core.schemas import StrictIn as _In
 NOT_PUBLISHED = "not_published"
 STATE_NAMES = {NOT_PUBLISHED: "Chưa đăng", "waiting": "Chờ đăng", "processing": "Đang xử lý",
                "published": "Đã đăng", "failed": "Lỗi"}
+STEP_NAMES = {"upload_video": "Tải video lên Zalo", "verify_video": "Zalo đang chuyển đổi video",
+              "create": "Tạo bài viết trên Zalo", "verify_article": "Zalo đang xử lý bài viết", "done": "Hoàn tất"}
 BROADCAST_STATE_NAMES = {"waiting": "Chờ gửi", "sent": "Đã gửi", "failed": "Lỗi"}
 
 
@@ -42,6 +44,8 @@ class ZaloArticleOut(BaseModel):
     state: str
     state_name: str
     kind: str | None = None
+    step: str | None = Field(default=None, description="upload_video | verify_video | create | verify_article | done")
+    step_name: str | None = None
     article_id: str | None = None
     link: str | None = None
     attempts: int = 0

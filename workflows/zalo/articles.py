@@ -33,6 +33,7 @@ from workflows.zalo.article_schemas import (
     BROADCAST_STATE_NAMES,
     NOT_PUBLISHED,
     STATE_NAMES,
+    STEP_NAMES,
     OaArticleList,
     OaArticleOut,
     ZaloArticleOut,
@@ -127,7 +128,8 @@ def state_of(session: Session, *, news_id: int) -> ZaloArticleOut:
     broadcasts = session.exec(select(ZaloBroadcast).where(ZaloBroadcast.article_row_id == row.id)
                               .order_by(col(ZaloBroadcast.id).desc())).all()
     return ZaloArticleOut(
-        news_id=news_id, state=row.state, state_name=STATE_NAMES[row.state], kind=row.kind,
+        news_id=news_id, state=row.state, state_name=STATE_NAMES[row.state], kind=row.kind, step=row.step,
+        step_name=STEP_NAMES.get(row.step),
         article_id=row.article_id, link=row.link, attempts=row.attempts, last_error=row.last_error,
         next_attempt_at=_aware(row.next_attempt_at), published_at=_aware(row.published_at),
         broadcasts=[broadcast_out(b) for b in broadcasts])
