@@ -83,7 +83,7 @@ class TestNewsOnZalo:
             oa = requests.get(listing, headers=admin, timeout=10).json()
             assert [(i["article_id"], i["kind"], i["title"], i["news_id"]) for i in oa["items"]] == [
                 (done["article_id"], "video", GUIDE["title"], news_id)]
-            assert oa["total"] == {"normal": 0, "video": 1}
+            assert oa["total"] == {"normal": 0, "video": 1} and oa["zalo_error"] is None
 
             sent = requests.post(f"{url}/broadcast", json={"tag": "xa_minh_xuan"}, headers=admin, timeout=10)
             assert sent.status_code == 202, sent.text
@@ -121,6 +121,10 @@ class TestAccess:
             assert app_client.request(method, path, **body).status_code == 401
         state = app_client.get(f"/api/v1/news/{news_id}/zalo", headers=login("quan_tri"))
         assert state.json()["state"] == "not_published"
+        # Zalo not granted (no token here): the OA's list is empty and says why.
+        listing = app_client.get("/api/v1/admin/zalo/articles", headers=login("quan_tri"))
+        assert listing.status_code == 200 and listing.json()["items"] == []
+        assert listing.json()["zalo_error"].startswith("Không lấy được danh sách bài viết từ Zalo ([http -]")
         # The administrator is refused what the state does not allow, in Vietnamese, naming the reason.
         broadcast = app_client.post(f"/api/v1/news/{news_id}/zalo/broadcast", json={}, headers=login("quan_tri"))
         assert broadcast.status_code == 409 and broadcast.json()["code"] == "zalo_article_not_published"

@@ -68,5 +68,9 @@ class OaArticleOut(BaseModel):
 
 
 class OaArticleList(BaseModel):
+    """The OA's articles; when Zalo cannot be read (no grant yet, Zalo down) the list is empty and
+    `zalo_error` says why, in Vietnamese, with Zalo's code."""
+
     items: list[OaArticleOut]
     total: dict[str, int] = Field(description="Zalo's count of the OA's articles by kind (normal, video)")
+    zalo_error: str | None = None
