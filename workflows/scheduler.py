@@ -9,7 +9,7 @@ Jobs: `timers` (due BPMN timers, fired through `workflows.process.service.fire_t
 after-step hook of each instance's process, a dossier's or a feedback case's alike), `reminders`
 (workflows.reminders.jobs), `outbox` (a relay pass, only while the relay's own prompt-notify thread is not
 running — the scheduler starts and stops that thread), `tokens` (refresh the Zalo OA token pair before it
-expires).
+expires), and those the wiring adds (`zalo_articles`: news published and broadcast on Zalo).
 """
 
 from __future__ import annotations
