@@ -143,3 +143,13 @@ class TestBroadcast:
         assert (sent.state, sent.state_name, sent.tag) == ("sent", "Đã gửi", None)
         assert zalo.inbox(user_id=follower["user_id"])[-1]["article_id"] == row(zalo, news_id).article_id
         assert zalo.inbox(user_id=stranger["user_id"]) == []
+
+    def test_deleting_the_news_item_ends_its_publication(self, zalo: ZaloWorld, job: ArticleJob) -> None:
+        news_id = publish(zalo, job)
+        assert job.run() == 2
+        with session_scope(zalo.db) as session:
+            news.delete(session, news_id=news_id, actor="quan_tri", clock=zalo.clock)
+        with Session(zalo.db) as session:
+            assert session.exec(select(ZaloArticle)).all() == []
+        zalo.clock.advance(timedelta(seconds=10))
+        assert job.run() == 0
