@@ -56,14 +56,12 @@ def request_publish(
     if not item.published:
         raise Conflict("Tin chưa được công bố; hãy công bố tin trước khi đăng lên Zalo.",
                        code="news_not_published")
-    video_key = None
-    if video is not None:
-        video_key = _store_video(video, store=store, max_bytes=max_video_bytes)
     row = session.exec(select(ZaloArticle).where(ZaloArticle.news_id == news_id)).first()
     if row is not None and row.state in ACTIVE:
         raise Conflict("Tin đang được đăng lên Zalo.", code="zalo_article_in_progress")
     if row is not None and row.state == PUBLISHED:
         raise Conflict("Tin đã được đăng lên Zalo.", code="zalo_article_already_published")
+    video_key = _store_video(video, store=store, max_bytes=max_video_bytes) if video is not None else None
     if row is None:
         row = ZaloArticle(news_id=news_id, kind="normal", state=WAITING, step=CREATE, cover_url=cover_url,
                           author=author, requested_by=actor, requested_at=now, updated_at=now)

@@ -202,7 +202,8 @@ class ProcessingIn(BaseModel):
 
 
 def build_router(world: ArticleWorld) -> APIRouter:
-    """The article endpoints of openapi.zalo.me and the test hooks, to include under the emulator's prefix."""
+    """The article endpoints of openapi.zalo.me and the test hooks, to include under the emulator's prefix;
+    the injected faults of `POST /faults` apply here as on the other endpoints."""
     state = world.state
     router = APIRouter()
 
@@ -213,14 +214,21 @@ def build_router(world: ArticleWorld) -> APIRouter:
         if fault == "timeout":
             await asyncio.sleep(state.fault_timeout_seconds)
             return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
+        if fault == "rate_limit":
+            return JSONResponse({"error": -32, "message": "Your application reached limit call api"})
         if fault and fault.startswith("error:"):
             return JSONResponse({"error": int(fault.split(":", 1)[1]), "message": "Injected error"})
+        token = request.headers.get("access_token")
         try:
             state.count_call()
-            state.check_access_token(request.headers.get("access_token"), business=False)
+            if fault == "token_expired":
+                state.revoke_access_token(token)
+            state.check_access_token(token, business=False)
             data = action()
         except EmuError as exc:
             return JSONResponse({"error": exc.code, "message": exc.message})
+        if fault == "timeout_after_send":  # done, but the answer comes too late (a create may be doubled)
+            await asyncio.sleep(state.fault_timeout_seconds)
         return JSONResponse({"data": data, "error": 0, "message": "Success"})
 
     async def body_of(request: Request) -> dict[str, Any]:
