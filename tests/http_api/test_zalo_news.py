@@ -11,15 +11,18 @@ from typing import Any
 
 import requests
 from fastapi.testclient import TestClient
-from live import Citizen, live_server, wait_for
+from live import BPMN_DIR, Citizen, live_server, wait_for
 from sqlmodel import Session, select
 from test_zalo_citizen import ask
 from test_zalo_e2e import Officials
 
+from api.main import create_app
 from connectors.outbox import OutboxMessage
 from connectors.zalo.articles import ArticleApi
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
+from workflows.core.db import session_scope
+from workflows.seed import seed_all
 from workflows.zalo.article_jobs import JOB
 
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
@@ -136,3 +139,22 @@ class TestAccess:
         no_cover = app_client.post(f"/api/v1/news/{news_id}/zalo/publish", headers=login("quan_tri"), data={})
         assert no_cover.status_code == 422
         assert no_cover.json()["errors"][0]["message"].startswith("Ảnh bìa")
+
+
+class TestVideoSize:
+    def test_a_video_over_the_upload_limit_is_refused_and_nothing_is_queued(
+        self, settings: Settings, clock: ManualClock, db: Any
+    ) -> None:
+        small = settings.model_copy(update={"storage": settings.storage.model_copy(update={"max_upload_bytes": 2048})})
+        app = create_app(small, clock=clock, start_background=False)
+        with TestClient(app) as client:
+            with session_scope(app.state.wiring.db) as session:
+                seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+            token = client.post("/api/v1/auth/token", data={"username": "quan_tri", "password": "motcua-demo"})
+            admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            news_id = client.post("/api/v1/news", json=GUIDE, headers=admin).json()["id"]
+            refused = client.post(f"/api/v1/news/{news_id}/zalo/publish", headers=admin, data={"cover_url": COVER},
+                                  files={"video": ("huong-dan.mp4", MP4, "video/mp4")})
+            assert refused.status_code == 413, refused.text
+            assert (refused.json()["code"], refused.json()["detail"]) == ("video_too_large", "Tệp video vượt quá 2 KB.")
+            assert client.get(f"/api/v1/news/{news_id}/zalo", headers=admin).json()["state"] == "not_published"

@@ -86,7 +86,8 @@ def _store_video(video: tuple[str, bytes], *, store: FileStore, max_bytes: int) 
     if not content:
         raise ValidationFailed(errors=[{"field": "video", "message": "Tệp video: tệp rỗng."}])
     if len(content) > max_bytes:
-        raise PayloadTooLarge(f"Tệp video vượt quá {max_bytes // (1024 * 1024)} MB.")
+        size = f"{max_bytes / (1024 * 1024):g} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes / 1024:g} KB"
+        raise PayloadTooLarge(f"Tệp video vượt quá {size}.", code="video_too_large")
     return store.put(content).key
 
 
