@@ -26,6 +26,7 @@ from api.routers import public as public_routes
 from api.routers import registers as register_routes
 from api.routers import tasks as task_routes
 from api.routers import zalo as zalo_routes
+from api.routers import zalo_articles as zalo_article_routes
 from api.routers import zalo_templates as zalo_template_routes
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
         app.include_router(module.router)
     app.include_router(message_admin_routes.router)
     app.include_router(zalo_template_routes.router)
+    app.include_router(zalo_article_routes.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
@@ -91,6 +93,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
                  authenticate_first=True),
         BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
+        BodyRule("POST", r"/api/v1/news/[^/]+/zalo/publish", upload, authenticate_first=True),  # a video
         # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
         BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),
     ]

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
 from connectors.outbox import OutboxRelay
+from connectors.zalo.articles import ArticleApi
 from connectors.zalo.client import ZaloClient
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
@@ -32,6 +33,8 @@ from workflows.notifications.metrics import OutboxStateCollector
 from workflows.notifications.waiting import WaitingRuleCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
+from workflows.zalo.article_jobs import JOB as ARTICLES_JOB
+from workflows.zalo.article_jobs import ArticleJob
 from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
 from workflows.zalo.templates import TemplateChecker, book_from_settings
 
@@ -138,8 +141,10 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     registry = CollectorRegistry()
     registry.register(OutboxStateCollector(db))
     registry.register(WaitingRuleCollector(db))  # messages held back by Zalo's sending rules
+    articles = ArticleJob(db=db, api=ArticleApi(zalo), store=store, now=clock.now, notify=relay.notify)
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
-                          token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
+                          token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now),
+                          extra_jobs={ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds)})
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
                   hashing=HashingSlots(settings.auth.max_concurrent_hashes),

@@ -173,6 +173,12 @@ class ZaloClient:
 
     # --- plumbing -----------------------------------------------------------------------------------------
 
+    def call_openapi(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One call to the OA host (`path` as `/v2.0/...`) with the token handling and error mapping of every
+        call here; keyword arguments `json_body`, `params`, `files`. For the modules that add a family of
+        endpoints without growing this file (articles.py)."""
+        return self._call(method, f"{self._openapi}{path}", **kwargs)
+
     def _post_openapi(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"{self._openapi}{path}", json_body=body)
 

@@ -20,7 +20,7 @@ Login = Callable[[str], dict[str, str]]
 ROLES = ["mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat", "quan_tri", "mot_cua_dl"]
 ID_NUMBER, PHONE = "008190012345", "0912345678"
 ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b|POST /api/v1/process-definitions$"
-                        r"|(POST|PUT|DELETE) /api/v1/news)")
+                        r"|(POST|PUT|DELETE) /api/v1/news|GET /api/v1/news/\{news_id\}/zalo$)")
 SUPERVISOR_TOO = {"GET /api/v1/admin/scheduler"}  # the supervisor (GIAM_SAT) watches the jobs as well
 DEPARTMENT = {"mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat"}
 # Who may do what to a dossier of their department (docs/ACCESS.md), written out here on its own: the

@@ -156,6 +156,7 @@ class SchedulerSettings(BaseModel):
     timer_interval_seconds: float = Field(1.0, gt=0)
     reminder_interval_seconds: float = Field(60.0, gt=0)
     outbox_interval_seconds: float = Field(0.5, gt=0)
+    zalo_articles_interval_seconds: float = Field(10.0, gt=0, description="News on Zalo: publication steps")
     outbox_lease_seconds: float = Field(
         300.0, gt=0, description="A message claimed by a relay that died is sent again after this lease")
 

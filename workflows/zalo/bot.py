@@ -37,6 +37,7 @@ from workflows.lookup import service as lookup
 from workflows.lookup.schemas import DossierSummary
 from workflows.news import service as news
 from workflows.procedures import queries as catalogue
+from workflows.zalo import news_answer
 
 _CODE = re.compile(r"\b([A-Z0-9][A-Z0-9.]*-\d{6,8}-\d{4,})\b", re.IGNORECASE)
 _FOUR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -86,6 +87,8 @@ def answer_text(
             return _feedback(session, services=services, engine=engine, uid=zalo_user_id, raw=raw)
         if key.startswith("dich vu cong"):
             return _services(session, services=services, query=key.removeprefix("dich vu cong").strip())
+        if key.startswith("tin tuc"):  # the articles on Zalo first (news_answer.py)
+            return news_answer.latest_text(session) or _news(session)
         if key.startswith(("tin tuc", "video")):
             return _news(session)
     except MotcuaError as exc:  # invalid input the citizen can fix: say what is wrong

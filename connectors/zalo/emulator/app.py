@@ -27,6 +27,8 @@ from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
 from connectors.zalo.emulator import template_info
+from connectors.zalo.emulator.articles import ArticleWorld
+from connectors.zalo.emulator.articles import build_router as build_articles_router
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.media import build_router as build_media_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
@@ -314,6 +316,8 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app.include_router(build_phone_router(state), prefix=prefix)
     app.include_router(build_media_router(state, webhooks), prefix=prefix)  # photos, locations, CDN
     app.include_router(template_info.build_router(state, webhooks), prefix=prefix)
+    app.state.articles = ArticleWorld(state)  # OA articles, videos, tags, broadcast (articles.py)
+    app.include_router(build_articles_router(app.state.articles), prefix=prefix)
     app.state.emulator = state
     app.state.rules = rules
     app.state.webhooks = webhooks
