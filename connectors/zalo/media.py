@@ -19,6 +19,7 @@ link way (`UPLOAD_REFUSED`), so the message is never dead for its attachment.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import MutableMapping
 from enum import StrEnum
 
 MB = 1024 * 1024
@@ -77,3 +78,15 @@ def linked_reason(*, filename: str, size: int, zalo_code: int | None) -> str:
         return "Zalo không nhận loại tệp này"
     limit = "1 MB" if filename.lower().endswith(IMAGE_TYPES) else "5 MB"
     return f"tệp {megabytes(size)}, lớn hơn giới hạn {limit} của Zalo"
+
+
+def pop_link(arrived: MutableMapping[tuple[str, str], str], filename: str) -> str | None:
+    """For an uncertain retry: the message id of the link text of `filename` among the OA's messages that
+    already arrived (keyed `(type, text)`), taken out of `arrived`; None when it is not there."""
+    if not filename:
+        return None
+    start = unicodedata.normalize("NFC", f"Tệp «{filename}» (")
+    for key in list(arrived):
+        if key[0] == "text" and key[1].startswith(start):
+            return arrived.pop(key)
+    return None

@@ -116,6 +116,8 @@ class ZaloSender:
         arrived = self._already_arrived(message, user_id)
         for part in parts[done:]:
             seen = arrived.pop(_part_key(part), None) if arrived else None
+            if seen is None and arrived and isinstance(part, Attachment):  # it may have gone as its link
+                seen = media.pop_link(arrived, part.filename)
             if seen is not None:  # the uncertain attempt did reach the citizen: do not send it twice
                 first_id = first_id or seen
                 done += 1

@@ -25,9 +25,10 @@ HOW = ("Để xem và tải tệp, Ông/Bà mở liên kết sau, nhập 4 chữ
 TEXT = "Về hồ sơ H60.22-261124-0001: kết quả giải quyết gửi kèm."
 
 
-def send(zalo: ZaloWorld, filename: str, size: int, *, url: str = PAGE) -> tuple[SendResult, list[dict[str, Any]]]:
-    """Send TEXT and one attachment of `size` bytes named `filename` to a fresh follower inside the window."""
-    user = zalo.user()
+def send(zalo: ZaloWorld, filename: str, size: int, *, url: str = PAGE, user: dict[str, Any] | None = None,
+         uncertain: bool = False) -> tuple[SendResult, list[dict[str, Any]]]:
+    """Send TEXT and one attachment of `size` bytes named `filename` to a (fresh) follower inside the window."""
+    user = user or zalo.user()
     with Session(zalo.db) as session:
         record_user(session, user_id=user["user_id"], now=zalo.clock.now(), followed=True,
                     interacted_at=zalo.clock.now())
@@ -38,7 +39,8 @@ def send(zalo: ZaloWorld, filename: str, size: int, *, url: str = PAGE) -> tuple
         attachment["url"] = url
     message = OutgoingMessage(id=1, idempotency_key=f"{CODE}:MSG:1", kind="official_message", subject_ref=CODE,
                               recipient_ref=f"dossier:{CODE}", attempts=0, parts_done=0,
-                              payload={"event": "TIN_NHAN", "text": TEXT, "attachment": attachment})
+                              payload={"event": "TIN_NHAN", "text": TEXT, "attachment": attachment},
+                              uncertain=uncertain, created_at=zalo.clock.now())
     sender = ZaloSender(client=zalo.client, db_engine=zalo.db, now=zalo.clock.now,
                         load_attachment=lambda _id: ("ignored.bin", content), default_template_id=DEFAULT_TEMPLATE_ID)
     result = sender.send(message, Recipient(zalo_user_id=user["user_id"], phone_84=user["phone"], display_name="A"))
@@ -120,3 +122,10 @@ class TestEachKindItsWay:
         result, inbox = send(zalo, "ket-qua.pdf", int(5.1 * MB), url="")
         assert [(m["type"], m["text"]) for m in inbox] == [("text", TEXT)]
         assert result.note == ("attachment_refused:-210:ket-qua.pdf: tệp 5,1 MB, lớn hơn giới hạn 5 MB của Zalo")
+
+    def test_an_uncertain_retry_does_not_send_the_link_twice(self, zalo: ZaloWorld) -> None:
+        # The first attempt delivered the text and the link, then its worker died before recording it.
+        user = zalo.user()
+        send(zalo, "ket-qua.pdf", int(5.1 * MB), user=user)
+        _result, inbox = send(zalo, "ket-qua.pdf", int(5.1 * MB), user=user, uncertain=True)
+        assert [m["type"] for m in inbox] == ["text", "text"], inbox
