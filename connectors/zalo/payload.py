@@ -40,7 +40,7 @@ class Attachment:
     """A stored document sent with the text: `document_id` is the key the attachment loader opens;
     `filename` (optional) is the name the citizen sees, else the document's own; `url` (optional) is the
     page where the citizen opens it behind the second factor, sent instead when Zalo will not take the file
-    (too large, or of another type: `connectors/zalo/media.py`). It must carry nothing personal."""
+    (too large, or of another type: `connectors/zalo/uploads.py`). It must carry nothing personal."""
 
     document_id: str
     filename: str = ""

@@ -1,7 +1,7 @@
 """The dossier's issued forms for the citizen, behind the lookup's second factor: the list, and one document.
 Uploads (scans of ID cards and the like) are not offered here, except one an official sent the applicant in
 a Zalo message: Zalo takes files up to 5 MB only, so a larger one reaches the citizen as a link to this page
-(`connectors/zalo/media.py`), and the page must then offer it."""
+(`connectors/zalo/uploads.py`), and the page must then offer it."""
 
 from __future__ import annotations
 

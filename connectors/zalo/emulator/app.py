@@ -4,7 +4,7 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries,
-            /media-limits (media.py)                                                       (test hooks)
+            /media-limits (upload_limits.py)                                                       (test hooks)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
@@ -25,9 +25,9 @@ from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
 from connectors.zalo.emulator.errors import EmuError
-from connectors.zalo.emulator.media import build_router as build_media_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.state import EmulatorState
+from connectors.zalo.emulator.upload_limits import build_router as build_upload_limits_router
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
 
@@ -302,7 +302,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
     app.include_router(build_phone_router(state), prefix=prefix)
-    app.include_router(build_media_router(state), prefix=prefix)
+    app.include_router(build_upload_limits_router(state), prefix=prefix)
     app.state.emulator = state
     app.state.webhooks = webhooks
     return app

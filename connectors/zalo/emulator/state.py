@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from connectors.timeutil import to_epoch_ms, utc
 from connectors.zalo.emulator.errors import EmuError
-from connectors.zalo.emulator.media import MediaLimits, check_file, check_image
 from connectors.zalo.emulator.templates import SEED_TEMPLATES, Template, render
+from connectors.zalo.emulator.upload_limits import MediaLimits, check_file, check_image
 
 # The real code for a used/expired refresh token is undocumented (§3.6): this one is ours.
 INVALID_GRANT = -14014
@@ -90,7 +90,7 @@ class EmulatorState:
         self.users: dict[str, EmuUser] = {}
         self.by_phone: dict[str, str] = {}
         self.uploads: dict[str, Upload] = {}
-        self.media_limits = MediaLimits()  # upload/image and upload/file (media.py)
+        self.media_limits = MediaLimits()  # upload/image and upload/file (upload_limits.py)
         self.access_tokens: dict[str, datetime] = {}
         self.refresh_tokens: dict[str, tuple[datetime, bool]] = {}  # token → (expires, used)
         self.auth_codes: dict[str, tuple[datetime, str | None]] = {}  # code → (expires, challenge)
