@@ -2,7 +2,8 @@
 
 1. A linked Zalo user who interacted within the window (7 days; the first 48 h are free) and has not
    unfollowed the OA since (`zalo_user.unfollowed_at`) gets a customer-service message: the text (split
-   at 2,000 characters) and each attachment as a file message.
+   at 2,000 characters) and each attachment its Zalo way (a file, an image, or a link to the document page
+   when Zalo will not take it: uploads.py).
 2. Otherwise a pre-approved ZBS template by user id, then by phone (`84…`). Templates carry no file; the
    payload's template data holds a CTA URL instead.
 3. Otherwise the recipient is unreachable, with the reason.
@@ -26,7 +27,8 @@ from connectors.outbox.errors import DeliveryError, UnreachableRecipient
 from connectors.outbox.models import tracking_id_for
 from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult, ensure_time_to_send
 from connectors.timeutil import utc
-from connectors.zalo.client import ZaloClient, is_image
+from connectors.zalo import uploads
+from connectors.zalo.client import ZaloClient
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.payload import Attachment, MessagePayload, UserInfoRequest
 from connectors.zalo.rules import CS_WINDOW_CLOSED
@@ -43,6 +45,9 @@ LoadAttachment = Callable[[str], tuple[str, bytes]]
 Part = str | Attachment | UserInfoRequest  # one send: a text chunk, a file or image, the phone request card
 # Prefix of a `last_error` line naming an attachment Zalo refused: "attachment_refused:<code>:<file>: <error>".
 ATTACHMENT_REFUSED = "attachment_refused:"
+# An attachment sent as a link to the document page instead (connectors/zalo/uploads.py):
+# "attachment_linked:<file>: <why, in Vietnamese>".
+ATTACHMENT_LINKED = "attachment_linked:"
 
 
 class ZaloSender:
@@ -125,6 +130,8 @@ class ZaloSender:
         arrived = self._already_arrived(message, user_id)
         for part in parts[done:]:
             seen = arrived.pop(_part_key(part), None) if arrived else None
+            if seen is None and arrived and isinstance(part, Attachment):  # it may have gone as its link
+                seen = uploads.pop_link(arrived, part.filename)
             if seen is not None:  # the uncertain attempt did reach the citizen: do not send it twice
                 first_id = first_id or seen
                 done += 1
@@ -147,25 +154,45 @@ class ZaloSender:
 
     def _send_attachment(self, message: OutgoingMessage, user_id: str, part: Attachment,
                          refused: list[str]) -> str | None:
-        """Upload and send one file: a JPG/PNG as an image, anything else as a file. A file Zalo will never
-        take (-201: not PDF/DOC/DOCX/JPG/PNG; -210: too large) is skipped, not the whole message: the text
-        still reaches the citizen, and the refusal is recorded (`ATTACHMENT_REFUSED` lines in the row's
-        `last_error`) for the dossier to show."""
+        """Upload and send one file its Zalo way (`uploads.route_for`: a PDF/DOC/DOCX ≤ 5 MB as a file, a
+        JPG/PNG ≤ 1 MB as an image). One Zalo will not take (too large, another type: decided before the
+        upload, or answered by Zalo with -201/-210) goes as a text with the link to the document page
+        (`part.url`), recorded as an `ATTACHMENT_LINKED` line; without a link it is skipped, not the whole
+        message (an `ATTACHMENT_REFUSED` line). Either way the text still reaches the citizen, and the
+        dossier shows the official what happened (the lines in the row's `last_error`)."""
         filename, content = self._load_attachment(part.document_id)
         filename = part.filename or filename
+        route = uploads.route_for(filename, len(content))
         try:
             ensure_time_to_send(message, self._now())
-            if is_image(filename):
+            if route is uploads.Route.IMAGE:
                 attachment_id = self._client.upload_image(filename, content)
                 ensure_time_to_send(message, self._now())
                 return self._client.send_image(user_id, attachment_id)
-            token = self._client.upload_file(filename, content)
-            ensure_time_to_send(message, self._now())
-            return self._client.send_file(user_id, token)
+            if route is uploads.Route.FILE:
+                token = self._client.upload_file(filename, content)
+                ensure_time_to_send(message, self._now())
+                return self._client.send_file(user_id, token)
         except ZaloBadRequest as exc:
             log.warning("outbox message %s: attachment refused by Zalo: %s", message.id, exc)
-            refused.append(f"{ATTACHMENT_REFUSED}{exc.code}:{filename}: {exc}")
+            if not (part.url and exc.code in uploads.UPLOAD_REFUSED):
+                refused.append(f"{ATTACHMENT_REFUSED}{exc.code}:{filename}: {exc}")
+                return None
+            return self._send_link(message, user_id, part, filename, len(content), refused, zalo_code=exc.code)
+        if not part.url:  # a row written before links: skipped, with the code Zalo would have answered
+            code = -210 if uploads.is_supported_type(filename) else -201
+            why = uploads.linked_reason(filename=filename, size=len(content), zalo_code=None)
+            refused.append(f"{ATTACHMENT_REFUSED}{code}:{filename}: {why}")
             return None
+        return self._send_link(message, user_id, part, filename, len(content), refused, zalo_code=None)
+
+    def _send_link(self, message: OutgoingMessage, user_id: str, part: Attachment, filename: str, size: int,
+                   refused: list[str], *, zalo_code: int | None) -> str:
+        ensure_time_to_send(message, self._now())
+        provider_id = self._client.send_text(user_id, uploads.link_text(filename=filename, size=size, url=part.url))
+        reason = uploads.linked_reason(filename=filename, size=size, zalo_code=zalo_code)
+        refused.append(f"{ATTACHMENT_LINKED}{filename}: {reason}")
+        return provider_id
 
     def _already_arrived(self, message: OutgoingMessage, user_id: str) -> dict[tuple[str, str], str]:
         """For an uncertain retry: the OA's messages to the user since the row was created, keyed like the

@@ -15,7 +15,7 @@ from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxM
 from connectors.outbox.relay import WAITING
 from connectors.zalo.client import is_image
 from connectors.zalo.payload import Attachment
-from connectors.zalo.sender import ATTACHMENT_REFUSED
+from connectors.zalo.sender import ATTACHMENT_LINKED, ATTACHMENT_REFUSED
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.errors import NotFound, ValidationFailed
@@ -52,7 +52,8 @@ def notify_event(
     if rendered.attach_form:
         document = latest_form(session, code=dossier.code, form=rendered.attach_form)
         if document is not None:
-            attachment = Attachment(document_id=str(document.id), filename=document.filename)
+            attachment = Attachment(document_id=str(document.id), filename=document.filename,
+                                    url=services.lookup_url(dossier.code))
     notify_citizen(session, key=key, kind="dossier_event", code=dossier.code, recipient_ref=recipient_ref(dossier),
                    event=event, text=rendered.text, attachment=attachment, name=dossier.applicant_name,
                    status=rendered.status_label, cta_text=rendered.cta_text, cta_url=rendered.cta_url, now=now)
@@ -81,7 +82,10 @@ def send(
         document = session.get(DossierDocument, document_id)
         if document is None or document.dossier_code != dossier.code:
             raise NotFound("Không tìm thấy giấy tờ của hồ sơ.", code="document_not_found")
-        attachment = Attachment(document_id=str(document.id), filename=document.filename)
+        # Too large or of a type Zalo does not take, it goes as this link: the dossier's page, where the
+        # citizen opens it behind the second factor (workflows/lookup/downloads.py offers what was sent).
+        attachment = Attachment(document_id=str(document.id), filename=document.filename,
+                                url=services.lookup_url(dossier.code))
     now = services.clock.now()
     key = next_key(session, prefix=f"{dossier.code}:MSG:")
     body = f"[{services.settings.agency_name}] Về hồ sơ {dossier.code}: {text.strip()}"
@@ -150,6 +154,10 @@ def _problems(message: OutboxMessage) -> list[str]:
             problems.append(f"Tệp «{filename}» không gửi được qua Zalo: {_refusal(code, filename, detail)}. "
                             "Nội dung tin nhắn vẫn được gửi; đề nghị gửi lại tệp nhỏ hơn hoặc ở định dạng "
                             "PDF, hoặc trao trực tiếp cho công dân.")
+        elif line.startswith(ATTACHMENT_LINKED):
+            filename, _, reason = line.removeprefix(ATTACHMENT_LINKED).partition(": ")
+            problems.append(f"Tệp «{filename}» không gửi kèm được qua Zalo ({reason}): công dân nhận liên kết "
+                            "đến trang tra cứu hồ sơ để xem và tải tệp sau khi nhập thông tin xác minh.")
     return problems
 
 

@@ -6,6 +6,7 @@
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
     {prefix}/rules, /clock   Zalo's sending rules (quota, wallet, night) and the emulator's time (rules.py)
     {prefix}/templates, /testers, /users/{id}/seen   template test hooks (template_info.py)
+    {prefix}/media-limits   the limits of upload/file and upload/image, lowered by tests (upload_limits.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
     {prefix}/users/{id}/send-image|send-location|send-event, /cdn/{token}   photos and more (media.py)
 
@@ -35,6 +36,7 @@ from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.rules import SendingRules
 from connectors.zalo.emulator.rules import build_router as build_rules_router
 from connectors.zalo.emulator.state import EmulatorState
+from connectors.zalo.emulator.upload_limits import build_router as build_upload_limits_router
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
 
@@ -318,6 +320,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app.include_router(template_info.build_router(state, webhooks), prefix=prefix)
     app.state.articles = ArticleWorld(state)  # OA articles, videos, tags, broadcast (articles.py)
     app.include_router(build_articles_router(app.state.articles), prefix=prefix)
+    app.include_router(build_upload_limits_router(state), prefix=prefix)
     app.state.emulator = state
     app.state.rules = rules
     app.state.webhooks = webhooks
