@@ -26,6 +26,7 @@ from api.routers import public as public_routes
 from api.routers import registers as register_routes
 from api.routers import tasks as task_routes
 from api.routers import zalo as zalo_routes
+from api.routers import zalo_grant as zalo_grant_routes
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import EMULATOR_PREFIX, Settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
         app.include_router(module.router)
     app.include_router(message_admin_routes.router)
+    app.include_router(zalo_grant_routes.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
@@ -76,7 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
             app_id=settings.zalo.app_id, app_secret=settings.zalo.app_secret.get_secret_value(),
             oa_secret_key=settings.zalo.oa_secret_key.get_secret_value(),
             webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
-            oa_id=settings.zalo.oa_id))
+            oa_id=settings.zalo.oa_id, callback_url=settings.zalo_redirect_uri))
     return app
 
 

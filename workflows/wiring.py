@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine as DbEngine
 
 from connectors.outbox import OutboxRelay
 from connectors.zalo.client import ZaloClient
+from connectors.zalo.connection import RefreshBackoff
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
@@ -31,6 +32,7 @@ from workflows.identity.service import HashingSlots
 from workflows.notifications.metrics import OutboxStateCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
+from workflows.zalo.grant import ConnectionCollector
 from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
 
 log = logging.getLogger("motcua.wiring")
@@ -64,7 +66,7 @@ class Wiring:
         if self.settings.scheduler.enabled:
             self.scheduler.start()
             self.background.append(self.scheduler)
-        if self.settings.emulator_base_url:
+        if self.settings.emulator_base_url and self.settings.zalo.emulator_auto_grant:
             threading.Thread(target=self.bootstrap_emulator_tokens, name="zalo-bootstrap", daemon=True).start()
 
     def scheduler_state(self) -> dict[str, Any]:
@@ -117,7 +119,9 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     register_operators(operators, domain)
     register_feedback_operators(operators, domain)
     engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth)
-    tokens = DbTokenStore(db, cipher=cipher)
+    tokens = DbTokenStore(db, cipher=cipher, backoff=RefreshBackoff(
+        base=timedelta(seconds=settings.zalo.refresh_backoff_seconds),
+        cap=timedelta(seconds=settings.zalo.refresh_backoff_max_seconds)))
     zalo = ZaloClient(**zalo_base_urls(settings), app_id=settings.zalo.app_id,
                       app_secret=settings.zalo.app_secret.get_secret_value(), tokens=tokens,
                       session=requests.Session(), timeout=settings.zalo.timeout_seconds, now=clock.now)
@@ -129,9 +133,11 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                         base_delay=settings.zalo.retry_base_seconds, max_delay=settings.zalo.retry_max_seconds,
                         lease=timedelta(seconds=settings.scheduler.outbox_lease_seconds),
                         send_margin=timedelta(seconds=settings.zalo.longest_call_seconds),
-                        interval=settings.scheduler.outbox_interval_seconds)
+                        interval=settings.scheduler.outbox_interval_seconds,
+                        ready=lambda: tokens.can_send(clock.now()))  # messages wait for the OA grant
     registry = CollectorRegistry()
     registry.register(OutboxStateCollector(db))
+    registry.register(ConnectionCollector(tokens))
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,

@@ -24,8 +24,10 @@ from connectors.timeutil import from_epoch_ms, utc
 from connectors.zalo.errors import (
     ZaloBadRequest,
     ZaloError,
+    ZaloNotConnected,
     ZaloRetryable,
     ZaloTokenError,
+    ZaloTokenRefused,
     error_for,
 )
 from connectors.zalo.tokens import TokenPair, TokenStore
@@ -183,7 +185,7 @@ class ZaloClient:
     def _usable_access_token(self) -> str:
         pair = self._tokens.current()
         if pair is None:
-            raise ZaloTokenError("no Zalo access token: an OA admin must grant the app")
+            raise ZaloNotConnected("no Zalo access token: an OA admin must grant the app")
         now = self._now()
         if pair.access_expires_at - now > self._refresh_margin:
             return pair.access_token
@@ -202,8 +204,9 @@ class ZaloClient:
 
         try:
             return self._tokens.refresh(stale_access_token=stale, exchange=exchange, now=self._now())
-        except LookupError as exc:
-            raise ZaloTokenError(str(exc)) from exc
+        except (LookupError, ZaloTokenError) as exc:
+            # Recorded on the connection by the store; the message waits for it (no attempt spent).
+            raise ZaloNotConnected(str(exc)) from exc
 
     def _token_request(self, form: dict[str, str]) -> TokenPair:
         now = self._now()
@@ -218,7 +221,9 @@ class ZaloClient:
         if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
             detail = body if isinstance(body, dict) else {}
             log.error("zalo refused the token request: %s %s", detail.get("error"), detail.get("error_name"))
-            raise ZaloTokenError(
+            # An error body below 5xx is Zalo's refusal (§3.6); a 5xx or no JSON is a failure without an answer.
+            refused = "error" in detail and response.status_code < 500
+            raise (ZaloTokenRefused if refused else ZaloTokenError)(
                 f"token request refused: {detail.get('error')} {detail.get('error_name') or ''} "
                 f"{detail.get('error_reason') or ''}".strip(), http_status=response.status_code)
         return TokenPair(

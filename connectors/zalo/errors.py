@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from connectors.outbox.errors import (
+    ChannelUnavailable,
     DeliveryError,
     PermanentDelivery,
     RetryableDelivery,
     UnreachableRecipient,
 )
+from connectors.zalo.tokens import RefreshRefused
 
 RATE_LIMIT = -32
 # Expired or invalid access token: -216/-220 on the OA host, -124 on the business (ZNS/ZBS) host.
@@ -68,6 +70,17 @@ class ZaloTokenError(ZaloError, RetryableDelivery):
 
     Retryable for the outbox (credentials may be restored); an operator must look when it persists.
     """
+
+
+class ZaloTokenRefused(ZaloTokenError, RefreshRefused):
+    """The token endpoint answered with an error body (ZALO_API.md §3.6: an `error` key, no `access_token`):
+    for a refresh, the single-use refresh token is dead and an OA admin must grant the app again."""
+
+
+class ZaloNotConnected(ZaloTokenError, ChannelUnavailable):
+    """No usable access token and none can be had now: the OA never granted the app, the refresh token was
+    refused (`refresh_failed`), or a refresh is waiting out its backoff. Messages wait for the connection
+    instead of spending their attempts (connectors/zalo/connection.py)."""
 
 
 class ZaloUnreachable(ZaloError, UnreachableRecipient):

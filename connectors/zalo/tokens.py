@@ -6,11 +6,13 @@ token and returns a new pair. So a refresh must (1) run once at a time across th
 the app again.
 
 The pair is one row of table `zalo_token`, encrypted with the data key when the store has a cipher (the
-wiring always gives it one).
+wiring always gives it one). Beside it, `zalo_connection` (connection.py) says whether the pair may be used
+and why not; both are written in one transaction.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +24,28 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from connectors.timeutil import utc
+from connectors.zalo.connection import (
+    ConnectionState,
+    RefreshBackoff,
+    mark_granted,
+    mark_refresh_failed,
+    mark_refreshed,
+    read_state,
+)
+
+log = logging.getLogger(__name__)
 
 _ROW_ID = 1
+
+
+class NotConnected(LookupError):
+    """No usable pair: never granted, or the refresh token was refused (an OA admin must grant again), or a
+    refresh is waiting out its backoff."""
+
+
+class RefreshRefused(Exception):  # noqa: N818 - a fact about Zalo's answer, not a failure of ours
+    """Raised by an `exchange` when Zalo answered the refresh with a refusal (not a lost answer): the refresh
+    token is dead."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +103,11 @@ class DbTokenStore:
     anyone write to every follower of the OA. A row stored in clear is still read, and encrypted at the next
     save or rotation."""
 
-    def __init__(self, engine: Engine, *, cipher: TextCipher | None = None) -> None:
+    def __init__(self, engine: Engine, *, cipher: TextCipher | None = None,
+                 backoff: RefreshBackoff | None = None) -> None:
         self._engine = engine
         self._cipher = cipher
+        self._backoff = backoff or RefreshBackoff()
         self._lock = threading.Lock()
         self._cached: TokenPair | None = None
 
@@ -104,11 +128,13 @@ class DbTokenStore:
             updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
             if not updated.rowcount:
                 connection.execute(table.insert().values(id=_ROW_ID, **values))
+            mark_granted(connection, access_expires_at=pair.access_expires_at, now=now)
         self._cached = pair
 
     def refresh(self, *, stale_access_token: str | None, exchange: Callable[[str], TokenPair],
                 now: datetime) -> TokenPair:
         table = ZaloToken.__table__
+        failure: Exception | None = None
         with self._lock:
             with self._engine.begin() as connection:
                 if connection.dialect.name == "sqlite":
@@ -118,17 +144,50 @@ class DbTokenStore:
                 locked = sa.select(table).where(table.c.id == _ROW_ID).with_for_update()
                 row = connection.execute(locked).first()
                 if row is None:
-                    raise LookupError("no Zalo token stored: an OA admin must grant the app first")
+                    raise NotConnected("no Zalo token stored: an OA admin must grant the app first")
                 stored = self._pair(row)
                 if stale_access_token is not None and stored.access_token != stale_access_token:
                     self._cached = stored  # another thread or process rotated already
                     return stored
-                fresh = exchange(stored.refresh_token)
-                values = self._values(fresh, now=now)
-                connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
-            # Committed: only now may the new access token be handed out.
-            self._cached = fresh
-            return fresh
+                blocked = read_state(connection).may_refresh(now)
+                if blocked is not None:
+                    raise NotConnected(blocked)  # no call: a dead refresh token is not tried again
+                try:
+                    fresh = exchange(stored.refresh_token)
+                except Exception as exc:  # noqa: BLE001 - recorded below, then raised again
+                    failure = exc
+                else:
+                    values = self._values(fresh, now=now)
+                    connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
+                    mark_refreshed(connection, access_expires_at=fresh.access_expires_at, now=now)
+            if failure is None:
+                # Committed: only now may the new access token be handed out.
+                self._cached = fresh
+                return fresh
+            self._record_failure(failure, now=now)
+            raise failure
+
+    def _record_failure(self, failure: Exception, *, now: datetime) -> None:
+        refused = isinstance(failure, RefreshRefused)
+        with self._engine.begin() as connection:
+            state = mark_refresh_failed(connection, error=str(failure), refused=refused, now=now,
+                                        backoff=self._backoff)
+        if refused:
+            log.error("zalo.refresh_failed state=refresh_failed error=%s: an OA administrator must grant the "
+                      "app again (POST /api/v1/admin/zalo/grant or `motcua zalo-grant`)", state.last_error)
+        else:
+            log.warning("zalo.refresh_failed state=%s failures=%s next_try=%s error=%s", state.state,
+                        state.refresh_failures, state.next_refresh_at, state.last_error)
+
+    def connection_state(self) -> ConnectionState:
+        """The connection as stored now (read from the database, never cached: another process may have
+        refreshed or been granted)."""
+        with self._engine.connect() as connection:
+            return read_state(connection)
+
+    def can_send(self, now: datetime) -> bool:
+        """Whether messages may go now (see `ConnectionState.can_send`)."""
+        return self.connection_state().can_send(now)
 
     def forget_cache(self) -> None:
         """Drop the in-memory copy (the next call re-reads the row)."""

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from zalo_consent import approve
 from zalo_world import APP_ID, APP_SECRET, ZaloWorld
 
 from connectors.zalo.client import make_pkce_pair
@@ -177,15 +178,28 @@ class TestTokens:
         verifier, challenge = make_pkce_pair()
         url = zalo.client.authorization_url(redirect_uri="https://motcua.example/zalo/callback",
                                             code_challenge=challenge, state="xyz")
-        redirect = zalo.http.get(url, allow_redirects=False, timeout=5)
+        redirect = approve(zalo.http, url)
+        assert redirect.status_code == 302
+        assert redirect.headers["location"].startswith("https://motcua.example/zalo/callback?")
         query = parse_qs(urlparse(redirect.headers["location"]).query)
         assert query["state"] == ["xyz"] and query["oa_id"]
         with pytest.raises(ZaloTokenError):
             zalo.client.exchange_code(query["code"][0], code_verifier="wrong-verifier-" + "x" * 30)
-        second = parse_qs(urlparse(zalo.http.get(url, allow_redirects=False, timeout=5)
-                                   .headers["location"]).query)["code"][0]
+        second = parse_qs(urlparse(approve(zalo.http, url).headers["location"]).query)["code"][0]
         pair = zalo.client.exchange_code(second, code_verifier=verifier)
         assert DbTokenStore(zalo.db).current() == pair
+
+    def test_the_permission_page_refuses_a_bad_challenge_and_a_denial_sends_nobody_back(
+            self, zalo: ZaloWorld) -> None:
+        url = zalo.client.authorization_url(redirect_uri="https://motcua.example/cb", code_challenge="short",
+                                            state="s")
+        refused = zalo.http.get(url, timeout=5)
+        assert refused.status_code == 400 and "Invalid code challenge" in refused.text
+        _, challenge = make_pkce_pair()
+        url = zalo.client.authorization_url(redirect_uri="https://motcua.example/cb", code_challenge=challenge,
+                                            state="s")
+        denied = approve(zalo.http, url, decision="deny")
+        assert denied.status_code == 200 and "location" not in denied.headers
 
 
 class TestTokensAtRest:

@@ -4,6 +4,7 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+    {prefix}/tokens/...    break the tokens as production does (oauth.py, with the OAuth host)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
@@ -15,15 +16,16 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
 from connectors.zalo.emulator.errors import EmuError
+from connectors.zalo.emulator.oauth import OAuthControls
+from connectors.zalo.emulator.oauth import build_router as build_oauth_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.state import EmulatorState
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
@@ -150,28 +152,7 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
             template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
             phone=str(body.get("phone") or "")), business=True)
 
-    # --- oauth.zaloapp.com --------------------------------------------------------------------------------
-
-    @router.get("/oauth/v4/oa/permission")
-    async def permission(request: Request, app_id: str, redirect_uri: str,
-                         code_challenge: str | None = None) -> Response:
-        if app_id != state.app_id:
-            return JSONResponse({"error": -14002, "error_name": "Invalid appId"}, status_code=400)
-        query = {"code": state.issue_authorization_code(code_challenge), "oa_id": state.oa_id}
-        if request.query_params.get("state") is not None:
-            query["state"] = request.query_params["state"]
-        return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(query)}")
-
-    @router.post("/oauth/v4/oa/access_token")
-    async def access_token(request: Request) -> Response:
-        fault = state.draw_fault()
-        if fault == "http_500":
-            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
-        if fault == "timeout":
-            await asyncio.sleep(state.fault_timeout_seconds)
-            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        return JSONResponse(state.token_grant(secret_key=request.headers.get("secret_key"), form=form))
+    # --- oauth.zaloapp.com: oauth.py ---------------------------------------------------------------------
 
     # --- the citizen's phone and the test hooks -----------------------------------------------------------
 
@@ -294,12 +275,14 @@ def _data_param(raw: str) -> dict[str, Any]:
     return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str) -> FastAPI:
+def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str,
+               callback_url: str | None = None) -> FastAPI:
     # No Swagger page of its own: FastAPI's loads from a CDN, and nothing here may need the internet. The
     # emulator's wire protocol is Zalo's (ZALO_API.md); its page for people is `/phone`.
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
     app.include_router(build_phone_router(state), prefix=prefix)
+    app.include_router(build_oauth_router(state, OAuthControls(callback_url=callback_url)), prefix=prefix)
     app.state.emulator = state
     app.state.webhooks = webhooks
     return app
