@@ -72,7 +72,8 @@ def readyz(wiring: WiringDep, request: Request, response: Response) -> dict[str,
 def _zalo(wiring: Wiring) -> dict[str, object]:
     """The OA connection (`refresh_failed`: an administrator must grant again); never a token."""
     try:
-        return grant.connection_out(wiring.tokens, now=wiring.clock.now()).model_dump(mode="json")
+        state = wiring.tokens.connection_state()
+        return grant.connection_out(state, now=wiring.clock.now()).model_dump(mode="json")
     except Exception as exc:  # noqa: BLE001 - a probe reports, it does not fail
         return {"state": "unknown", "error": type(exc).__name__}
 

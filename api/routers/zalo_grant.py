@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import Admin
 from api.deps import ClockDep, SessionDep, WiringDep
+from connectors.zalo.connection import read_state
 from workflows.zalo import grant
 
 router = APIRouter(tags=["administration"])
@@ -36,8 +37,8 @@ def start_grant(session: SessionDep, admin: Admin, wiring: WiringDep, clock: Clo
 
 @router.get("/api/v1/admin/zalo", response_model=grant.ZaloConnectionOut, responses=ERRORS,
             summary="Trạng thái kết nối Zalo OA (granted, not_granted, refresh_failed)")
-def connection(admin: Admin, wiring: WiringDep, clock: ClockDep) -> grant.ZaloConnectionOut:
-    return grant.connection_out(wiring.tokens, now=clock.now())
+def connection(session: SessionDep, admin: Admin, clock: ClockDep) -> grant.ZaloConnectionOut:
+    return grant.connection_out(read_state(session.connection()), now=clock.now())
 
 
 @router.get("/api/v1/zalo/oauth/callback", response_class=HTMLResponse, tags=["zalo"],
@@ -50,12 +51,13 @@ def callback(
     code: Annotated[str | None, Query(max_length=1000)] = None,
     state: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    outcome = grant.complete_grant(session, client=wiring.zalo, cipher=wiring.cipher, code=code, state=state,
-                                   now=clock.now())
+    outcome = grant.complete_grant(session, client=wiring.zalo, tokens=wiring.tokens, cipher=wiring.cipher,
+                                   code=code, state=state, now=clock.now())
     if not outcome.ok:
         title, text = FAILED_PAGE
         return _page(title, text.format(error=outcome.error or ""), status=502)
-    wiring.notify_relay()  # the pair is committed: the messages that waited for it go now
+    session.commit()  # the pair first, then the relay: the messages that waited for it go now
+    wiring.notify_relay()
     title, text = GRANTED_PAGE
     return _page(title, text.format(oa=wiring.settings.oa_name))
 

@@ -156,12 +156,16 @@ class ZaloClient:
 
     def exchange_code(self, code: str, *, code_verifier: str | None = None) -> TokenPair:
         """Turn an authorization code into the first token pair and store it."""
+        pair = self.pair_for_code(code, code_verifier=code_verifier)
+        self._tokens.save(pair, now=self._now())
+        return pair
+
+    def pair_for_code(self, code: str, *, code_verifier: str | None = None) -> TokenPair:
+        """The token pair for an authorization code (§3.3), not stored: the caller stores it."""
         form = {"code": code, "app_id": self._app_id, "grant_type": "authorization_code"}
         if code_verifier:
             form["code_verifier"] = code_verifier
-        pair = self._token_request(form)
-        self._tokens.save(pair, now=self._now())
-        return pair
+        return self._token_request(form)
 
     def refresh_tokens(self) -> TokenPair:
         """Rotate the pair now (single-flight; the new pair is committed before it is returned)."""

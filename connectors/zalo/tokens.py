@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
 from connectors.timeutil import utc
@@ -123,13 +123,19 @@ class DbTokenStore:
 
     def save(self, pair: TokenPair, *, now: datetime) -> None:
         with self._lock, self._engine.begin() as connection:
-            table = ZaloToken.__table__
-            values = self._values(pair, now=now)
-            updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
-            if not updated.rowcount:
-                connection.execute(table.insert().values(id=_ROW_ID, **values))
-            mark_granted(connection, access_expires_at=pair.access_expires_at, now=now)
+            self.save_in(connection, pair, now=now)
         self._cached = pair
+
+    def save_in(self, connection: Connection, pair: TokenPair, *, now: datetime) -> None:
+        """Store a granted pair and set the connection `granted` in the caller's transaction (the callback's
+        request); the in-memory copy is dropped, so the pair is read back once committed."""
+        table = ZaloToken.__table__
+        values = self._values(pair, now=now)
+        updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
+        if not updated.rowcount:
+            connection.execute(table.insert().values(id=_ROW_ID, **values))
+        mark_granted(connection, access_expires_at=pair.access_expires_at, now=now)
+        self._cached = None
 
     def refresh(self, *, stale_access_token: str | None, exchange: Callable[[str], TokenPair],
                 now: datetime) -> TokenPair:

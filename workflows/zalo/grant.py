@@ -85,12 +85,13 @@ def begin_grant(session: Session, *, client: ZaloClient, cipher: TextCipher, red
     return ZaloGrantOut(authorization_url=url, expires_at=expires_at, redirect_uri=redirect_uri)
 
 
-def complete_grant(session: Session, *, client: ZaloClient, cipher: TextCipher, code: str | None,
-                   state: str | None, now: datetime) -> GrantOutcome:
+def complete_grant(session: Session, *, client: ZaloClient, tokens: DbTokenStore, cipher: TextCipher,
+                   code: str | None, state: str | None, now: datetime) -> GrantOutcome:
     """Zalo's redirect: check `state` (unknown, expired or used → 400, nothing stored), exchange `code` with
-    the grant's verifier (the client stores the pair and sets the connection `granted` in its own
-    transaction, before anyone may use it), then mark the grant used and audit, in the caller's
-    transaction. A refused code is an outcome, not an error: the grant is used up all the same."""
+    the grant's verifier, and in the caller's transaction store the pair, set the connection `granted`,
+    mark the grant used and audit. A refused code is an outcome, not an error: the grant is used up all the
+    same. The grant row is locked while Zalo answers, so a replay racing this one waits, then finds it
+    used."""
     missing = [{"field": name, "message": message} for name, value, message in (
         ("state", state, "Tham số state (mã yêu cầu cấp quyền): bắt buộc."),
         ("code", code, "Tham số code (mã cấp quyền của Zalo): bắt buộc."),
@@ -99,27 +100,24 @@ def complete_grant(session: Session, *, client: ZaloClient, cipher: TextCipher, 
         raise ValidationFailed("Đường dẫn trả về từ Zalo thiếu tham số.", code="grant_callback_invalid",
                                errors=missing)
     assert state is not None and code is not None
-    request = session.exec(select(ZaloGrantRequest).where(ZaloGrantRequest.state_hash == _hash(state))).first()
+    request = session.exec(select(ZaloGrantRequest).where(ZaloGrantRequest.state_hash == _hash(state))
+                           .with_for_update()).first()
     if request is None:
         raise BadRequest(STATE_UNKNOWN, code="grant_state_unknown")
     if request.used_at is not None:
         raise BadRequest(STATE_USED, code="grant_state_used")
     if utc(request.expires_at) <= utc(now):
         raise BadRequest(STATE_EXPIRED, code="grant_state_expired")
-    # The exchange first: the request's transaction writes nothing before it, so the store's own
-    # transaction (the pair) never waits for ours (SQLite has one writer). A replay racing this one presents
-    # the same single-use code, which Zalo refuses.
     outcome = GrantOutcome(ok=True)
     try:
-        client.exchange_code(code, code_verifier=cipher.decrypt(request.code_verifier))
+        pair = client.pair_for_code(code, code_verifier=cipher.decrypt(request.code_verifier))
     except ZaloError as exc:
         log.error("zalo.grant_failed error=%s", exc)
         outcome = GrantOutcome(ok=False, error=str(exc)[:500])
-    used = session.exec(update(ZaloGrantRequest)  # type: ignore[call-overload]
-                        .where(col(ZaloGrantRequest.id) == request.id, col(ZaloGrantRequest.used_at).is_(None))
-                        .values(used_at=utc(now)))
-    if not used.rowcount and outcome.ok:
-        log.warning("zalo grant request %s completed twice at once", request.id)
+    else:
+        tokens.save_in(session.connection(), pair, now=now)
+    session.exec(update(ZaloGrantRequest)  # type: ignore[call-overload]
+                 .where(col(ZaloGrantRequest.id) == request.id).values(used_at=utc(now)))
     audit.record(session, actor=request.actor, action="zalo.granted" if outcome.ok else "zalo.grant_failed",
                  at=now, data={"grant_request": request.id, **({"error": outcome.error} if outcome.error else {})})
     if outcome.ok:
@@ -127,9 +125,9 @@ def complete_grant(session: Session, *, client: ZaloClient, cipher: TextCipher, 
     return outcome
 
 
-def connection_out(tokens: DbTokenStore, *, now: datetime) -> ZaloConnectionOut:
-    """The connection as stored (never a token)."""
-    state = tokens.connection_state()
+def connection_out(state: ConnectionState, *, now: datetime) -> ZaloConnectionOut:
+    """The connection as stored (never a token): `tokens.connection_state()`, or `read_state` in a
+    request's transaction."""
     return ZaloConnectionOut(
         state=state.state, access_expires_at=state.access_expires_at, last_refresh_at=state.last_refresh_at,
         last_error=state.last_error, last_error_at=state.last_error_at, granted_at=state.granted_at,
