@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from connectors.zalo.connection import (
 log = logging.getLogger(__name__)
 
 _ROW_ID = 1
+OPEN_FOR = 1.0  # seconds a "the connection can send" answer is trusted
 
 
 class NotConnected(LookupError):
@@ -108,6 +110,7 @@ class DbTokenStore:
         self._engine = engine
         self._cipher = cipher
         self._backoff = backoff or RefreshBackoff()
+        self._open_until = 0.0  # monotonic time until which `can_send` answers yes without asking
         self._lock = threading.Lock()
         self._cached: TokenPair | None = None
 
@@ -175,6 +178,7 @@ class DbTokenStore:
 
     def _record_failure(self, failure: Exception, *, now: datetime) -> None:
         refused = isinstance(failure, RefreshRefused)
+        self._open_until = 0.0
         with self._engine.begin() as connection:
             state = mark_refresh_failed(connection, error=str(failure), refused=refused, now=now,
                                         backoff=self._backoff)
@@ -192,8 +196,16 @@ class DbTokenStore:
             return read_state(connection)
 
     def can_send(self, now: datetime) -> bool:
-        """Whether messages may go now (see `ConnectionState.can_send`)."""
-        return self.connection_state().can_send(now)
+        """Whether messages may go now (see `ConnectionState.can_send`). Asked before every relay pass: a
+        "yes" is trusted for `OPEN_FOR` seconds (a pass claims at once, as before the check existed), a "no"
+        is asked again each time (a grant is seen at the next pass). This store forgets its "yes" as soon as
+        it records a failure; another process's failure is seen within `OPEN_FOR`, and what the relay
+        claims meanwhile is put back without spending an attempt."""
+        if self._open_until > time.monotonic():
+            return True
+        open_now = self.connection_state().can_send(now)
+        self._open_until = time.monotonic() + OPEN_FOR if open_now else 0.0
+        return open_now
 
     def forget_cache(self) -> None:
         """Drop the in-memory copy (the next call re-reads the row)."""
