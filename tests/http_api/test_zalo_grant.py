@@ -268,6 +268,18 @@ def test_a_bad_expired_or_replayed_state_is_refused_and_stores_nothing(rig: Rig)
     assert rig.hook("stats")["code_exchanges"] == 1
 
 
+def test_the_cli_prints_an_authorization_url_that_grants(rig: Rig) -> None:
+    granted_before = rig.connection()["granted_at"]
+    result = subprocess.run([str(MOTCUA), "zalo-grant"], env=rig.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    url = result.stdout.strip()
+    assert url.startswith(f"{rig.emulator}/oauth/v4/oa/permission?") and "code_challenge=" in url
+    page = rig.http.get(approve(rig.http, url).headers["location"], timeout=30)
+    assert page.status_code == 200 and "Đã kết nối Zalo OA" in page.text
+    connection = rig.connection()
+    assert connection["state"] == "granted" and connection["granted_at"] != granted_before
+
+
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
