@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from connectors.outbox import OutboxMessage, OutboxRelay
 from connectors.outbox.models import ACTIVE as OUTBOX_ACTIVE
 from connectors.zalo.client import ZaloClient
+from connectors.zalo.errors import ZaloNotConnected
 from connectors.zalo.tokens import TokenStore
 from engine import Engine, StepResult
 from engine.models import ProcessInstance
@@ -272,7 +273,12 @@ def zalo_token_refresher(
         pair = tokens.current()
         if pair is None or pair.access_expires_at - now() > margin:
             return 0
-        client.refresh_tokens()
+        try:
+            client.refresh_tokens()
+        except ZaloNotConnected as exc:
+            # Recorded on the connection (refresh_failed, or a backoff): shown there, not as a job failure.
+            log.warning("zalo token refresh not done: %s", exc)
+            return 0
         return 1
 
     return refresh

@@ -26,6 +26,12 @@ class RetryableDelivery(DeliveryError):
     rate_limited: bool = False
 
 
+class ChannelUnavailable(DeliveryError):
+    """The channel itself cannot send now (no credentials: the account was never connected, or its
+    connection was lost). Not the message's fault: it waits, due again at once, without spending an attempt
+    and never dead-lettered for it. The relay's `ready` check keeps it from being claimed meanwhile."""
+
+
 class UnreachableRecipient(DeliveryError):
     """The recipient cannot be reached on this channel now (not a follower, outside the window, blocked,
     phone not on Zalo...). Recorded with `reason`, never retried."""

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, col, exists, or_, select, update
 
 from connectors.outbox.errors import (
+    ChannelUnavailable,
     DeferredDelivery,
     LeaseRunOut,
     PermanentDelivery,
@@ -113,11 +114,12 @@ class OutboxRelay:
         now: Callable[[], datetime], max_attempts: int = 8, base_delay: float = 5.0,
         max_delay: float = 3600.0, lease: timedelta = timedelta(minutes=5), interval: float = 0.5,
         batch_size: int = 50, concurrency: int = 4, channel: str = "zalo", rng: random.Random | None = None,
-        send_margin: timedelta = timedelta(seconds=30),
+        send_margin: timedelta = timedelta(seconds=30), ready: Callable[[], bool] | None = None,
     ) -> None:
         """Delays in seconds: attempt n waits about base_delay·2^(n-1), capped at max_delay, with jitter.
         `concurrency`: messages sent at once in a pass (always one per subject). `send_margin`: the longest
-        one network call of the sender can take; it must be shorter than the lease."""
+        one network call of the sender can take; it must be shorter than the lease. `ready()`: whether the
+        channel can send at all now (its credentials); while it says no, a pass claims nothing."""
         if send_margin >= lease:
             raise ValueError(f"send margin {send_margin} must be shorter than the lease {lease}")
         self._engine = db_engine
@@ -134,6 +136,7 @@ class OutboxRelay:
         self._concurrency = max(1, concurrency)
         self._channel = channel
         self._rng = rng or random.Random()
+        self._ready = ready
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -145,6 +148,8 @@ class OutboxRelay:
         message of a subject is done, that subject's next due message follows in the same pass (up to
         `SUBJECT_BURST`), so one slow subject does not hold the others back. Returns what happened."""
         stats = RelayStats()
+        if self._ready is not None and not self._ready():
+            return stats  # messages wait for the channel, their attempts untouched
         heads = self._claim(limit)
         halt = threading.Event()  # set on Zalo's -32: messages not yet started wait for a later pass
 
@@ -237,6 +242,10 @@ class OutboxRelay:
             log.warning("outbox message %s: %s", message.id, exc)
             self._hand_back(message, parts_done=exc.parts_done)
             return "released", str(exc), False
+        except ChannelUnavailable as exc:
+            log.warning("outbox message %s waits for the channel: %s", message.id, exc)
+            self._wait_for_channel(message, exc)
+            return "released", str(exc), False
         except DeferredDelivery as exc:
             return self._defer(message, exc)
         except UnreachableRecipient as exc:
@@ -306,6 +315,24 @@ class OutboxRelay:
             values["parts_done"] = parts_done
         if message.uncertain:  # still unknown whether an earlier claim's call arrived: keep checking first
             values["last_error"] = f"lease taken over; an earlier send {UNKNOWN_OUTCOME}"
+        with Session(self._engine) as session:
+            session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                         .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,
+                                col(OutboxMessage.next_attempt_at) == message.lease_until)
+                         .values(**values))
+            session.commit()
+
+    def _wait_for_channel(self, message: OutgoingMessage, exc: ChannelUnavailable) -> None:
+        """Back to pending without spending an attempt; due after a short pause (the `ready` check holds it
+        until the channel is back). What was sent stays known (parts_done), and an uncertain claim stays
+        uncertain."""
+        values: dict[str, Any] = {
+            "status": PENDING, "next_attempt_at": utc(self._now()) + timedelta(seconds=self._base_delay),
+            "last_error": f"waiting for the channel: {exc}"[:1000]}
+        if exc.parts_done is not None:
+            values["parts_done"] = exc.parts_done
+        if message.uncertain:
+            values["last_error"] += f"; an earlier send {UNKNOWN_OUTCOME}"
         with Session(self._engine) as session:
             session.exec(update(OutboxMessage)  # type: ignore[call-overload]
                          .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,

@@ -24,8 +24,10 @@ from connectors.timeutil import from_epoch_ms, utc
 from connectors.zalo.errors import (
     ZaloBadRequest,
     ZaloError,
+    ZaloNotConnected,
     ZaloRetryable,
     ZaloTokenError,
+    ZaloTokenRefused,
     error_for,
 )
 from connectors.zalo.tokens import TokenPair, TokenStore
@@ -159,12 +161,16 @@ class ZaloClient:
 
     def exchange_code(self, code: str, *, code_verifier: str | None = None) -> TokenPair:
         """Turn an authorization code into the first token pair and store it."""
+        pair = self.pair_for_code(code, code_verifier=code_verifier)
+        self._tokens.save(pair, now=self._now())
+        return pair
+
+    def pair_for_code(self, code: str, *, code_verifier: str | None = None) -> TokenPair:
+        """The token pair for an authorization code (§3.3), not stored: the caller stores it."""
         form = {"code": code, "app_id": self._app_id, "grant_type": "authorization_code"}
         if code_verifier:
             form["code_verifier"] = code_verifier
-        pair = self._token_request(form)
-        self._tokens.save(pair, now=self._now())
-        return pair
+        return self._token_request(form)
 
     def refresh_tokens(self) -> TokenPair:
         """Rotate the pair now (single-flight; the new pair is committed before it is returned)."""
@@ -194,7 +200,7 @@ class ZaloClient:
     def _usable_access_token(self) -> str:
         pair = self._tokens.current()
         if pair is None:
-            raise ZaloTokenError("no Zalo access token: an OA admin must grant the app")
+            raise ZaloNotConnected("no Zalo access token: an OA admin must grant the app")
         now = self._now()
         if pair.access_expires_at - now > self._refresh_margin:
             return pair.access_token
@@ -213,8 +219,9 @@ class ZaloClient:
 
         try:
             return self._tokens.refresh(stale_access_token=stale, exchange=exchange, now=self._now())
-        except LookupError as exc:
-            raise ZaloTokenError(str(exc)) from exc
+        except (LookupError, ZaloTokenError) as exc:
+            # Recorded on the connection by the store; the message waits for it (no attempt spent).
+            raise ZaloNotConnected(str(exc)) from exc
 
     def _token_request(self, form: dict[str, str]) -> TokenPair:
         now = self._now()
@@ -229,7 +236,9 @@ class ZaloClient:
         if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
             detail = body if isinstance(body, dict) else {}
             log.error("zalo refused the token request: %s %s", detail.get("error"), detail.get("error_name"))
-            raise ZaloTokenError(
+            # An error body below 5xx is Zalo's refusal (§3.6); a 5xx or no JSON is a failure without an answer.
+            refused = "error" in detail and response.status_code < 500
+            raise (ZaloTokenRefused if refused else ZaloTokenError)(
                 f"token request refused: {detail.get('error')} {detail.get('error_name') or ''} "
                 f"{detail.get('error_reason') or ''}".strip(), http_status=response.status_code)
         return TokenPair(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connectors.outbox.errors import (
+    ChannelUnavailable,
     DeferredDelivery,
     DeliveryError,
     PermanentDelivery,
@@ -12,6 +13,7 @@ from connectors.outbox.errors import (
     UnreachableRecipient,
 )
 from connectors.zalo import rules
+from connectors.zalo.tokens import RefreshRefused
 
 RATE_LIMIT = -32
 # Expired or invalid access token: -216/-220 on the OA host, -124 on the business (ZNS/ZBS) host.
@@ -72,6 +74,17 @@ class ZaloTokenError(ZaloError, RetryableDelivery):
 
     Retryable for the outbox (credentials may be restored); an operator must look when it persists.
     """
+
+
+class ZaloTokenRefused(ZaloTokenError, RefreshRefused):
+    """The token endpoint answered with an error body (ZALO_API.md §3.6: an `error` key, no `access_token`):
+    for a refresh, the single-use refresh token is dead and an OA admin must grant the app again."""
+
+
+class ZaloNotConnected(ZaloTokenError, ChannelUnavailable):
+    """No usable access token and none can be had now: the OA never granted the app, the refresh token was
+    refused (`refresh_failed`), or a refresh is waiting out its backoff. Messages wait for the connection
+    instead of spending their attempts (connectors/zalo/connection.py)."""
 
 
 class ZaloUnreachable(ZaloError, UnreachableRecipient):

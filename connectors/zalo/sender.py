@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from connectors.outbox.errors import DeliveryError, UnreachableRecipient
+from connectors.outbox.errors import ChannelUnavailable, DeliveryError, UnreachableRecipient
 from connectors.outbox.models import tracking_id_for
 from connectors.outbox.relay import OutgoingMessage, Recipient, SendResult, ensure_time_to_send
 from connectors.timeutil import utc
@@ -204,6 +204,8 @@ class ZaloSender:
             recent = self._client.messages_since(user_id, since)
         except (ZaloUnreachable, ZaloBadRequest):
             return {}  # Zalo will not tell: the send path decides (unreachable, template)
+        except ChannelUnavailable:
+            raise  # no token to ask with: the message waits for the connection, still uncertain
         except DeliveryError as exc:
             # Not now: retry later, still uncertain (the marker keeps the next claim checking first).
             raise ZaloRetryable(f"could not check what arrived; the earlier send may have taken effect: {exc}",

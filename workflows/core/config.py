@@ -143,6 +143,17 @@ class ZaloSettings(BaseModel):
             self.templates = zalo_templates.with_file(self.templates, self.templates_file)
         zalo_templates.check_one_kind_per_event(self.templates)
         return self
+    # The OA grant (issue 18 part 1; connectors/README.md "Production set-up").
+    redirect_uri: str | None = Field(
+        None, description="The Official Account Callback URL registered for the app (Zalo redirects the OA "
+                          "administrator there); default: MOTCUA_PUBLIC_BASE_URL + /api/v1/zalo/oauth/callback")
+    emulator_auto_grant: bool = Field(
+        True, description="Development: the emulator grants the app at start-up; false walks the grant as in "
+                          "production (POST /api/v1/admin/zalo/grant)")
+    grant_ttl_seconds: float = Field(600.0, gt=0, le=3600, description="How long a started grant may complete")
+    refresh_backoff_seconds: float = Field(
+        60.0, gt=0, description="First wait after a token refresh lost without an answer; doubles per failure")
+    refresh_backoff_max_seconds: float = Field(3600.0, gt=0, description="Cap of that wait")
 
     @property
     def longest_call_seconds(self) -> float:
@@ -265,6 +276,11 @@ class Settings(BaseSettings):
         if self.zalo.emulator:
             return self.public_base_url.rstrip("/") + EMULATOR_PREFIX
         return None
+
+    @property
+    def zalo_redirect_uri(self) -> str:
+        """Where Zalo sends the OA administrator back with the authorization code (our callback)."""
+        return self.zalo.redirect_uri or f"{self.public_base_url.rstrip('/')}/api/v1/zalo/oauth/callback"
 
     @property
     def is_development(self) -> bool:

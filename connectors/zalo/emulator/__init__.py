@@ -30,10 +30,11 @@ def create_emulator_app(
     cs_window: timedelta = timedelta(days=7), uid_template_window: timedelta = timedelta(days=365),
     access_ttl: timedelta = timedelta(hours=25), fault_timeout_seconds: float = 20.0,
     webhook_retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0), synchronous_webhooks: bool = False,
-    seed: int | None = None,
+    seed: int | None = None, callback_url: str | None = None,
 ) -> FastAPI:
     """The emulator app. `now` drives every window and expiry (inject a manual clock in tests);
-    `fault_timeout_seconds` is how long an injected timeout stalls (set it above the client's timeout).
+    `fault_timeout_seconds` is how long an injected timeout stalls (set it above the client's timeout);
+    `callback_url`: the app's registered Official Account Callback URL (the permission page refuses others).
     The emulator's time is `now` shifted by what `POST {prefix}/clock` sets (none until told)."""
     clock = EmulatorClock(now)
     state = EmulatorState(
@@ -45,4 +46,4 @@ def create_emulator_app(
     webhooks = WebhookDispatcher(url=webhook_url, app_id=app_id, oa_secret_key=oa_secret_key,
                                  retry_delays=webhook_retry_delays, synchronous=synchronous_webhooks)
     rules = SendingRules(state=state, clock=clock)
-    return create_app(state, webhooks, prefix=prefix.rstrip("/"), rules=rules)
+    return create_app(state, webhooks, prefix=prefix.rstrip("/"), rules=rules, callback_url=callback_url)

@@ -7,6 +7,7 @@
     {prefix}/rules, /clock   Zalo's sending rules (quota, wallet, night) and the emulator's time (rules.py)
     {prefix}/templates, /testers, /users/{id}/seen   template test hooks (template_info.py)
     {prefix}/media-limits   the limits of upload/file and upload/image, lowered by tests (upload_limits.py)
+    {prefix}/tokens/...    break the tokens as production does (oauth.py, with the OAuth host)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
     {prefix}/users/{id}/send-image|send-location|send-event, /cdn/{token}   photos and more (media.py)
 
@@ -19,11 +20,10 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
@@ -32,6 +32,8 @@ from connectors.zalo.emulator.articles import ArticleWorld
 from connectors.zalo.emulator.articles import build_router as build_articles_router
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.media import build_router as build_media_router
+from connectors.zalo.emulator.oauth import OAuthControls
+from connectors.zalo.emulator.oauth import build_router as build_oauth_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.rules import SendingRules
 from connectors.zalo.emulator.rules import build_router as build_rules_router
@@ -164,28 +166,7 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: Sendi
     async def template_info_v2(request: Request, template_id: str = "") -> Response:
         return await api(request, lambda: template_info.template_info(state, template_id), business=True)
 
-    # --- oauth.zaloapp.com --------------------------------------------------------------------------------
-
-    @router.get("/oauth/v4/oa/permission")
-    async def permission(request: Request, app_id: str, redirect_uri: str,
-                         code_challenge: str | None = None) -> Response:
-        if app_id != state.app_id:
-            return JSONResponse({"error": -14002, "error_name": "Invalid appId"}, status_code=400)
-        query = {"code": state.issue_authorization_code(code_challenge), "oa_id": state.oa_id}
-        if request.query_params.get("state") is not None:
-            query["state"] = request.query_params["state"]
-        return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(query)}")
-
-    @router.post("/oauth/v4/oa/access_token")
-    async def access_token(request: Request) -> Response:
-        fault = state.draw_fault()
-        if fault == "http_500":
-            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
-        if fault == "timeout":
-            await asyncio.sleep(state.fault_timeout_seconds)
-            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        return JSONResponse(state.token_grant(secret_key=request.headers.get("secret_key"), form=form))
+    # --- oauth.zaloapp.com: oauth.py ---------------------------------------------------------------------
 
     # --- the citizen's phone and the test hooks -----------------------------------------------------------
 
@@ -309,7 +290,7 @@ def _data_param(raw: str) -> dict[str, Any]:
 
 
 def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str,
-               rules: SendingRules) -> FastAPI:
+               rules: SendingRules, callback_url: str | None = None) -> FastAPI:
     # No Swagger page of its own: FastAPI's loads from a CDN, and nothing here may need the internet. The
     # emulator's wire protocol is Zalo's (ZALO_API.md); its page for people is `/phone`.
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
@@ -321,6 +302,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app.state.articles = ArticleWorld(state)  # OA articles, videos, tags, broadcast (articles.py)
     app.include_router(build_articles_router(app.state.articles), prefix=prefix)
     app.include_router(build_upload_limits_router(state), prefix=prefix)
+    app.include_router(build_oauth_router(state, OAuthControls(callback_url=callback_url)), prefix=prefix)
     app.state.emulator = state
     app.state.rules = rules
     app.state.webhooks = webhooks

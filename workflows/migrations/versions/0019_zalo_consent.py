@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_zalo_consent"
-down_revision = "0017_outbox_last_attempt"
+down_revision = "0018_zalo_connection"
 branch_labels = None
 depends_on = None
 
