@@ -231,7 +231,10 @@ def test_a_worker_killed_during_a_refresh_leaves_refresh_failed_and_a_new_grant_
 
     wait_until(lambda: rig.connection()["state"] == "refresh_failed", what="refresh_failed", timeout=60)
     [reply] = [row for row in rig.rows() if row.status != "sent"]
-    assert reply.status == "pending" and reply.attempts == 0
+    # It waits: back to pending, or still `sending` under the dead worker's lease when the new worker found the
+    # connection refused before that lease ran out (no worker claims while it cannot send; the next claim after
+    # the grant takes it as uncertain). Never dead, no attempt spent.
+    assert reply.status in ("pending", "sending") and reply.attempts == 0, (reply.status, reply.attempts)
     assert rig.http.get(f"{rig.base}/readyz", timeout=30).json()["zalo"]["state"] == "refresh_failed"
     assert len(rig.inbox(user)) == 2
 
