@@ -28,6 +28,7 @@ from connectors.timeutil import utc
 from connectors.zalo.client import ZaloClient, is_image
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.payload import Attachment, MessagePayload, UserInfoRequest
+from connectors.zalo.sent import record_sent
 from connectors.zalo.users import get_user, last_interaction, record_user
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class ZaloSender:
                 try:
                     ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_template_by_uid(uid, template_id, data, tracking_id)
+                    self._remember(message, uid, provider_id)
                     return SendResult(channel_used="template_uid", provider_message_id=provider_id)
                 except ZaloUnreachable as exc:
                     reasons.append(f"template_uid: {exc.reason}")
@@ -112,6 +114,7 @@ class ZaloSender:
         for part in parts[done:]:
             seen = arrived.pop(_part_key(part), None) if arrived else None
             if seen is not None:  # the uncertain attempt did reach the citizen: do not send it twice
+                self._remember(message, user_id, seen)
                 first_id = first_id or seen
                 done += 1
                 continue
@@ -127,6 +130,7 @@ class ZaloSender:
             except DeliveryError as exc:
                 exc.parts_done = done
                 raise
+            self._remember(message, user_id, provider_id)
             first_id = first_id or provider_id
             done += 1
         return SendResult(channel_used="cs", provider_message_id=first_id, note="\n".join(refused) or None)
@@ -152,6 +156,16 @@ class ZaloSender:
             log.warning("outbox message %s: attachment refused by Zalo: %s", message.id, exc)
             refused.append(f"{ATTACHMENT_REFUSED}{exc.code}:{filename}: {exc}")
             return None
+
+    def _remember(self, message: OutgoingMessage, user_id: str, provider_id: str | None) -> None:
+        """Keep the id Zalo gave one part, so that its `oa_send_*` echo is known as ours, not an official's
+        answer from the OA manager (`sent.py`)."""
+        if not provider_id:
+            return
+        with Session(self._engine) as session:
+            record_sent(session, msg_id=provider_id, user_id=user_id, outbox_message_id=message.id,
+                        sent_at=self._now())
+            session.commit()
 
     def _already_arrived(self, message: OutgoingMessage, user_id: str) -> dict[tuple[str, str], str]:
         """For an uncertain retry: the OA's messages to the user since the row was created, keyed like the

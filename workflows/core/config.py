@@ -117,6 +117,10 @@ class ZaloSettings(BaseModel):
         "400010", description="Approved ZBS template (by phone) carrying the one-time code that proves a phone "
                               "shared in Zalo; parameter `otp`")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
+    handover_quiet_minutes: int = Field(
+        30, ge=0, le=7 * 24 * 60, description="After an official answers a citizen in Zalo's OA manager, the "
+                                              "keyword bot stays quiet for that citizen this long (from the "
+                                              "official's last message); 0 never pauses it")
 
     @property
     def longest_call_seconds(self) -> float:

@@ -26,7 +26,7 @@ from workflows.collaborators import DomainServices
 from workflows.core.errors import BadRequest, NotAuthenticated
 from workflows.core.text import search_key
 from workflows.privacy import InvalidPersonalData
-from workflows.zalo import bot, phone_proof
+from workflows.zalo import bot, handover, phone_proof
 
 WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông báo về từng bước giải quyết hồ sơ tại đây, "
            "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "
@@ -89,6 +89,7 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
     """Handle one new (verified, fresh, not yet seen) event in the caller's transaction."""
     if event.user_id is None:
         return
+    handover.record(session, event=event, services=services)  # the conversation an official reads
     if isinstance(event, Follow):
         reply(session, user_id=event.user_id, key=event.key, services=services, ask_phone=True,
               text=WELCOME.format(oa_name=services.settings.oa_name))
@@ -96,16 +97,21 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
         text = phone_proof.start(session, services=services, user_id=event.user_id, phone_84=event.phone_84)
         reply(session, user_id=event.user_id, key=event.key, text=text, services=services)
     elif isinstance(event, UserSendText) and event.text.strip():
-        text, ask_phone = _answer(session, event=event, services=services, engine=engine)
-        reply(session, user_id=event.user_id, key=event.key, text=text, services=services, ask_phone=ask_phone)
+        answer = _answer(session, event=event, services=services, engine=engine)
+        if answer is not None:
+            reply(session, user_id=event.user_id, key=event.key, text=answer[0], services=services,
+                  ask_phone=answer[1])
 
 
-def _answer(session: Session, *, event: UserSendText, services: DomainServices, engine: Engine) -> tuple[str, bool]:
+def _answer(session: Session, *, event: UserSendText, services: DomainServices,
+            engine: Engine) -> tuple[str, bool] | None:
     assert event.user_id is not None
     code = phone_proof.code_in(event.text)
     if code is not None:
         return phone_proof.confirm(session, services=services, user_id=event.user_id, code=code)
     if search_key(event.text) in LINK_WORDS:
         return ASK_AGAIN, True
+    if handover.bot_paused(session, services=services, user_id=event.user_id):
+        return None  # an official is answering in the OA manager: the text (stored above) is theirs
     return bot.answer_text(session, services=services, engine=engine, zalo_user_id=event.user_id,
                            text=event.text), False

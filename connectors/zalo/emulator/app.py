@@ -4,6 +4,7 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+    {prefix}/users/{user_id}/oa-reply   an OA administrator answering from the OA manager (oa_manager.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
+from connectors.zalo.emulator import oa_manager
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.phone import build_router as build_phone_router
 from connectors.zalo.emulator.state import EmulatorState
@@ -97,7 +99,11 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/openapi/v3.0/oa/message/cs")
     async def message_cs(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_cs(body))
+        sent: list[dict[str, Any]] = []
+        response = await api(request, lambda: oa_manager.keep(sent, state.send_cs(body)))
+        for data in sent:  # Zalo echoes the OA's own messages as `oa_send_*` events (oa_manager.py)
+            await run_in_threadpool(oa_manager.echo_sent, state, webhooks, data)
+        return response
 
     @router.post("/openapi/v3.0/oa/message/template")
     async def message_template_uid(request: Request) -> Response:
@@ -300,6 +306,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
     app.include_router(build_router(state, webhooks), prefix=prefix)
     app.include_router(build_phone_router(state), prefix=prefix)
+    app.include_router(oa_manager.build_router(state, webhooks), prefix=prefix)
     app.state.emulator = state
     app.state.webhooks = webhooks
     return app
