@@ -58,7 +58,7 @@ def echo_event(state: EmulatorState, user: EmuUser, entry: dict[str, Any],
         name = "oa_send_text"
     elif kind in ("image", "file"):
         file = entry.get("file") or {}
-        url = f"{state.oa_id}/files/{file.get('token', '')}"
+        url = f"/files/{file.get('token', '')}"  # served by the emulator under its prefix
         payload = ({"url": url, "thumbnail": url} if kind == "image" else
                    {"url": url, "name": file.get("filename", ""), "size": str(file.get("size", 0)),
                     "type": str(file.get("filename", "")).rsplit(".", 1)[-1].lower()})
