@@ -15,7 +15,6 @@ from sqlmodel import Session, col, or_, select
 
 from connectors.outbox import OutboxMessage
 from connectors.zalo.client import is_image
-from connectors.zalo.sent import ours
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc
@@ -23,7 +22,7 @@ from workflows.dossiers.messages import STATUS_NAMES, recipient_ref
 from workflows.dossiers.models import Dossier
 from workflows.identity.actor import Actor
 from workflows.privacy import mask_text
-from workflows.zalo.handover import CITIZEN, OA
+from workflows.zalo.handover import CITIZEN, OA, our_echoes
 from workflows.zalo.models import ConversationEntry
 from workflows.zalo.schemas import ConversationItem, ConversationOut
 
@@ -46,8 +45,8 @@ def for_dossier(session: Session, *, dossier: Dossier, actor: Actor, services: D
         return ConversationOut(zalo_linked=False, note=NOT_LINKED, items=[])
     entries = session.exec(select(ConversationEntry).where(ConversationEntry.user_id == user_id)
                            .order_by(col(ConversationEntry.occurred_at), col(ConversationEntry.id))).all()
-    mine = ours(session, (e.msg_id for e in entries if e.direction == OA and e.msg_id))
-    items = [_received(e, services=services) for e in entries if not (e.direction == OA and e.msg_id in mine)]
+    mine = our_echoes(session, [e for e in entries if e.direction == OA], cipher=services.cipher)
+    items = [_received(e, services=services) for e in entries if not (e.direction == OA and e.id in mine)]
     sent = session.exec(select(OutboxMessage).where(or_(
         OutboxMessage.recipient_ref == f"zalo:{user_id}", OutboxMessage.recipient_ref == recipient_ref(dossier)))
         .order_by(col(OutboxMessage.id))).all()
