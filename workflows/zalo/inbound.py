@@ -1,7 +1,9 @@
 """What the OA does with a Zalo webhook delivery: `receive` checks it (size, signature, freshness), records
 it once (Zalo retries a delivery it thinks failed) and hands it to `handle`: welcome a follower and ask for
 the phone, prove the shared phone with a one-time code before it links anything (`phone_proof.py`), answer
-texts (lookup, services, news, feedback). Replies go through the outbox like every other message."""
+texts (lookup, services, news, feedback) unless an official is answering in the OA manager (`handover.py`).
+Every message of the conversation is stored for officials to read. Replies go through the outbox like every
+other message."""
 
 from __future__ import annotations
 
