@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +31,7 @@ from workflows.identity.models import Role
 from workflows.procedures.service import sync_catalogue
 from workflows.seed import deploy_paths
 from workflows.wiring import build_wiring
+from workflows.zalo import grant
 
 app = typer.Typer(help="motcua — hệ thống giải quyết thủ tục hành chính", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands", no_args_is_help=True)
@@ -98,7 +101,8 @@ def zalo_emulator(
         app_id=settings.zalo.app_id, app_secret=settings.zalo.app_secret.get_secret_value(),
         oa_secret_key=settings.zalo.oa_secret_key.get_secret_value(),
         webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=SystemClock().now,
-        prefix="", oa_id=settings.zalo.oa_id), host=host, port=port, log_level="warning")
+        prefix="", oa_id=settings.zalo.oa_id, callback_url=settings.zalo_redirect_uri), host=host, port=port,
+        log_level="warning")
 
 
 @app.command()
@@ -119,6 +123,38 @@ def worker() -> None:
         scheduler.stop()
         wiring.close()
     typer.echo("worker stopped")
+
+
+@app.command("zalo-grant")
+def zalo_grant(
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the OA administrator to approve (0: print "
+                                             "the URL and return)")] = 0,
+) -> None:
+    """Start the Zalo OA grant: prints the authorization URL for the OA administrator to open (audited as
+    `cli`); with --wait, polls until Zalo has called back and the connection is granted."""
+    settings = Settings()
+    wiring = build_wiring(settings)
+    try:
+        started_at = wiring.clock.now()
+        with session_scope(wiring.db) as session:
+            started = grant.begin_grant(session, client=wiring.zalo, cipher=wiring.cipher,
+                                        redirect_uri=settings.zalo_redirect_uri, actor="cli", now=started_at,
+                                        ttl=timedelta(seconds=settings.zalo.grant_ttl_seconds))
+        typer.echo(started.authorization_url)
+        typer.echo(f"open it as the OA administrator before {started.expires_at.isoformat()}; Zalo then calls "
+                   f"back {started.redirect_uri}", err=True)
+        deadline = time.monotonic() + wait
+        while wait and time.monotonic() < deadline:
+            state = wiring.tokens.connection_state()
+            if state.state == "granted" and state.granted_at is not None and state.granted_at >= started_at:
+                typer.echo("granted", err=True)
+                return
+            time.sleep(1.0)
+        if wait:
+            typer.echo(f"not granted within {wait:g} s (state: {wiring.tokens.connection_state().state})", err=True)
+            raise typer.Exit(1)
+    finally:
+        wiring.close()
 
 
 @app.command()

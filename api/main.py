@@ -26,6 +26,9 @@ from api.routers import public as public_routes
 from api.routers import registers as register_routes
 from api.routers import tasks as task_routes
 from api.routers import zalo as zalo_routes
+from api.routers import zalo_articles as zalo_article_routes
+from api.routers import zalo_grant as zalo_grant_routes
+from api.routers import zalo_templates as zalo_template_routes
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import EMULATOR_PREFIX, Settings
@@ -69,6 +72,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
                    public_routes, feedback_routes, news_routes, zalo_routes, register_routes, admin_routes):
         app.include_router(module.router)
     app.include_router(message_admin_routes.router)
+    app.include_router(zalo_template_routes.router)
+    app.include_router(zalo_article_routes.router)
+    app.include_router(zalo_grant_routes.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
@@ -76,7 +82,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
             app_id=settings.zalo.app_id, app_secret=settings.zalo.app_secret.get_secret_value(),
             oa_secret_key=settings.zalo.oa_secret_key.get_secret_value(),
             webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
-            oa_id=settings.zalo.oa_id))
+            oa_id=settings.zalo.oa_id, callback_url=settings.zalo_redirect_uri))
     return app
 
 
@@ -89,6 +95,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
                  authenticate_first=True),
         BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
+        BodyRule("POST", r"/api/v1/news/[^/]+/zalo/publish", upload, authenticate_first=True),  # a video
         # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
         BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),
     ]

@@ -9,7 +9,7 @@ Jobs: `timers` (due BPMN timers, fired through `workflows.process.service.fire_t
 after-step hook of each instance's process, a dossier's or a feedback case's alike), `reminders`
 (workflows.reminders.jobs), `outbox` (a relay pass, only while the relay's own prompt-notify thread is not
 running — the scheduler starts and stops that thread), `tokens` (refresh the Zalo OA token pair before it
-expires).
+expires), and those the wiring adds (`zalo_articles`: news published and broadcast on Zalo).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from connectors.outbox import OutboxMessage, OutboxRelay
 from connectors.outbox.models import ACTIVE as OUTBOX_ACTIVE
 from connectors.zalo.client import ZaloClient
+from connectors.zalo.errors import ZaloNotConnected
 from connectors.zalo.tokens import TokenStore
 from engine import Engine, StepResult
 from engine.models import ProcessInstance
@@ -81,10 +82,12 @@ class Scheduler:
         settings: Settings, token_refresher: Callable[[], int] | None = None,
         registry: CollectorRegistry | None = None, reminder_policy: ReminderPolicy = ReminderPolicy(),
         after_timer: AfterTimer | None = None, batch_size: int = 100, token_interval_seconds: float = 300.0,
+        extra_jobs: Mapping[str, tuple[Callable[[], int], float]] | None = None,
     ) -> None:
         """`token_refresher()` refreshes when needed and returns 1 if it did (see `zalo_token_refresher`);
         `after_timer(session, result)`, when given, runs in a fired timer's transaction after the process's own
-        after-step hook (tests observe and break a step with it)."""
+        after-step hook (tests observe and break a step with it); `extra_jobs` maps more job names to
+        (job, interval in seconds), e.g. `zalo_articles` (workflows/zalo/article_jobs.py)."""
         self._db = db
         self._engine = engine
         self._relay = relay
@@ -103,6 +106,8 @@ class Scheduler:
             self._jobs[OUTBOX] = (self._relay_pass, JobState(config.outbox_interval_seconds))
         if token_refresher is not None:
             self._jobs[TOKENS] = (token_refresher, JobState(token_interval_seconds))
+        for name, (job, interval) in (extra_jobs or {}).items():
+            self._jobs[name] = (job, JobState(interval))
         self._aps: BackgroundScheduler | None = None
         self._metrics = _Metrics(registry, self) if registry is not None else None
 
@@ -268,7 +273,12 @@ def zalo_token_refresher(
         pair = tokens.current()
         if pair is None or pair.access_expires_at - now() > margin:
             return 0
-        client.refresh_tokens()
+        try:
+            client.refresh_tokens()
+        except ZaloNotConnected as exc:
+            # Recorded on the connection (refresh_failed, or a backoff): shown there, not as a job failure.
+            log.warning("zalo token refresh not done: %s", exc)
+            return 0
         return 1
 
     return refresh

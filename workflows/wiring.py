@@ -14,7 +14,9 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
 from connectors.outbox import OutboxRelay
+from connectors.zalo.articles import ArticleApi
 from connectors.zalo.client import ZaloClient
+from connectors.zalo.connection import RefreshBackoff
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
@@ -29,9 +31,14 @@ from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
 from workflows.identity.service import HashingSlots
 from workflows.notifications.metrics import OutboxStateCollector
+from workflows.notifications.waiting import WaitingRuleCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
 from workflows.scheduler import Scheduler, zalo_token_refresher
+from workflows.zalo.article_jobs import JOB as ARTICLES_JOB
+from workflows.zalo.article_jobs import ArticleJob
+from workflows.zalo.grant import ConnectionCollector
 from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
+from workflows.zalo.templates import TemplateChecker, book_from_settings
 
 log = logging.getLogger("motcua.wiring")
 
@@ -57,6 +64,7 @@ class Wiring:
     relay: OutboxRelay
     scheduler: Scheduler
     hashing: HashingSlots
+    templates: TemplateChecker
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -64,8 +72,10 @@ class Wiring:
         if self.settings.scheduler.enabled:
             self.scheduler.start()
             self.background.append(self.scheduler)
-        if self.settings.emulator_base_url:
+        if self.settings.emulator_base_url and self.settings.zalo.emulator_auto_grant:
             threading.Thread(target=self.bootstrap_emulator_tokens, name="zalo-bootstrap", daemon=True).start()
+        if self.settings.zalo.template_check_on_start:
+            self.templates.start_in_background()  # reported in the log and /readyz; never stops the start
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state()
@@ -117,23 +127,32 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     register_operators(operators, domain)
     register_feedback_operators(operators, domain)
     engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth)
-    tokens = DbTokenStore(db, cipher=cipher)
+    tokens = DbTokenStore(db, cipher=cipher, backoff=RefreshBackoff(
+        base=timedelta(seconds=settings.zalo.refresh_backoff_seconds),
+        cap=timedelta(seconds=settings.zalo.refresh_backoff_max_seconds)))
     zalo = ZaloClient(**zalo_base_urls(settings), app_id=settings.zalo.app_id,
                       app_secret=settings.zalo.app_secret.get_secret_value(), tokens=tokens,
                       session=requests.Session(), timeout=settings.zalo.timeout_seconds, now=clock.now)
+    book = book_from_settings(settings.zalo)
     sender = ZaloSender(client=zalo, db_engine=db, now=clock.now, load_attachment=AttachmentLoader(db, store),
-                        template_ids=settings.zalo.template_ids,
-                        default_template_id=settings.zalo.default_template_id)
+                        templates=book, template_mode=settings.zalo.template_mode)
     relay = OutboxRelay(db_engine=db, sender=sender, resolve_recipient=RecipientResolver(db, cipher),
                         now=clock.now, max_attempts=settings.zalo.max_attempts,
                         base_delay=settings.zalo.retry_base_seconds, max_delay=settings.zalo.retry_max_seconds,
                         lease=timedelta(seconds=settings.scheduler.outbox_lease_seconds),
                         send_margin=timedelta(seconds=settings.zalo.longest_call_seconds),
-                        interval=settings.scheduler.outbox_interval_seconds)
+                        interval=settings.scheduler.outbox_interval_seconds,
+                        ready=lambda: tokens.can_send(clock.now()))  # messages wait for the OA grant
     registry = CollectorRegistry()
     registry.register(OutboxStateCollector(db))
+    registry.register(WaitingRuleCollector(db))  # messages held back by Zalo's sending rules
+    articles = ArticleJob(db=db, api=ArticleApi(zalo), store=store, now=clock.now, notify=relay.notify)
+    registry.register(ConnectionCollector(tokens))
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
-                          token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now))
+                          token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now),
+                          extra_jobs={ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds)})
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
-                  hashing=HashingSlots(settings.auth.max_concurrent_hashes))
+                  hashing=HashingSlots(settings.auth.max_concurrent_hashes),
+                  templates=TemplateChecker(client=zalo, book=book, tokens=tokens, now=clock.now,
+                                            mode=settings.zalo.template_mode))

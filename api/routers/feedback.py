@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.auth import ActorDep
 from api.deps import DomainDep, EngineDep, SessionDep
+from api.files import attachment, download_type
+from workflows.feedback import attachments
 from workflows.feedback import service as feedback
 from workflows.feedback.schemas import FeedbackCompleteIn, FeedbackList, FeedbackOut
 
@@ -32,6 +34,18 @@ def get_case(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep)
     return feedback.case_out(
         session, case=feedback.get_case(session, code=code, actor=actor), services=domain
     )
+
+
+@router.get("/{code}/attachments/{attachment_id}", response_class=Response, summary="Tải về ảnh công dân gửi kèm",
+            responses={**ERRORS, 200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+def download_attachment(code: str, attachment_id: int, session: SessionDep, actor: ActorDep,
+                        domain: DomainDep) -> Response:
+    """A photo the citizen sent in the Zalo chat, for whoever may open the case; the read is audited."""
+    case = feedback.get_case(session, code=code, actor=actor)
+    row, content = attachments.read_photo(session, case=case, attachment_id=attachment_id, actor=actor,
+                                          services=domain)
+    return Response(content, media_type=download_type(row.content_type or ""),
+                    headers={**attachment(row.filename or "anh"), "X-Content-Type-Options": "nosniff"})
 
 
 @router.post(

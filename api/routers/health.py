@@ -20,6 +20,7 @@ from workflows.core.errors import Forbidden, MotcuaError, NotAuthenticated
 from workflows.identity import tokens
 from workflows.identity.models import Role
 from workflows.wiring import Wiring
+from workflows.zalo import grant
 
 router = APIRouter(tags=["operations"])
 
@@ -64,7 +65,18 @@ def readyz(wiring: WiringDep, request: Request, response: Response) -> dict[str,
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if not _operator(wiring, token if scheme.lower() == "bearer" else None):
         return {"status": status}
-    return {"status": status, "database": database, "scheduler": wiring.scheduler_state()}
+    return {"status": status, "database": database, "scheduler": wiring.scheduler_state(),
+            "zalo_templates": wiring.templates.readiness(),
+            "zalo": _zalo(wiring)}
+
+
+def _zalo(wiring: Wiring) -> dict[str, object]:
+    """The OA connection (`refresh_failed`: an administrator must grant again); never a token."""
+    try:
+        state = wiring.tokens.connection_state()
+        return grant.connection_out(state, now=wiring.clock.now()).model_dump(mode="json")
+    except Exception as exc:  # noqa: BLE001 - a probe reports, it does not fail
+        return {"state": "unknown", "error": type(exc).__name__}
 
 
 @router.get("/metrics", summary="Prometheus metrics (operators)", response_class=Response)

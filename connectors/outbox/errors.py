@@ -6,6 +6,8 @@ what the recipient already received.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DeliveryError(Exception):
     """Base: the message was not (fully) delivered."""
@@ -22,6 +24,12 @@ class RetryableDelivery(DeliveryError):
     """
 
     rate_limited: bool = False
+
+
+class ChannelUnavailable(DeliveryError):
+    """The channel itself cannot send now (no credentials: the account was never connected, or its
+    connection was lost). Not the message's fault: it waits, due again at once, without spending an attempt
+    and never dead-lettered for it. The relay's `ready` check keeps it from being claimed meanwhile."""
 
 
 class UnreachableRecipient(DeliveryError):
@@ -41,3 +49,17 @@ class LeaseRunOut(DeliveryError):
     """The claim's time to send ran out before the next network call (the relay waited long for the
     database): nothing more is sent and nothing recorded; another pass takes the message over once the
     lease ends, as an uncertain retry that first checks what arrived."""
+
+
+class DeferredDelivery(DeliveryError):
+    """The channel's own sending rule stops the message until a known time (a night curfew, a daily quota,
+    an empty wallet): the relay puts it back to wait until `not_before` WITHOUT spending an attempt, so a
+    rule that lasts hours never turns a message into a dead letter. `rule` names the rule (a short key
+    stored first in the row's `last_error`, after `waiting:`); `explanation` is what an official reads."""
+
+    def __init__(self, message: str, *, not_before: datetime, rule: str, explanation: str,
+                 parts_done: int | None = None) -> None:
+        super().__init__(message, parts_done=parts_done)
+        self.not_before = not_before
+        self.rule = rule
+        self.explanation = explanation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,9 @@ class OutboxMessage(SQLModel, table=True):
     number is stored here. `next_attempt_at` is NULL once the row is final (sent/unreachable/dead), so the
     due index holds only live rows. `sequence` orders the messages of one `subject_ref` (e.g. a dossier).
     `parts_done` counts the parts (text chunks, files) already delivered, so a retry does not repeat them.
+    `tracking_id` is our correlation id sent with a provider's template message (`tracking_id_for` of the
+    idempotency key); the provider's delivery events name it (or `provider_message_id`), and set
+    `delivered_at` (reached the recipient's device) and `seen_at` (read), when the provider tells.
     """
 
     __tablename__ = "outbox_message"
@@ -43,3 +47,14 @@ class OutboxMessage(SQLModel, table=True):
     last_attempt_at: datetime | None = Field(  # when the relay last recorded an outcome
         default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
     sequence: int = Field(default=1)
+    tracking_id: str | None = Field(default=None, max_length=48, index=True)
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
+    seen_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
+
+
+def tracking_id_for(idempotency_key: str) -> str:
+    """The provider correlation id of a message: at most 48 characters without special characters (Zalo,
+    ZALO_API.md §9.1); the end of the key is kept, which tells a case's messages apart."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", idempotency_key)[-48:]

@@ -26,13 +26,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, col, exists, or_, select, update
 
-from connectors.outbox.errors import LeaseRunOut, PermanentDelivery, RetryableDelivery, UnreachableRecipient
+from connectors.outbox.errors import (
+    ChannelUnavailable,
+    DeferredDelivery,
+    LeaseRunOut,
+    PermanentDelivery,
+    RetryableDelivery,
+    UnreachableRecipient,
+)
 from connectors.outbox.models import ACTIVE, DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
 from connectors.timeutil import utc
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_OUTCOME = "may have taken effect"  # in the error of a send whose answer never came
+WAITING = "waiting:"  # `last_error` of a message a sending rule holds back: "waiting:<rule>: <why>"
 
 SUBJECT_BURST = 20  # messages of one subject sent in a row within a pass
 
@@ -95,6 +103,7 @@ class RelayStats:
     unreachable: int = 0
     dead: int = 0
     released: int = 0
+    deferred: int = 0  # held back by a channel's sending rule until a known time, attempts kept
     rate_limited: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -105,11 +114,12 @@ class OutboxRelay:
         now: Callable[[], datetime], max_attempts: int = 8, base_delay: float = 5.0,
         max_delay: float = 3600.0, lease: timedelta = timedelta(minutes=5), interval: float = 0.5,
         batch_size: int = 50, concurrency: int = 4, channel: str = "zalo", rng: random.Random | None = None,
-        send_margin: timedelta = timedelta(seconds=30),
+        send_margin: timedelta = timedelta(seconds=30), ready: Callable[[], bool] | None = None,
     ) -> None:
         """Delays in seconds: attempt n waits about base_delay·2^(n-1), capped at max_delay, with jitter.
         `concurrency`: messages sent at once in a pass (always one per subject). `send_margin`: the longest
-        one network call of the sender can take; it must be shorter than the lease."""
+        one network call of the sender can take; it must be shorter than the lease. `ready()`: whether the
+        channel can send at all now (its credentials); while it says no, a pass claims nothing."""
         if send_margin >= lease:
             raise ValueError(f"send margin {send_margin} must be shorter than the lease {lease}")
         self._engine = db_engine
@@ -126,6 +136,7 @@ class OutboxRelay:
         self._concurrency = max(1, concurrency)
         self._channel = channel
         self._rng = rng or random.Random()
+        self._ready = ready
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -137,6 +148,8 @@ class OutboxRelay:
         message of a subject is done, that subject's next due message follows in the same pass (up to
         `SUBJECT_BURST`), so one slow subject does not hold the others back. Returns what happened."""
         stats = RelayStats()
+        if self._ready is not None and not self._ready():
+            return stats  # messages wait for the channel, their attempts untouched
         heads = self._claim(limit)
         halt = threading.Event()  # set on Zalo's -32: messages not yet started wait for a later pass
 
@@ -151,7 +164,7 @@ class OutboxRelay:
                 outcomes.append((outcome, error, message.id))
                 if rate_limited:
                     halt.set()
-                if outcome in ("retried", "released") or burst == SUBJECT_BURST:
+                if outcome in ("retried", "released", "deferred") or burst == SUBJECT_BURST:
                     break
                 following = self._claim(1, subject_ref=message.subject_ref)
                 if not following:
@@ -229,6 +242,12 @@ class OutboxRelay:
             log.warning("outbox message %s: %s", message.id, exc)
             self._hand_back(message, parts_done=exc.parts_done)
             return "released", str(exc), False
+        except ChannelUnavailable as exc:
+            log.warning("outbox message %s waits for the channel: %s", message.id, exc)
+            self._wait_for_channel(message, exc)
+            return "released", str(exc), False
+        except DeferredDelivery as exc:
+            return self._defer(message, exc)
         except UnreachableRecipient as exc:
             error = f"{exc.reason}: {exc}"
             self._finish(message, status=UNREACHABLE, attempts=attempts, error=error, exc=exc)
@@ -252,6 +271,18 @@ class OutboxRelay:
             return "retried", error, rate_limited
         self._finish(message, status=SENT, attempts=attempts, error=result.note, result=result)
         return "sent", None, False
+
+    def _defer(self, message: OutgoingMessage, exc: DeferredDelivery) -> tuple[str, str | None, bool]:
+        """Back to pending until the rule lets the message go; the attempt is not counted (a night or an
+        empty wallet must not use up the retries meant for Zalo's hiccups)."""
+        until = utc(exc.not_before)
+        error = f"{WAITING}{exc.rule}: {exc.explanation} {exc}"
+        if message.uncertain:  # keep the mark: the next claim still checks what arrived before sending
+            error += f" (an earlier send {UNKNOWN_OUTCOME})"
+        log.warning("outbox message %s waits for %s until %s: %s", message.id, exc.rule, until.isoformat(), exc)
+        self._finish(message, status=PENDING, attempts=message.attempts, error=error, exc=exc,
+                     next_attempt_at=until)
+        return "deferred", error, False
 
     def _backoff(self, attempts: int) -> float:
         delay = min(self._max_delay, self._base_delay * 2 ** (attempts - 1))
@@ -284,6 +315,24 @@ class OutboxRelay:
             values["parts_done"] = parts_done
         if message.uncertain:  # still unknown whether an earlier claim's call arrived: keep checking first
             values["last_error"] = f"lease taken over; an earlier send {UNKNOWN_OUTCOME}"
+        with Session(self._engine) as session:
+            session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+                         .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,
+                                col(OutboxMessage.next_attempt_at) == message.lease_until)
+                         .values(**values))
+            session.commit()
+
+    def _wait_for_channel(self, message: OutgoingMessage, exc: ChannelUnavailable) -> None:
+        """Back to pending without spending an attempt; due after a short pause (the `ready` check holds it
+        until the channel is back). What was sent stays known (parts_done), and an uncertain claim stays
+        uncertain."""
+        values: dict[str, Any] = {
+            "status": PENDING, "next_attempt_at": utc(self._now()) + timedelta(seconds=self._base_delay),
+            "last_error": f"waiting for the channel: {exc}"[:1000]}
+        if exc.parts_done is not None:
+            values["parts_done"] = exc.parts_done
+        if message.uncertain:
+            values["last_error"] += f"; an earlier send {UNKNOWN_OUTCOME}"
         with Session(self._engine) as session:
             session.exec(update(OutboxMessage)  # type: ignore[call-overload]
                          .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,

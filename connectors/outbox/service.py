@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select, update
 
-from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage
+from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, tracking_id_for
 from connectors.timeutil import utc
 
 ENQUEUED = "outbox.enqueued"  # session.info mark: rows were added in this session
@@ -33,6 +33,7 @@ def enqueue(
         "idempotency_key": idempotency_key, "channel": channel, "kind": kind, "subject_ref": subject_ref,
         "recipient_ref": recipient_ref, "payload": payload, "status": PENDING, "attempts": 0, "parts_done": 0,
         "next_attempt_at": utc(now), "created_at": utc(now), "sequence": (last or 0) + 1,
+        "tracking_id": tracking_id_for(idempotency_key),
     }
     # One statement, no savepoint: an existing key (or one a concurrent transaction is inserting) is left
     # as it is, and PostgreSQL waits for that transaction instead of failing ours.
@@ -44,7 +45,7 @@ def enqueue(
     if new_id is None:
         return None
     message = OutboxMessage(id=new_id, channel_used=None, provider_message_id=None, last_error=None,
-                            sent_at=None, **values)
+                            sent_at=None, delivered_at=None, seen_at=None, **values)
     make_transient_to_detached(message)  # the row exists: attach it without another INSERT or SELECT
     session.add(message)
     session.info[ENQUEUED] = True

@@ -24,8 +24,10 @@ from connectors.timeutil import from_epoch_ms, utc
 from connectors.zalo.errors import (
     ZaloBadRequest,
     ZaloError,
+    ZaloNotConnected,
     ZaloRetryable,
     ZaloTokenError,
+    ZaloTokenRefused,
     error_for,
 )
 from connectors.zalo.tokens import TokenPair, TokenStore
@@ -78,23 +80,28 @@ class ZaloClient:
         return str(self._post_openapi("/v3.0/oa/message/cs", body)["message_id"])
 
     def send_template_by_uid(self, user_id: str, template_id: str, template_data: dict[str, Any],
-                             tracking_id: str) -> str:
-        """A ZBS template to an OA user id; returns `message_id`.
-
-        `tracking_id` is not sent: the UID channel has no such field (§4.6); it is kept for the log.
-        """
-        body = {"user_id": user_id, "template_id": template_id, "template_data": _strings(template_data)}
+                             tracking_id: str, *, mode: str | None = None) -> str:
+        """A ZBS template to an OA user id; returns `message_id`. `tracking_id` (ours, ≤ 48 characters) is
+        sent as on the phone channel so a delivery event can name the message (§4.6 lists no such field:
+        [UNCONFIRMED], Zalo ignores it if so); `mode="development"` for a pilot (§9.3)."""
+        body = {"user_id": user_id, "template_id": template_id, "template_data": _strings(template_data),
+                "tracking_id": tracking_id[:48], **_mode(mode)}
         data = self._post_openapi("/v3.0/oa/message/template", body)
-        log.debug("zalo template by uid sent tracking_id=%s", tracking_id)
         return str(data["message_id"])
 
     def send_template_by_phone(self, phone_84: str, template_id: str, template_data: dict[str, Any],
-                               tracking_id: str) -> str:
-        """A ZBS template to a phone number in `84…` form; returns Zalo's `msg_id`."""
+                               tracking_id: str, *, mode: str | None = None) -> str:
+        """A ZBS template to a phone number in `84…` form; returns Zalo's `msg_id`. `mode="development"`
+        sends only to the app's or the OA's administrators (§9.3; others: -127)."""
         body = {"phone": phone_84, "template_id": template_id, "template_data": _strings(template_data),
-                "tracking_id": tracking_id[:48]}
+                "tracking_id": tracking_id[:48], **_mode(mode)}
         data = self._call("POST", f"{self._business}/message/template", json_body=body)
         return str(data["msg_id"])
+
+    def template_info(self, template_id: str) -> dict[str, Any]:
+        """What ZBS knows of a template (§9.6): `status` ("ENABLE"…), `listParams[] {name, require, type,
+        maxLength, minLength, acceptNull}`, `listButtons`…"""
+        return self._call("GET", f"{self._business}/template/info/v2", params={"template_id": template_id})
 
     def send_image(self, user_id: str, attachment_id: str) -> str:
         """A customer-service image (media template); `attachment_id` comes from `upload_image` (§4)."""
@@ -154,12 +161,16 @@ class ZaloClient:
 
     def exchange_code(self, code: str, *, code_verifier: str | None = None) -> TokenPair:
         """Turn an authorization code into the first token pair and store it."""
+        pair = self.pair_for_code(code, code_verifier=code_verifier)
+        self._tokens.save(pair, now=self._now())
+        return pair
+
+    def pair_for_code(self, code: str, *, code_verifier: str | None = None) -> TokenPair:
+        """The token pair for an authorization code (§3.3), not stored: the caller stores it."""
         form = {"code": code, "app_id": self._app_id, "grant_type": "authorization_code"}
         if code_verifier:
             form["code_verifier"] = code_verifier
-        pair = self._token_request(form)
-        self._tokens.save(pair, now=self._now())
-        return pair
+        return self._token_request(form)
 
     def refresh_tokens(self) -> TokenPair:
         """Rotate the pair now (single-flight; the new pair is committed before it is returned)."""
@@ -167,6 +178,12 @@ class ZaloClient:
         return self._refresh(stale=current.access_token if current else None)
 
     # --- plumbing -----------------------------------------------------------------------------------------
+
+    def call_openapi(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One call to the OA host (`path` as `/v2.0/...`) with the token handling and error mapping of every
+        call here; keyword arguments `json_body`, `params`, `files`. For the modules that add a family of
+        endpoints without growing this file (articles.py)."""
+        return self._call(method, f"{self._openapi}{path}", **kwargs)
 
     def _post_openapi(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"{self._openapi}{path}", json_body=body)
@@ -183,7 +200,7 @@ class ZaloClient:
     def _usable_access_token(self) -> str:
         pair = self._tokens.current()
         if pair is None:
-            raise ZaloTokenError("no Zalo access token: an OA admin must grant the app")
+            raise ZaloNotConnected("no Zalo access token: an OA admin must grant the app")
         now = self._now()
         if pair.access_expires_at - now > self._refresh_margin:
             return pair.access_token
@@ -202,8 +219,9 @@ class ZaloClient:
 
         try:
             return self._tokens.refresh(stale_access_token=stale, exchange=exchange, now=self._now())
-        except LookupError as exc:
-            raise ZaloTokenError(str(exc)) from exc
+        except (LookupError, ZaloTokenError) as exc:
+            # Recorded on the connection by the store; the message waits for it (no attempt spent).
+            raise ZaloNotConnected(str(exc)) from exc
 
     def _token_request(self, form: dict[str, str]) -> TokenPair:
         now = self._now()
@@ -218,7 +236,9 @@ class ZaloClient:
         if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
             detail = body if isinstance(body, dict) else {}
             log.error("zalo refused the token request: %s %s", detail.get("error"), detail.get("error_name"))
-            raise ZaloTokenError(
+            # An error body below 5xx is Zalo's refusal (§3.6); a 5xx or no JSON is a failure without an answer.
+            refused = "error" in detail and response.status_code < 500
+            raise (ZaloTokenRefused if refused else ZaloTokenError)(
                 f"token request refused: {detail.get('error')} {detail.get('error_name') or ''} "
                 f"{detail.get('error_reason') or ''}".strip(), http_status=response.status_code)
         return TokenPair(
@@ -250,7 +270,7 @@ class ZaloClient:
             raise ZaloRetryable("answer is not a JSON object", http_status=status)
         code = int(body.get("error") or 0)
         if code != 0:
-            raise error_for(code, str(body.get("message") or ""))
+            raise error_for(code, str(body.get("message") or ""), now=self._now())
         data = body.get("data")
         if isinstance(data, list):  # list endpoints (conversation) answer a JSON array
             return {"items": data}
@@ -270,6 +290,11 @@ def pkce_challenge(verifier: str) -> str:
 def _strings(data: dict[str, Any]) -> dict[str, str]:
     # Template parameters travel as strings (§9.7).
     return {key: "" if value is None else str(value) for key, value in data.items()}
+
+
+def _mode(mode: str | None) -> dict[str, str]:
+    # Only development is ever sent: production is Zalo's default when `mode` is absent (§9.1).
+    return {"mode": "development"} if mode == "development" else {}
 
 
 def is_image(filename: str) -> bool:

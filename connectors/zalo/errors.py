@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from connectors.outbox.errors import (
+    ChannelUnavailable,
+    DeferredDelivery,
     DeliveryError,
     PermanentDelivery,
     RetryableDelivery,
     UnreachableRecipient,
 )
+from connectors.zalo import rules
+from connectors.zalo.tokens import RefreshRefused
 
 RATE_LIMIT = -32
 # Expired or invalid access token: -216/-220 on the OA host, -124 on the business (ZNS/ZBS) host.
 TOKEN_CODES = frozenset({-216, -220, -124})
-# Transient on Zalo's side or resolved by waiting: generic send failure, expired upload (re-uploaded on the
-# next attempt), ZNS "unknown error, retry later", night curfew, daily quotas, wallet/quota exhaustion.
-RETRYABLE_CODES = frozenset({RATE_LIMIT, -100, -200, -211, -234, -133, -144, -115, -321})
+# Transient on Zalo's side: generic send failure, expired upload (re-uploaded on the next attempt). Zalo's
+# sending rules (night curfew, daily quotas, an empty wallet) are not retried but waited for: rules.py.
+RETRYABLE_CODES = frozenset({RATE_LIMIT, -100, -200})
 # The recipient cannot be reached now; the value is the reason recorded on the outbox row.
 UNREACHABLE_REASONS: dict[int, str] = {
     -213: "not_follower",
@@ -33,7 +39,7 @@ UNREACHABLE_REASONS: dict[int, str] = {
     -139: "user_refused_content",
     -140: "user_ineligible",
     -141: "user_refused_oa",
-    -1472: "user_daily_limit",
+    -127: "not_template_tester",  # development mode: only the app's/OA's administrators receive (§9.3)
 }
 
 
@@ -70,6 +76,17 @@ class ZaloTokenError(ZaloError, RetryableDelivery):
     """
 
 
+class ZaloTokenRefused(ZaloTokenError, RefreshRefused):
+    """The token endpoint answered with an error body (ZALO_API.md §3.6: an `error` key, no `access_token`):
+    for a refresh, the single-use refresh token is dead and an OA admin must grant the app again."""
+
+
+class ZaloNotConnected(ZaloTokenError, ChannelUnavailable):
+    """No usable access token and none can be had now: the OA never granted the app, the refresh token was
+    refused (`refresh_failed`), or a refresh is waiting out its backoff. Messages wait for the connection
+    instead of spending their attempts (connectors/zalo/connection.py)."""
+
+
 class ZaloUnreachable(ZaloError, UnreachableRecipient):
     """Not a follower, outside the interaction window, blocked, phone not on Zalo: record, do not retry."""
 
@@ -78,12 +95,26 @@ class ZaloUnreachable(ZaloError, UnreachableRecipient):
         self.reason = reason
 
 
+class ZaloDeferred(ZaloError, DeferredDelivery):
+    """One of Zalo's sending rules (rules.py) stops the message until `not_before`: it waits, attempts kept."""
+
+    def __init__(self, message: str, *, code: int, rule: str, not_before: datetime) -> None:
+        DeferredDelivery.__init__(self, message, not_before=not_before, rule=rule,
+                                  explanation=rules.explain(rule, not_before))
+        self.code, self.http_status = code, None
+
+
 class ZaloBadRequest(ZaloError, PermanentDelivery):
     """A request Zalo will never accept as it is (-201 bad parameter, unapproved template...): dead-letter."""
 
 
-def error_for(code: int, message: str) -> ZaloError:
-    """The exception for a Zalo application error code."""
+def error_for(code: int, message: str, *, now: datetime | None = None) -> ZaloError:
+    """The exception for a Zalo application error code; `now` (the caller's clock) dates a sending rule's
+    wait (`ZaloDeferred.not_before`)."""
+    rule = rules.rule_for(code)
+    if rule is not None:
+        at = rules.not_before(rule, now or datetime.now(UTC))
+        return ZaloDeferred(message, code=code, rule=rule, not_before=at)
     if code in TOKEN_CODES:
         return ZaloTokenError(message, code=code)
     if code in RETRYABLE_CODES:

@@ -6,7 +6,8 @@ relay dead-letters the row at once, with the reason, since no retry can fix it).
 
     {"event": "TIEP_NHAN",                      # which message this is; picks the template by event
      "text": "...",                             # the customer-service text (split at 2,000 characters)
-     "attachment": {"document_id": "7", "filename": "mau-01.pdf"},   # sent as a file or an image
+     "attachment": {"document_id": "7", "filename": "mau-01.pdf",    # sent as a file or an image,
+                    "url": "https://.../tra-cuu?ma=..."},              # else as this link (media.py)
      "template": {"ma_ho_so": "...", ...},      # the template's parameters (the fallback outside the window)
      "template_id": "...",                      # else the template of the event, else the default one
      "request_user_info": {"title": "...", "subtitle": "..."},       # ask the follower for the phone
@@ -37,13 +38,19 @@ class InvalidPayload(PermanentDelivery):
 @dataclass(frozen=True)
 class Attachment:
     """A stored document sent with the text: `document_id` is the key the attachment loader opens;
-    `filename` (optional) is the name the citizen sees, else the document's own."""
+    `filename` (optional) is the name the citizen sees, else the document's own; `url` (optional) is the
+    page where the citizen opens it behind the second factor, sent instead when Zalo will not take the file
+    (too large, or of another type: `connectors/zalo/uploads.py`). It must carry nothing personal."""
 
     document_id: str
     filename: str = ""
+    url: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"document_id": self.document_id, "filename": self.filename}
+        out = {"document_id": self.document_id, "filename": self.filename}
+        if self.url:
+            out["url"] = self.url
+        return out
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ def _attachment(raw: Any) -> Attachment | None:
     # The domain stores a document's integer id; the loader takes it as text.
     if isinstance(document_id, bool) or not isinstance(document_id, (str, int)) or document_id == "":
         raise InvalidPayload("payload 'attachment' needs a 'document_id' (a string or an integer)")
-    return Attachment(document_id=str(document_id), filename=_text(raw, "filename"))
+    return Attachment(document_id=str(document_id), filename=_text(raw, "filename"), url=_text(raw, "url"))
 
 
 def _template(raw: Any) -> tuple[dict[str, TemplateValue] | None, str | None]:

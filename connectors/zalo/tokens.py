@@ -6,24 +6,48 @@ token and returns a new pair. So a refresh must (1) run once at a time across th
 the app again.
 
 The pair is one row of table `zalo_token`, encrypted with the data key when the store has a cipher (the
-wiring always gives it one).
+wiring always gives it one). Beside it, `zalo_connection` (connection.py) says whether the pair may be used
+and why not; both are written in one transaction.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
 from connectors.timeutil import utc
+from connectors.zalo.connection import (
+    ConnectionState,
+    RefreshBackoff,
+    mark_granted,
+    mark_refresh_failed,
+    mark_refreshed,
+    read_state,
+)
+
+log = logging.getLogger(__name__)
 
 _ROW_ID = 1
+OPEN_FOR = 1.0  # seconds a "the connection can send" answer is trusted
+
+
+class NotConnected(LookupError):
+    """No usable pair: never granted, or the refresh token was refused (an OA admin must grant again), or a
+    refresh is waiting out its backoff."""
+
+
+class RefreshRefused(Exception):  # noqa: N818 - a fact about Zalo's answer, not a failure of ours
+    """Raised by an `exchange` when Zalo answered the refresh with a refusal (not a lost answer): the refresh
+    token is dead."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +105,12 @@ class DbTokenStore:
     anyone write to every follower of the OA. A row stored in clear is still read, and encrypted at the next
     save or rotation."""
 
-    def __init__(self, engine: Engine, *, cipher: TextCipher | None = None) -> None:
+    def __init__(self, engine: Engine, *, cipher: TextCipher | None = None,
+                 backoff: RefreshBackoff | None = None) -> None:
         self._engine = engine
         self._cipher = cipher
+        self._backoff = backoff or RefreshBackoff()
+        self._open_until = 0.0  # monotonic time until which `can_send` answers yes without asking
         self._lock = threading.Lock()
         self._cached: TokenPair | None = None
 
@@ -99,16 +126,24 @@ class DbTokenStore:
 
     def save(self, pair: TokenPair, *, now: datetime) -> None:
         with self._lock, self._engine.begin() as connection:
-            table = ZaloToken.__table__
-            values = self._values(pair, now=now)
-            updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
-            if not updated.rowcount:
-                connection.execute(table.insert().values(id=_ROW_ID, **values))
+            self.save_in(connection, pair, now=now)
         self._cached = pair
+
+    def save_in(self, connection: Connection, pair: TokenPair, *, now: datetime) -> None:
+        """Store a granted pair and set the connection `granted` in the caller's transaction (the callback's
+        request); the in-memory copy is dropped, so the pair is read back once committed."""
+        table = ZaloToken.__table__
+        values = self._values(pair, now=now)
+        updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
+        if not updated.rowcount:
+            connection.execute(table.insert().values(id=_ROW_ID, **values))
+        mark_granted(connection, access_expires_at=pair.access_expires_at, now=now)
+        self._cached = None
 
     def refresh(self, *, stale_access_token: str | None, exchange: Callable[[str], TokenPair],
                 now: datetime) -> TokenPair:
         table = ZaloToken.__table__
+        failure: Exception | None = None
         with self._lock:
             with self._engine.begin() as connection:
                 if connection.dialect.name == "sqlite":
@@ -118,17 +153,59 @@ class DbTokenStore:
                 locked = sa.select(table).where(table.c.id == _ROW_ID).with_for_update()
                 row = connection.execute(locked).first()
                 if row is None:
-                    raise LookupError("no Zalo token stored: an OA admin must grant the app first")
+                    raise NotConnected("no Zalo token stored: an OA admin must grant the app first")
                 stored = self._pair(row)
                 if stale_access_token is not None and stored.access_token != stale_access_token:
                     self._cached = stored  # another thread or process rotated already
                     return stored
-                fresh = exchange(stored.refresh_token)
-                values = self._values(fresh, now=now)
-                connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
-            # Committed: only now may the new access token be handed out.
-            self._cached = fresh
-            return fresh
+                blocked = read_state(connection).may_refresh(now)
+                if blocked is not None:
+                    raise NotConnected(blocked)  # no call: a dead refresh token is not tried again
+                try:
+                    fresh = exchange(stored.refresh_token)
+                except Exception as exc:  # noqa: BLE001 - recorded below, then raised again
+                    failure = exc
+                else:
+                    values = self._values(fresh, now=now)
+                    connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
+                    mark_refreshed(connection, access_expires_at=fresh.access_expires_at, now=now)
+            if failure is None:
+                # Committed: only now may the new access token be handed out.
+                self._cached = fresh
+                return fresh
+            self._record_failure(failure, now=now)
+            raise failure
+
+    def _record_failure(self, failure: Exception, *, now: datetime) -> None:
+        refused = isinstance(failure, RefreshRefused)
+        self._open_until = 0.0
+        with self._engine.begin() as connection:
+            state = mark_refresh_failed(connection, error=str(failure), refused=refused, now=now,
+                                        backoff=self._backoff)
+        if refused:
+            log.error("zalo.refresh_failed state=refresh_failed error=%s: an OA administrator must grant the "
+                      "app again (POST /api/v1/admin/zalo/grant or `motcua zalo-grant`)", state.last_error)
+        else:
+            log.warning("zalo.refresh_failed state=%s failures=%s next_try=%s error=%s", state.state,
+                        state.refresh_failures, state.next_refresh_at, state.last_error)
+
+    def connection_state(self) -> ConnectionState:
+        """The connection as stored now (read from the database, never cached: another process may have
+        refreshed or been granted)."""
+        with self._engine.connect() as connection:
+            return read_state(connection)
+
+    def can_send(self, now: datetime) -> bool:
+        """Whether messages may go now (see `ConnectionState.can_send`). Asked before every relay pass: a
+        "yes" is trusted for `OPEN_FOR` seconds (a pass claims at once, as before the check existed), a "no"
+        is asked again each time (a grant is seen at the next pass). This store forgets its "yes" as soon as
+        it records a failure; another process's failure is seen within `OPEN_FOR`, and what the relay
+        claims meanwhile is put back without spending an attempt."""
+        if self._open_until > time.monotonic():
+            return True
+        open_now = self.connection_state().can_send(now)
+        self._open_until = time.monotonic() + OPEN_FOR if open_now else 0.0
+        return open_now
 
     def forget_cache(self) -> None:
         """Drop the in-memory copy (the next call re-reads the row)."""

@@ -23,6 +23,15 @@ class ZaloUser(SQLModel, table=True):
         default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
     display_name: str | None = Field(default=None, max_length=200)
     phone_hash: str | None = Field(default=None, max_length=128, index=True)
+    # When the user last unfollowed (None: following, or never unfollowed): no customer-service message
+    # goes to them until they follow again (template messages may, ZALO_API.md §4.8).
+    unfollowed_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
+    # The citizen's own choice, typed in the chat (workflows/zalo/consent.py): stopped (DỪNG) until resumed.
+    notifications_stopped_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
+    notifications_resumed_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True))
     updated_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 
@@ -34,7 +43,8 @@ def record_user(
     session: Session, *, user_id: str, now: datetime, interacted_at: datetime | None = None,
     followed: bool | None = None, display_name: str | None = None, phone_hash: str | None = None,
 ) -> ZaloUser:
-    """Create or update the user; `interacted_at` only ever moves the last interaction forward.
+    """Create or update the user; `interacted_at` only ever moves the last interaction forward;
+    `followed=False` records the unfollow (`unfollowed_at`), `followed=True` clears it.
 
     Fields left None are not changed. Flushes, does not commit.
     """
@@ -44,6 +54,7 @@ def record_user(
         session.add(user)
     if followed is not None:
         user.followed = followed
+        user.unfollowed_at = None if followed else utc(now)  # a later follow clears the unfollow
     if interacted_at is not None:
         last = utc(user.last_interaction_at) if user.last_interaction_at else None
         if last is None or utc(interacted_at) > last:

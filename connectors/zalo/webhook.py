@@ -122,7 +122,7 @@ def parse_event(raw_body: bytes, *, phone_hash: Callable[[str], str] | None = No
     msg_id = str(message.get("msg_id") or "")
     common: dict[str, Any] = {
         "event_name": name, "timestamp": timestamp, "occurred_at": occurred_at, "user_id": user_id,
-        "key": f"msg:{msg_id}" if msg_id else f"{name}:{user_id or '-'}:{timestamp}", "raw": data,
+        "key": _key(name, msg_id, user_id, timestamp), "raw": data,
     }
     if name == "follow":
         return Follow(**common, source=data.get("source"))
@@ -135,6 +135,14 @@ def parse_event(raw_body: bytes, *, phone_hash: Callable[[str], str] | None = No
         return UserSubmitInfo(**common, name=_str_or_none(info.get("name")),
                               phone_84=normalize_phone_84(info.get("phone")), address=_address(info))
     return OtherEvent(**common)
+
+
+def _key(name: str, msg_id: str, user_id: str | None, timestamp: str) -> str:
+    # A delivery event names the OA's message, already known under other events: received and seen of one
+    # message are two events, each deduplicated on its own.
+    if msg_id and name in ("user_received_message", "user_seen_message"):
+        return f"{name}:{msg_id}"
+    return f"msg:{msg_id}" if msg_id else f"{name}:{user_id or '-'}:{timestamp}"
 
 
 def is_fresh(event: WebhookEvent, *, now: datetime, max_age: timedelta = DEFAULT_MAX_AGE,

@@ -119,7 +119,8 @@ def test_the_final_messages_button_opens_a_page_where_rating_works(
         [final] = wait_for(lambda: [m for m in citizen.inbox() if m["type"] == "template"
                                     and code in str(m.get("text")) and "đánh giá" in str(m.get("text"))])
         button = final["template_data"]
-        assert button["cta_text"] == "Đánh giá mức độ hài lòng"
+        assert "cta_text" not in button  # the button's title is the registered template's, not a parameter
+        assert final["template_id"] == "400003"  # the result template (TRA_KET_QUA)
         assert button["trang_thai"] == "Đã trả kết quả, mời đánh giá"
         assert button["cta_url"] == f"{base}/tra-cuu?ma={code}#danh-gia"
 

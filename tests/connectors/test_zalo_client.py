@@ -8,11 +8,18 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from zalo_consent import approve
 from zalo_world import APP_ID, APP_SECRET, ZaloWorld
 
 from connectors.zalo.client import make_pkce_pair
 from connectors.zalo.emulator import INVALID_GRANT
-from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloTokenError, ZaloUnreachable
+from connectors.zalo.errors import (
+    ZaloBadRequest,
+    ZaloNotConnected,
+    ZaloRetryable,
+    ZaloTokenError,
+    ZaloUnreachable,
+)
 from connectors.zalo.tokens import ENCRYPTED, DbTokenStore
 from workflows.core.config import CryptoSettings
 from workflows.privacy import PersonalDataCipher
@@ -166,6 +173,37 @@ class TestTokens:
         assert zalo.stats()["refreshes"] == 1
         assert len(zalo.inbox(user_id=user["user_id"])) == 8
 
+    def test_a_refresh_lost_without_an_answer_backs_off_and_a_refused_one_stops(self, zalo: ZaloWorld) -> None:
+        zalo.faults(1.0, ["http_500"])  # the token endpoint answers 500: no answer on the refresh token's fate
+        with pytest.raises(ZaloNotConnected):
+            zalo.client.refresh_tokens()
+        state = zalo.tokens.connection_state()
+        assert (state.state, state.refresh_failures) == ("granted", 1)
+        assert state.next_refresh_at == zalo.clock.now() + timedelta(seconds=60)
+        calls = zalo.stats()["calls"]
+        with pytest.raises(ZaloNotConnected, match="next try"):
+            zalo.client.refresh_tokens()  # within the backoff: Zalo is not asked
+        assert zalo.stats()["calls"] == calls
+        zalo.faults(0, [])
+        zalo.clock.advance(timedelta(seconds=61))
+        zalo.client.refresh_tokens()
+        state = zalo.tokens.connection_state()
+        assert (state.state, state.refresh_failures, state.last_refresh_at) == ("granted", 0, zalo.clock.now())
+
+        with zalo.state.lock:  # the refresh token dies (consumed by a refresh whose answer was lost)
+            zalo.state.refresh_tokens = {t: (e, True) for t, (e, _) in zalo.state.refresh_tokens.items()}
+        with pytest.raises(ZaloNotConnected):
+            zalo.client.refresh_tokens()
+        state = zalo.tokens.connection_state()
+        assert state.state == "refresh_failed" and "Invalid refresh token" in (state.last_error or "")
+        assert not zalo.tokens.can_send(zalo.clock.now())
+        calls = zalo.stats()["calls"]
+        zalo.clock.advance(timedelta(days=1))
+        for _ in range(5):
+            with pytest.raises(ZaloNotConnected):
+                zalo.client.refresh_tokens()
+        assert zalo.stats()["calls"] == calls  # never again with the dead token
+
     def test_missing_grant_is_a_token_error(self, zalo: ZaloWorld, db) -> None:  # type: ignore[no-untyped-def]
         with db.begin() as connection:
             connection.exec_driver_sql("DELETE FROM zalo_token")
@@ -177,15 +215,28 @@ class TestTokens:
         verifier, challenge = make_pkce_pair()
         url = zalo.client.authorization_url(redirect_uri="https://motcua.example/zalo/callback",
                                             code_challenge=challenge, state="xyz")
-        redirect = zalo.http.get(url, allow_redirects=False, timeout=5)
+        redirect = approve(zalo.http, url)
+        assert redirect.status_code == 302
+        assert redirect.headers["location"].startswith("https://motcua.example/zalo/callback?")
         query = parse_qs(urlparse(redirect.headers["location"]).query)
         assert query["state"] == ["xyz"] and query["oa_id"]
         with pytest.raises(ZaloTokenError):
             zalo.client.exchange_code(query["code"][0], code_verifier="wrong-verifier-" + "x" * 30)
-        second = parse_qs(urlparse(zalo.http.get(url, allow_redirects=False, timeout=5)
-                                   .headers["location"]).query)["code"][0]
+        second = parse_qs(urlparse(approve(zalo.http, url).headers["location"]).query)["code"][0]
         pair = zalo.client.exchange_code(second, code_verifier=verifier)
         assert DbTokenStore(zalo.db).current() == pair
+
+    def test_the_permission_page_refuses_a_bad_challenge_and_a_denial_sends_nobody_back(
+            self, zalo: ZaloWorld) -> None:
+        url = zalo.client.authorization_url(redirect_uri="https://motcua.example/cb", code_challenge="short",
+                                            state="s")
+        refused = zalo.http.get(url, timeout=5)
+        assert refused.status_code == 400 and "Invalid code challenge" in refused.text
+        _, challenge = make_pkce_pair()
+        url = zalo.client.authorization_url(redirect_uri="https://motcua.example/cb", code_challenge=challenge,
+                                            state="s")
+        denied = approve(zalo.http, url, decision="deny")
+        assert denied.status_code == 200 and "location" not in denied.headers
 
 
 class TestTokensAtRest:

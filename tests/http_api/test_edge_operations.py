@@ -88,7 +88,7 @@ class TestProduction:
             assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
             assert client.get("/readyz", headers=bearer(token_of(client, "mot_cua"))).json() == {"status": "ok"}
             detailed = client.get("/readyz", headers=bearer(METRICS_TOKEN)).json()
-            assert detailed["database"] == "ok" and "scheduler" in detailed
+            assert detailed["database"] == "ok" and "scheduler" in detailed and "zalo_templates" in detailed
 
 
 class TestDevelopment:
@@ -97,4 +97,4 @@ class TestDevelopment:
             assert client.get("/openapi.json").status_code == 200
             assert client.get("/docs").status_code == 200
             assert client.get("/metrics").status_code == 200
-            assert set(client.get("/readyz").json()) == {"status", "database", "scheduler"}
+            assert set(client.get("/readyz").json()) == {"status", "database", "scheduler", "zalo_templates"}

@@ -1,6 +1,7 @@
 """Issue 16 item 6 over HTTP and the Zalo emulator: an official's PNG attachment reaches the citizen as an
-image (Zalo's upload/file takes PDF/DOC/DOCX only); one Zalo refuses (a picture over 1 MB) does not take the
-text down with it, and the official reads on the dossier which file did not go and why."""
+image (Zalo's upload/file takes PDF/DOC/DOCX only); one Zalo will not take (a picture over 1 MB) does not take
+the text down with it: it goes as a link to the dossier's page (issue 18 part 5), and the official reads on the
+dossier which file went as a link and why."""
 
 from __future__ import annotations
 
@@ -57,13 +58,14 @@ class TestAnOfficialsAttachment:
         first, second = messages
         assert first["problems"] == [], first
         assert second["problems"] == [
-            "Tệp «anh-mat-tien.png» không gửi được qua Zalo: ảnh lớn hơn 1 MB, giới hạn của Zalo. Nội dung tin "
-            "nhắn vẫn được gửi; đề nghị gửi lại tệp nhỏ hơn hoặc ở định dạng PDF, hoặc trao trực tiếp cho công dân."
+            "Tệp «anh-mat-tien.png» không gửi kèm được qua Zalo (tệp 1,1 MB, lớn hơn giới hạn 1 MB của Zalo): "
+            "công dân nhận liên kết đến trang tra cứu hồ sơ để xem và tải tệp sau khi nhập thông tin xác minh."
         ], second
         assert second["text"] == (f"[Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang] Về hồ sơ {code}: "
                                   "Ảnh mặt tiền cơ sở đề nghị bổ sung.")
         texts = [m.get("text") for m in inbox if m["type"] == "text"]
         assert second["text"] in texts and first["text"] in texts, texts
+        assert "Tệp «anh-mat-tien.png» (1,1 MB) quá lớn để gửi qua Zalo" in texts[-1], texts
         images = [m["file"]["filename"] for m in inbox if m["type"] == "image"]
         assert images == ["so-do-phong-hat.png"], inbox
         assert not any((m.get("file") or {}).get("filename") == "anh-mat-tien.png" for m in inbox)

@@ -20,7 +20,7 @@ Login = Callable[[str], dict[str, str]]
 ROLES = ["mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat", "quan_tri", "mot_cua_dl"]
 ID_NUMBER, PHONE = "008190012345", "0912345678"
 ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b|POST /api/v1/process-definitions$"
-                        r"|(POST|PUT|DELETE) /api/v1/news)")
+                        r"|(POST|PUT|DELETE) /api/v1/news|GET /api/v1/news/\{news_id\}/zalo$)")
 SUPERVISOR_TOO = {"GET /api/v1/admin/scheduler"}  # the supervisor (GIAM_SAT) watches the jobs as well
 DEPARTMENT = {"mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat"}
 # Who may do what to a dossier of their department (docs/ACCESS.md), written out here on its own: the
@@ -46,6 +46,10 @@ MESSAGE_ACTIONS: dict[str, dict[str, Any]] = {
     "POST /api/v1/admin/messages/resend": {"json": {"state": "dead"}},
     "POST /api/v1/admin/messages/{message_id}/resend": {},
 }
+# Zalo templates (issue 18): the configuration, its last check and a new check are the administrator's alone.
+TEMPLATE_ACTIONS = ("GET /api/v1/admin/zalo/templates", "POST /api/v1/admin/zalo/templates/check")
+# The OA grant (issue 18): starting it and seeing the connection are the administrator's alone.
+ZALO_ACTIONS = ("POST /api/v1/admin/zalo/grant", "GET /api/v1/admin/zalo")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -164,6 +168,33 @@ class TestAccessMatrix:
                 if status != (200 if role == "quan_tri" else 403):
                     problems.append(f"{role} {label} → {status}")
         assert not problems, "\n".join(problems)
+
+    def test_zalo_templates_are_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
+        assert set(TEMPLATE_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}
+        problems = []
+        for label in TEMPLATE_ACTIONS:
+            method, path = label.split(" ", 1)
+            for role in ROLES:
+                status = app_client.request(method, path, headers=login(role)).status_code
+                if status != (200 if role == "quan_tri" else 403):
+                    problems.append(f"{role} {label} → {status}")
+            if app_client.request(method, path).status_code != 401:
+                problems.append(f"anonymous {label}")
+        assert not problems, "\n".join(problems)
+
+    def test_the_oa_grant_is_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
+        assert set(ZALO_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
+        problems = []
+        for label in ZALO_ACTIONS:
+            method, path = label.split(" ", 1)
+            for role in ROLES:
+                status = app_client.request(method, path, headers=login(role)).status_code
+                if status != (200 if role == "quan_tri" else 403):
+                    problems.append(f"{role} {label} → {status}")
+            if app_client.request(method, path).status_code != 401:
+                problems.append(f"anonymous {label}")
+        assert not problems, "\n".join(problems)
+        assert count(app_client, "zalo_grant_request") == 1  # only the administrator's grant was started
 
     def test_a_supervisor_cannot_move_the_appointment(self, app_client: TestClient, login: Login) -> None:
         code, _ = setup_dossier(app_client, login)

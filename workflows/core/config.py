@@ -9,8 +9,11 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.core import zalo_templates
+from workflows.core.zalo_templates import ZaloTemplate
 
 # Development defaults. Outside development/test mode they are refused at start-up.
 DEV_SECRET_KEY = "motcua-dev-secret-key-change-me-0123456789abcdef"
@@ -117,6 +120,42 @@ class ZaloSettings(BaseModel):
         "400010", description="Approved ZBS template (by phone) carrying the one-time code that proves a phone "
                               "shared in Zalo; parameter `otp`")
     template_ids: dict[str, str] = Field(default_factory=dict, description="Event → approved template id")
+    templates: dict[str, ZaloTemplate] = Field(
+        default_factory=zalo_templates.default_templates,
+        description="Kind of event → approved template (id, parameter mapping, events); a kind given in the "
+                    "environment or the file replaces only the fields it names")
+    templates_file: Path | None = Field(
+        None, description="JSON or TOML file of templates by kind, read at start-up over `templates`")
+    template_mode: Literal["production", "development"] = Field(
+        "production", description="development: Zalo delivers templates only to the OA's and the app's "
+                                  "administrators (a pilot, ZALO_API.md §9.3)")
+    template_check_on_start: bool = Field(True, description="Check every template with Zalo at start-up")
+
+    @field_validator("templates", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, value: object) -> object:
+        """Each kind given replaces only the fields it names; the other kinds keep their defaults."""
+        return zalo_templates.merge_templates(zalo_templates.DEFAULT_TEMPLATES, value)
+
+    @model_validator(mode="after")
+    def _read_templates_file(self) -> ZaloSettings:
+        if self.templates_file is not None:
+            self.templates = zalo_templates.with_file(self.templates, self.templates_file)
+        zalo_templates.check_one_kind_per_event(self.templates)
+        return self
+
+    # The OA grant (issue 18 part 1; connectors/README.md "Production set-up").
+    redirect_uri: str | None = Field(
+        None, description="The Official Account Callback URL registered for the app (Zalo redirects the OA "
+                          "administrator there); default: MOTCUA_PUBLIC_BASE_URL + /api/v1/zalo/oauth/callback")
+    emulator_auto_grant: bool = Field(
+        True, description="Development: the emulator grants the app at start-up; false walks the grant as in "
+                          "production (POST /api/v1/admin/zalo/grant)")
+    grant_ttl_seconds: float = Field(600.0, gt=0, le=3600, description="How long a started grant may complete")
+    refresh_backoff_seconds: float = Field(
+        60.0, gt=0, description="First wait after a token refresh lost without an answer; doubles per failure")
+    refresh_backoff_max_seconds: float = Field(3600.0, gt=0, description="Cap of that wait")
+
     handover_quiet_minutes: int = Field(
         30, ge=0, le=7 * 24 * 60, description="After an official answers a citizen in Zalo's OA manager, the "
                                               "keyword bot stays quiet for that citizen this long (from the "
@@ -134,6 +173,7 @@ class SchedulerSettings(BaseModel):
     timer_interval_seconds: float = Field(1.0, gt=0)
     reminder_interval_seconds: float = Field(60.0, gt=0)
     outbox_interval_seconds: float = Field(0.5, gt=0)
+    zalo_articles_interval_seconds: float = Field(10.0, gt=0, description="News on Zalo: publication steps")
     outbox_lease_seconds: float = Field(
         300.0, gt=0, description="A message claimed by a relay that died is sent again after this lease")
 
@@ -242,6 +282,11 @@ class Settings(BaseSettings):
         if self.zalo.emulator:
             return self.public_base_url.rstrip("/") + EMULATOR_PREFIX
         return None
+
+    @property
+    def zalo_redirect_uri(self) -> str:
+        """Where Zalo sends the OA administrator back with the authorization code (our callback)."""
+        return self.zalo.redirect_uri or f"{self.public_base_url.rstrip('/')}/api/v1/zalo/oauth/callback"
 
     @property
     def is_development(self) -> bool:

@@ -12,9 +12,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, messages_for
+from connectors.outbox.relay import WAITING
 from connectors.zalo.client import is_image
 from connectors.zalo.payload import Attachment
-from connectors.zalo.sender import ATTACHMENT_REFUSED
+from connectors.zalo.sender import ATTACHMENT_LINKED, ATTACHMENT_REFUSED
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.errors import NotFound, ValidationFailed
@@ -51,7 +52,8 @@ def notify_event(
     if rendered.attach_form:
         document = latest_form(session, code=dossier.code, form=rendered.attach_form)
         if document is not None:
-            attachment = Attachment(document_id=str(document.id), filename=document.filename)
+            attachment = Attachment(document_id=str(document.id), filename=document.filename,
+                                    url=services.lookup_url(dossier.code))
     notify_citizen(session, key=key, kind="dossier_event", code=dossier.code, recipient_ref=recipient_ref(dossier),
                    event=event, text=rendered.text, attachment=attachment, name=dossier.applicant_name,
                    status=rendered.status_label, cta_text=rendered.cta_text, cta_url=rendered.cta_url, now=now)
@@ -80,7 +82,10 @@ def send(
         document = session.get(DossierDocument, document_id)
         if document is None or document.dossier_code != dossier.code:
             raise NotFound("Không tìm thấy giấy tờ của hồ sơ.", code="document_not_found")
-        attachment = Attachment(document_id=str(document.id), filename=document.filename)
+        # Too large or of a type Zalo does not take, it goes as this link: the dossier's page, where the
+        # citizen opens it behind the second factor (workflows/lookup/downloads.py offers what was sent).
+        attachment = Attachment(document_id=str(document.id), filename=document.filename,
+                                url=services.lookup_url(dossier.code))
     now = services.clock.now()
     key = next_key(session, prefix=f"{dossier.code}:MSG:")
     body = f"[{services.settings.agency_name}] Về hồ sơ {dossier.code}: {text.strip()}"
@@ -110,7 +115,8 @@ def list_sent(session: Session, *, dossier: Dossier) -> list[MessageSentOut]:
     return [MessageSentOut(
         id=m.id or 0, kind=m.kind, event=str(m.payload.get("event") or ""), text=str(m.payload.get("text") or ""),
         status=m.status, status_name=STATUS_NAMES.get(m.status, m.status), channel_used=m.channel_used,
-        created_at=m.created_at, sent_at=m.sent_at, problems=_problems(m),
+        created_at=m.created_at, sent_at=m.sent_at, delivered_at=m.delivered_at, seen_at=m.seen_at,
+        problems=_problems(m),
     ) for m in messages_for(session, subject_ref=dossier.code)]
 
 
@@ -123,6 +129,10 @@ UNREACHABLE_REASONS = {
     "not_follower": "công dân chưa quan tâm OA", "blocked_oa": "công dân đã chặn OA",
     "user_inactive": "tài khoản Zalo của công dân không còn hoạt động",
     "recipient_unknown": "không xác định được người nhận",
+    "zalo_notifications_stopped": "công dân đã tắt thông báo Zalo (nhắn DỪNG)",  # workflows/zalo/consent.py
+    "unfollowed": "công dân đã bỏ quan tâm OA",
+    "not_template_tester": "mẫu tin Zalo đang ở chế độ thử nghiệm (development), chỉ gửi được cho quản trị "
+                           "viên của OA",
 }
 
 
@@ -131,6 +141,9 @@ def _problems(message: OutboxMessage) -> list[str]:
     if message.status == UNREACHABLE:
         reason = UNREACHABLE_REASONS.get(error.split(":", 1)[0], f"Zalo không chuyển được tin ({error})")
         return [f"Tin nhắn không đến được công dân: {reason}."]
+    if message.status == PENDING and error.startswith(WAITING):  # held back by Zalo's sending rules
+        explanation = error.split(": ", 1)[-1].split(" [zalo", 1)[0]
+        return [f"Tin nhắn chưa gửi: {explanation}"]
     if message.status == DEAD:
         return [f"Gửi thất bại, Zalo không nhận tin nhắn ({error}); quản trị viên có thể gửi lại."]
     problems = []
@@ -141,6 +154,10 @@ def _problems(message: OutboxMessage) -> list[str]:
             problems.append(f"Tệp «{filename}» không gửi được qua Zalo: {_refusal(code, filename, detail)}. "
                             "Nội dung tin nhắn vẫn được gửi; đề nghị gửi lại tệp nhỏ hơn hoặc ở định dạng "
                             "PDF, hoặc trao trực tiếp cho công dân.")
+        elif line.startswith(ATTACHMENT_LINKED):
+            filename, _, reason = line.removeprefix(ATTACHMENT_LINKED).partition(": ")
+            problems.append(f"Tệp «{filename}» không gửi kèm được qua Zalo ({reason}): công dân nhận liên kết "
+                            "đến trang tra cứu hồ sơ để xem và tải tệp sau khi nhập thông tin xác minh.")
     return problems
 
 

@@ -209,6 +209,8 @@ class MessageSentOut(BaseModel):
     channel_used: str | None
     created_at: VnDateTime
     sent_at: VnDateTime | None
+    delivered_at: VnDateTime | None = Field(None, description="When Zalo reported it reached the citizen's phone")
+    seen_at: VnDateTime | None = Field(None, description="When Zalo reported the citizen read it")
     problems: list[str] = Field(description="What did not reach the citizen, and why (Vietnamese)")
 
 

@@ -36,3 +36,25 @@ class FeedbackCase(SQLModel, table=True):
     reminded_at: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False)
     answered_at: datetime | None = _ts()
+
+
+class FeedbackAttachment(SQLModel, table=True):
+    """A photo or a location a citizen sent in the Zalo chat for a case (`workflows/feedback/attachments.py`).
+    A photo's bytes are in the file store (encrypted at rest) under `storage_key`; a location is kept only
+    encrypted (`location_enc`: "latitude,longitude"). `status` is `stored`, or `failed` with `error` when the
+    photo could not be fetched from Zalo (the official sees that one was sent)."""
+
+    __tablename__ = "feedback_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="feedback_case.id", index=True)
+    kind: str = Field(max_length=16)  # image | location
+    status: str = Field(max_length=16)  # stored | failed
+    storage_key: str | None = Field(default=None, max_length=64)
+    filename: str | None = Field(default=None, max_length=255)
+    content_type: str | None = Field(default=None, max_length=100)
+    size: int | None = Field(default=None)
+    location_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    source_msg_id: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _ts(nullable=False)

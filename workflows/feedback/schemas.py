@@ -50,6 +50,27 @@ class FeedbackCreated(BaseModel):
     message: str
 
 
+class FeedbackLocation(BaseModel):
+    latitude: float
+    longitude: float
+
+
+class FeedbackAttachmentOut(BaseModel):
+    """A photo or location the citizen sent in the Zalo chat. `status` `failed`: the photo could not be
+    fetched from Zalo (`error` says why); `download_url` only for a stored photo."""
+
+    id: int
+    kind: str
+    status: str
+    filename: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+    location: FeedbackLocation | None = None
+    error: str | None = None
+    created_at: datetime
+    download_url: str | None = None
+
+
 class FeedbackOut(BaseModel):
     """A feedback case for officials: the contact phone masked."""
 
@@ -70,6 +91,8 @@ class FeedbackOut(BaseModel):
     created_at: datetime
     answered_at: datetime | None
     open_tasks: list[dict[str, str | None]] = Field(default_factory=list)
+    attachments: list[FeedbackAttachmentOut] = Field(default_factory=list)
+    location: FeedbackLocation | None = None  # the latest location sent in the Zalo chat
 
 
 class FeedbackList(BaseModel):

@@ -26,6 +26,7 @@ from workflows.deadlines import service as deadlines
 from workflows.dossiers.access import SUPERVISOR_ROLES
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.models import Dossier
+from workflows.feedback import attachments
 from workflows.feedback.models import FeedbackCase
 from workflows.feedback.schemas import FEEDBACK_CATEGORIES, FeedbackIn, FeedbackOut
 from workflows.identity.actor import Actor
@@ -175,6 +176,7 @@ def open_items(session: Session, *, case: FeedbackCase) -> list[WorkItem]:
 def case_out(session: Session, *, case: FeedbackCase, services: DomainServices) -> FeedbackOut:
     """The case for officials; the contact phone masked."""
     phone = services.cipher.decrypt(case.contact_phone_enc) if case.contact_phone_enc else None
+    attached, location = attachments.attachments_out(session, case=case, cipher=services.cipher)
     return FeedbackOut(
         code=case.code,
         category=case.category,
@@ -203,6 +205,8 @@ def case_out(session: Session, *, case: FeedbackCase, services: DomainServices) 
             }
             for i in open_items(session, case=case)
         ],
+        attachments=attached,
+        location=location,
     )
 
 

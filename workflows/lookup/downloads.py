@@ -1,10 +1,13 @@
-"""The dossier's issued forms for the citizen, behind the lookup's second factor: the list, and one PDF.
-Uploads (scans of ID cards and the like) are never offered here."""
+"""The dossier's issued forms for the citizen, behind the lookup's second factor: the list, and one document.
+Uploads (scans of ID cards and the like) are not offered here, except one an official sent the applicant in
+a Zalo message: Zalo takes files up to 5 MB only, so a larger one reaches the citizen as a link to this page
+(`connectors/zalo/uploads.py`), and the page must then offer it."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
+from connectors.outbox import messages_for
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.documents.context import FormCode
@@ -25,11 +28,29 @@ def _title(document: DossierDocument) -> str:
     return "Kết quả giải quyết" if document.kind == DocumentKind.RESULT else document.filename
 
 
+def sent_to_applicant(session: Session, *, dossier_code: str) -> set[int]:
+    """The ids of the dossier's documents attached to a message for the applicant (any state: an official
+    chose to give them to the citizen)."""
+    ids: set[int] = set()
+    for message in messages_for(session, subject_ref=dossier_code):
+        attachment = (message.payload or {}).get("attachment")
+        document_id = attachment.get("document_id") if isinstance(attachment, dict) else None
+        if isinstance(document_id, (int, str)) and str(document_id).isdigit():
+            ids.add(int(document_id))
+    return ids
+
+
+def _offered(document: DossierDocument, sent: set[int]) -> bool:
+    return document.kind in CITIZEN_KINDS or document.id in sent
+
+
 def issued(session: Session, *, dossier_code: str) -> list[CitizenDocument]:
-    """The dossier's issued forms and results, for a caller who has already checked the second factor."""
+    """The dossier's issued forms and results, and the documents sent to the applicant, for a caller who has
+    already checked the second factor."""
+    sent = sent_to_applicant(session, dossier_code=dossier_code)
     return [CitizenDocument(id=d.id or 0, form_code=d.form_code, title=_title(d), filename=d.filename,
                             created_at=d.created_at)
-            for d in list_documents(session, dossier_code=dossier_code) if d.kind in CITIZEN_KINDS]
+            for d in list_documents(session, dossier_code=dossier_code) if _offered(d, sent)]
 
 
 def list_for_citizen(
@@ -51,7 +72,7 @@ def read_for_citizen(
         raise refusal()
     document, content = read_document(session, store=services.store, dossier_code=dossier.code,
                                       document_id=document_id)
-    if document.kind not in CITIZEN_KINDS:
+    if not _offered(document, sent_to_applicant(session, dossier_code=dossier.code)):
         raise refusal()
     audit.record(session, actor=actor, action="public.document_download", at=services.clock.now(),
                  dossier_code=dossier.code, data={"document_id": document.id})

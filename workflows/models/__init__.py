@@ -12,4 +12,5 @@ import workflows.news.models  # noqa: F401
 import workflows.procedures.models  # noqa: F401
 import workflows.ratings.models  # noqa: F401
 import workflows.reminders.models  # noqa: F401
+import workflows.zalo.article_models  # noqa: F401
 import workflows.zalo.models  # noqa: F401

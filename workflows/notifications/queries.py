@@ -42,7 +42,9 @@ def message_out(message: OutboxMessage) -> OutboxMessageOut:
         recipient=mask_recipient(message.recipient_ref),
         reason=mask_text(message.last_error) if message.last_error else None, attempts=message.attempts,
         created_at=message.created_at, next_attempt_at=message.next_attempt_at,
-        last_attempt_at=message.last_attempt_at, sent_at=message.sent_at)
+        last_attempt_at=message.last_attempt_at, sent_at=message.sent_at, tracking_id=message.tracking_id,
+        provider_message_id=message.provider_message_id, delivered_at=message.delivered_at,
+        seen_at=message.seen_at)
 
 
 def list_messages(

@@ -47,6 +47,11 @@ class OutboxMessageOut(BaseModel):
     next_attempt_at: VnDateTime | None
     last_attempt_at: VnDateTime | None
     sent_at: VnDateTime | None
+    tracking_id: str | None = Field(None, description="Our correlation id sent with a template message; "
+                                                      "Zalo's delivery event names it")
+    provider_message_id: str | None = Field(None, description="Zalo's id of the (first) message sent")
+    delivered_at: VnDateTime | None = Field(None, description="When Zalo reported it reached the recipient")
+    seen_at: VnDateTime | None = Field(None, description="When Zalo reported the recipient read it")
 
 
 class ResendAllIn(StrictIn):

@@ -8,7 +8,9 @@ the sender's user id, which only the verified webhook knows). Keywords, accents 
 - `tra cứu cccd <số CCCD> [4 số cuối SĐT]` → that person's dossiers (the proven phone is a second factor;
   the ID number's shared budget is spent);
 - `tra cứu tên <họ tên>; <mã thủ tục>; <ngày nộp dd/mm/yyyy>` → masked matches;
-- `phản ánh <nội dung>` → a feedback case; `dịch vụ công [từ khóa]`, `tin tức`, `hướng dẫn`.
+- `phản ánh <nội dung>` → a feedback case (photos and a location sent next are attached to it,
+  `citizen_media.py`); `dịch vụ công [từ khóa]`, `tin tức`, `hướng dẫn`;
+- `dừng` / `nhận thông báo` → stop / resume Zalo notifications (`consent.py`, answered before this module).
 """
 
 from __future__ import annotations
@@ -28,18 +30,21 @@ from workflows.core.errors import MotcuaError
 from workflows.core.text import search_key
 from workflows.dossiers.models import Dossier
 from workflows.feedback import service as feedback
+from workflows.feedback.attachments import ATTACH_WINDOW
 from workflows.feedback.schemas import FeedbackIn
 from workflows.lookup import budget
 from workflows.lookup import service as lookup
 from workflows.lookup.schemas import DossierSummary
 from workflows.news import service as news
 from workflows.procedures import queries as catalogue
+from workflows.zalo import news_answer
 
 _CODE = re.compile(r"\b([A-Z0-9][A-Z0-9.]*-\d{6,8}-\d{4,})\b", re.IGNORECASE)
 _FOUR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ID = re.compile(r"(?<!\d)(\d{12}|\d{9})(?!\d)")
 _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 MAX_LISTED = 5
+ATTACH_MINUTES = int(ATTACH_WINDOW.total_seconds() // 60)
 HOW_TO_LINK = (
     "Để nhận thông báo các bước xử lý tại đây, nhắn LIÊN KẾT, chia sẻ số điện thoại đã khai trong hồ sơ "
     "rồi nhắn lại mã xác thực 6 chữ số được gửi qua Zalo tới số điện thoại đó."
@@ -56,7 +61,8 @@ HELP = (
     "• TRA CỨU TÊN <họ tên>; <mã thủ tục>; <ngày nộp dd/mm/yyyy>\n"
     "• PHẢN ÁNH <nội dung> – gửi phản ánh, kiến nghị\n"
     "• DỊCH VỤ CÔNG [từ khóa] – thủ tục, giấy tờ, lệ phí, thời hạn\n"
-    "• TIN TỨC – tin tức và video hướng dẫn"
+    "• TIN TỨC – tin tức và video hướng dẫn\n"
+    "• DỪNG – tắt thông báo qua Zalo; NHẬN THÔNG BÁO – bật lại"
 )
 
 
@@ -81,6 +87,8 @@ def answer_text(
             return _feedback(session, services=services, engine=engine, uid=zalo_user_id, raw=raw)
         if key.startswith("dich vu cong"):
             return _services(session, services=services, query=key.removeprefix("dich vu cong").strip())
+        if key.startswith("tin tuc"):  # the articles on Zalo first (news_answer.py)
+            return news_answer.latest_text(session) or _news(session)
         if key.startswith(("tin tuc", "video")):
             return _news(session)
     except MotcuaError as exc:  # invalid input the citizen can fix: say what is wrong
@@ -272,7 +280,8 @@ def _feedback(session: Session, *, services: DomainServices, engine: Engine, uid
     )
     return (
         f"Đã nhận phản ánh, kiến nghị {case.code}. Câu trả lời sẽ được gửi qua Zalo này "
-        f"chậm nhất ngày {_day(case.due_at)}."
+        f"chậm nhất ngày {_day(case.due_at)}. Ông/bà có thể gửi thêm ảnh, vị trí trong vòng "
+        f"{ATTACH_MINUTES} phút để bổ sung cho phản ánh này."
     )
 
 

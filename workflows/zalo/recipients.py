@@ -17,6 +17,7 @@ from workflows.feedback.models import FeedbackCase
 from workflows.feedback.operators import RECIPIENT_PREFIX as FEEDBACK
 from workflows.identity.models import Official
 from workflows.privacy import InvalidPersonalData, PersonalDataCipher, to_zalo_phone
+from workflows.zalo import consent
 from workflows.zalo.phone_proof import code_phone
 
 
@@ -35,7 +36,10 @@ class RecipientResolver:
 def resolve_recipient(session: Session, *, ref: str, cipher: PersonalDataCipher) -> Recipient | None:
     """Who `ref` is now, or None when nobody may be reached: `dossier:<code>` (the applicant, while they
     consent), `feedback:<id>` (the citizen who sent the feedback), `official:<id>`, `zalo:<user id>` (a reply
-    to a follower), `phone_proof:<id>` (a one-time code: by phone only, to whoever holds the number)."""
+    to a follower), `phone_proof:<id>` (a one-time code: by phone only, to whoever holds the number).
+
+    Raises `UnreachableRecipient` with the reason officials read when the citizen stopped Zalo notifications
+    (dossier and feedback messages) or unfollowed the OA (replies): `workflows/zalo/consent.py`."""
     kind, _, key = ref.partition(":")
     if kind == "dossier":
         return _dossier(session, code=key, cipher=cipher)
@@ -47,6 +51,7 @@ def resolve_recipient(session: Session, *, ref: str, cipher: PersonalDataCipher)
             return None
         return Recipient(zalo_user_id=official.zalo_user_id, phone_84=None, display_name=official.full_name)
     if kind == "zalo":
+        consent.refuse_reply_if_unfollowed(session, user_id=key)
         return Recipient(zalo_user_id=key, phone_84=None, display_name="")
     if kind == "phone_proof":
         phone = code_phone(session, proof_id=key, cipher=cipher)
@@ -58,6 +63,7 @@ def _dossier(session: Session, *, code: str, cipher: PersonalDataCipher) -> Reci
     dossier = session.exec(select(Dossier).where(Dossier.code == code)).first()
     if dossier is None or not dossier.notify_zalo:
         return None  # no consent (or withdrawn): nothing is sent
+    consent.refuse_if_stopped(session, user_ids=(dossier.zalo_user_id,), phone_hash=dossier.applicant_phone_hash)
     user_id = dossier.zalo_user_id
     if user_id is None and dossier.applicant_phone_hash:
         # A citizen who followed the OA and proved this phone (one-time code) is reached by user id;
@@ -76,6 +82,7 @@ def _feedback(session: Session, *, case_id: str, cipher: PersonalDataCipher) -> 
     case = session.get(FeedbackCase, int(case_id)) if case_id.isdigit() else None
     if case is None:
         return None
+    consent.refuse_if_stopped(session, user_ids=(case.zalo_user_id,), phone_hash=case.contact_phone_hash)
     phone_84 = None
     if case.contact_phone_enc:
         try:

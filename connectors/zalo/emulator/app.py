@@ -4,8 +4,13 @@
     {prefix}/business/...  stands in for https://business.openapi.zalo.me
     {prefix}/oauth/...     stands in for https://oauth.zaloapp.com
     {prefix}/users, /inbox, /files/{token}, /faults, /grant, /stats, /webhook-deliveries   (test hooks)
+    {prefix}/rules, /clock   Zalo's sending rules (quota, wallet, night) and the emulator's time (rules.py)
+    {prefix}/templates, /testers, /users/{id}/seen   template test hooks (template_info.py)
+    {prefix}/media-limits   the limits of upload/file and upload/image, lowered by tests (upload_limits.py)
+    {prefix}/tokens/...    break the tokens as production does (oauth.py, with the OAuth host)
     {prefix}/users/{user_id}/oa-reply   an OA administrator answering from the OA manager (oa_manager.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
+    {prefix}/users/{id}/send-image|send-location|send-event, /cdn/{token}   photos and more (media.py)
 
 Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo answers them.
 """
@@ -16,18 +21,25 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
-from connectors.zalo.emulator import oa_manager
+from connectors.zalo.emulator import oa_manager, template_info
+from connectors.zalo.emulator.articles import ArticleWorld
+from connectors.zalo.emulator.articles import build_router as build_articles_router
 from connectors.zalo.emulator.errors import EmuError
+from connectors.zalo.emulator.media import build_router as build_media_router
+from connectors.zalo.emulator.oauth import OAuthControls
+from connectors.zalo.emulator.oauth import build_router as build_oauth_router
 from connectors.zalo.emulator.phone import build_router as build_phone_router
+from connectors.zalo.emulator.rules import SendingRules
+from connectors.zalo.emulator.rules import build_router as build_rules_router
 from connectors.zalo.emulator.state import EmulatorState
+from connectors.zalo.emulator.upload_limits import build_router as build_upload_limits_router
 from connectors.zalo.emulator.webhooks import WebhookDispatcher
 
 
@@ -53,7 +65,7 @@ class SubmitInfoIn(BaseModel):
     address: str | None = None
 
 
-def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter:
+def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: SendingRules) -> APIRouter:
     router = APIRouter()
 
     def ok(data: Any) -> JSONResponse:
@@ -100,7 +112,7 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     async def message_cs(request: Request) -> Response:
         body = await json_body(request)
         sent: list[dict[str, Any]] = []
-        response = await api(request, lambda: oa_manager.keep(sent, state.send_cs(body)))
+        response = await api(request, lambda: oa_manager.keep(sent, rules.send_cs(body)))
         for data in sent:  # Zalo echoes the OA's own messages as `oa_send_*` events (oa_manager.py)
             await run_in_threadpool(oa_manager.echo_sent, state, webhooks, data)
         return response
@@ -108,9 +120,8 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/openapi/v3.0/oa/message/template")
     async def message_template_uid(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_template(
-            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
-            user_id=str(body.get("user_id") or "")))
+        return await api(request, lambda: template_info.send_template(state, webhooks, body, by_phone=False,
+                                                                      send=rules.send_template))
 
     @router.post("/openapi/v2.0/oa/upload/image")
     async def upload_image(request: Request) -> Response:
@@ -152,32 +163,15 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher) -> APIRouter
     @router.post("/business/message/template")
     async def message_template_phone(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: state.send_template(
-            template_id=str(body.get("template_id") or ""), data=body.get("template_data"),
-            phone=str(body.get("phone") or "")), business=True)
+        return await api(request, lambda: template_info.send_template(state, webhooks, body, by_phone=True,
+                                                                      send=rules.send_template),
+                         business=True)
 
-    # --- oauth.zaloapp.com --------------------------------------------------------------------------------
+    @router.get("/business/template/info/v2")
+    async def template_info_v2(request: Request, template_id: str = "") -> Response:
+        return await api(request, lambda: template_info.template_info(state, template_id), business=True)
 
-    @router.get("/oauth/v4/oa/permission")
-    async def permission(request: Request, app_id: str, redirect_uri: str,
-                         code_challenge: str | None = None) -> Response:
-        if app_id != state.app_id:
-            return JSONResponse({"error": -14002, "error_name": "Invalid appId"}, status_code=400)
-        query = {"code": state.issue_authorization_code(code_challenge), "oa_id": state.oa_id}
-        if request.query_params.get("state") is not None:
-            query["state"] = request.query_params["state"]
-        return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(query)}")
-
-    @router.post("/oauth/v4/oa/access_token")
-    async def access_token(request: Request) -> Response:
-        fault = state.draw_fault()
-        if fault == "http_500":
-            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
-        if fault == "timeout":
-            await asyncio.sleep(state.fault_timeout_seconds)
-            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        return JSONResponse(state.token_grant(secret_key=request.headers.get("secret_key"), form=form))
+    # --- oauth.zaloapp.com: oauth.py ---------------------------------------------------------------------
 
     # --- the citizen's phone and the test hooks -----------------------------------------------------------
 
@@ -300,13 +294,22 @@ def _data_param(raw: str) -> dict[str, Any]:
     return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str) -> FastAPI:
+def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str,
+               rules: SendingRules, callback_url: str | None = None) -> FastAPI:
     # No Swagger page of its own: FastAPI's loads from a CDN, and nothing here may need the internet. The
     # emulator's wire protocol is Zalo's (ZALO_API.md); its page for people is `/phone`.
     app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
-    app.include_router(build_router(state, webhooks), prefix=prefix)
+    app.include_router(build_router(state, webhooks, rules), prefix=prefix)
+    app.include_router(build_rules_router(rules), prefix=prefix)  # Zalo's sending rules (rules.py)
     app.include_router(build_phone_router(state), prefix=prefix)
     app.include_router(oa_manager.build_router(state, webhooks), prefix=prefix)
+    app.include_router(build_media_router(state, webhooks), prefix=prefix)  # photos, locations, CDN
+    app.include_router(template_info.build_router(state, webhooks), prefix=prefix)
+    app.state.articles = ArticleWorld(state)  # OA articles, videos, tags, broadcast (articles.py)
+    app.include_router(build_articles_router(app.state.articles), prefix=prefix)
+    app.include_router(build_upload_limits_router(state), prefix=prefix)
+    app.include_router(build_oauth_router(state, OAuthControls(callback_url=callback_url)), prefix=prefix)
     app.state.emulator = state
+    app.state.rules = rules
     app.state.webhooks = webhooks
     return app

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from connectors.timeutil import to_epoch_ms, utc
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.templates import SEED_TEMPLATES, Template, render
+from connectors.zalo.emulator.upload_limits import MediaLimits, check_file, check_image
 
 # The real code for a used/expired refresh token is undocumented (§3.6): this one is ours.
 INVALID_GRANT = -14014
@@ -89,6 +90,7 @@ class EmulatorState:
         self.users: dict[str, EmuUser] = {}
         self.by_phone: dict[str, str] = {}
         self.uploads: dict[str, Upload] = {}
+        self.media_limits = MediaLimits()  # upload/image and upload/file (upload_limits.py)
         self.access_tokens: dict[str, datetime] = {}
         self.refresh_tokens: dict[str, tuple[datetime, bool]] = {}  # token → (expires, used)
         self.auth_codes: dict[str, tuple[datetime, str | None]] = {}  # code → (expires, challenge)
@@ -333,10 +335,7 @@ class EmulatorState:
     def upload_image(self, *, filename: str, content: bytes, content_type: str) -> dict[str, Any]:
         """`upload/image`: JPG/PNG up to 1 MB; the `attachment_id` is usable for 7 days."""
         with self.lock:
-            if not re.search(r"\.(jpe?g|png)$", filename.lower()):
-                raise EmuError(-201, "file is invalid!")
-            if len(content) > 1024 * 1024:
-                raise EmuError(-210, "Parameter exceeds allowable limit")
+            check_image(self.media_limits, filename, content)
             attachment_id = secrets.token_urlsafe(24)
             self.uploads[attachment_id] = Upload(attachment_id, filename, content, content_type,
                                                  utc(self.now()), kind="image")
@@ -344,10 +343,7 @@ class EmulatorState:
 
     def upload(self, *, filename: str, content: bytes, content_type: str) -> dict[str, Any]:
         with self.lock:
-            if not re.search(r"\.(pdf|docx?|csv)$", filename.lower()):
-                raise EmuError(-201, "file is invalid!")
-            if len(content) > 5 * 1024 * 1024:
-                raise EmuError(-210, "Parameter exceeds allowable limit")
+            check_file(self.media_limits, filename, content)
             token = secrets.token_urlsafe(24)
             self.uploads[token] = Upload(token, filename, content, content_type, utc(self.now()))
             return {"token": token}

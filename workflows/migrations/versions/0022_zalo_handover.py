@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_zalo_handover"
-down_revision = "0017_outbox_last_attempt"
+down_revision = "0021_outbox_delivery"
 branch_labels = None
 depends_on = None
 
