@@ -2,8 +2,10 @@
 
 from connectors.outbox.models import OutboxMessage
 from connectors.zalo.connection import ZaloConnection, ZaloGrantRequest
+from connectors.zalo.sent import ZaloSentMessage
 from connectors.zalo.tokens import ZaloToken
 from connectors.zalo.users import ZaloUser
 from connectors.zalo.webhook import ZaloEventRecord
 
-__all__ = ["OutboxMessage", "ZaloConnection", "ZaloEventRecord", "ZaloGrantRequest", "ZaloToken", "ZaloUser"]
+__all__ = ["OutboxMessage", "ZaloConnection", "ZaloEventRecord", "ZaloGrantRequest", "ZaloSentMessage", "ZaloToken",
+           "ZaloUser"]

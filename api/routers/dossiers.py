@@ -1,5 +1,5 @@
 """Dossiers for officials: intake, detail (masked), reveal (audited), history, search, withdrawal,
-apology, documents and Zalo messages to the applicant."""
+apology, documents, Zalo messages to the applicant and the applicant's Zalo conversation."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from workflows.dossiers.schemas import (
     WithdrawIn,
 )
 from workflows.tasks import service as task_service
+from workflows.zalo import conversation
+from workflows.zalo.schemas import ConversationOut
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
@@ -164,3 +166,10 @@ def send_message(code: str, body: MessageIn, session: SessionDep, actor: ActorDe
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.MESSAGE)
     return messages.send(session, dossier=dossier, actor=actor, services=domain, text=body.text,
                          document_id=body.document_id)
+
+
+@router.get("/{code}/zalo-conversation", response_model=ConversationOut, responses=ERRORS,
+            summary="Hội thoại Zalo của người nộp hồ sơ với OA: công dân, hệ thống, cán bộ qua OA (ghi nhật ký)")
+def zalo_conversation(code: str, session: SessionDep, actor: ActorDep, domain: DomainDep) -> ConversationOut:
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.ZALO_CONVERSATION)
+    return conversation.for_dossier(session, dossier=dossier, actor=actor, services=domain)

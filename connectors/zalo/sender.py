@@ -32,6 +32,7 @@ from connectors.zalo.client import ZaloClient
 from connectors.zalo.errors import ZaloBadRequest, ZaloRetryable, ZaloUnreachable
 from connectors.zalo.payload import Attachment, MessagePayload, UserInfoRequest
 from connectors.zalo.rules import CS_WINDOW_CLOSED
+from connectors.zalo.sent import record_sent
 from connectors.zalo.templates import TemplateBook
 from connectors.zalo.users import get_user, last_interaction, record_user
 
@@ -94,6 +95,7 @@ class ZaloSender:
                     ensure_time_to_send(message, self._now())
                     provider_id = self._client.send_template_by_uid(uid, template_id, data, tracking_id,
                                                                       mode=self._mode)
+                    self._remember(message, uid, provider_id)
                     return SendResult(channel_used="template_uid", provider_message_id=provider_id)
                 except ZaloUnreachable as exc:
                     reasons.append(f"template_uid: {exc.reason}")
@@ -133,6 +135,7 @@ class ZaloSender:
             if seen is None and arrived and isinstance(part, Attachment):  # it may have gone as its link
                 seen = uploads.pop_link(arrived, part.filename)
             if seen is not None:  # the uncertain attempt did reach the citizen: do not send it twice
+                self._remember(message, user_id, seen)
                 first_id = first_id or seen
                 done += 1
                 continue
@@ -148,6 +151,7 @@ class ZaloSender:
             except DeliveryError as exc:
                 exc.parts_done = done
                 raise
+            self._remember(message, user_id, provider_id)
             first_id = first_id or provider_id
             done += 1
         return SendResult(channel_used="cs", provider_message_id=first_id, note="\n".join(refused) or None)
@@ -193,6 +197,16 @@ class ZaloSender:
         reason = uploads.linked_reason(filename=filename, size=size, zalo_code=zalo_code)
         refused.append(f"{ATTACHMENT_LINKED}{filename}: {reason}")
         return provider_id
+
+    def _remember(self, message: OutgoingMessage, user_id: str, provider_id: str | None) -> None:
+        """Keep the id Zalo gave one part, so that its `oa_send_*` echo is known as ours, not an official's
+        answer from the OA manager (`sent.py`)."""
+        if not provider_id:
+            return
+        with Session(self._engine) as session:
+            record_sent(session, msg_id=provider_id, user_id=user_id, outbox_message_id=message.id,
+                        sent_at=self._now())
+            session.commit()
 
     def _already_arrived(self, message: OutgoingMessage, user_id: str) -> dict[tuple[str, str], str]:
         """For an uncertain retry: the OA's messages to the user since the row was created, keyed like the

@@ -36,6 +36,7 @@ ACTION_RULES: dict[str, set[str]] = {
     "POST /api/v1/dossiers/{code}/documents": DEPARTMENT - {"giam_sat"},
     "POST /api/v1/dossiers/{code}/control-slip": {"mot_cua", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/messages": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
+    "GET /api/v1/dossiers/{code}/zalo-conversation": {"mot_cua", "chuyen_vien", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/apology": {"chuyen_vien", "lanh_dao_phong", "lanh_dao_so"},
     "POST /api/v1/dossiers/{code}/withdraw": {"mot_cua"},  # last: it ends the dossier
 }

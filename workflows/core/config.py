@@ -143,6 +143,7 @@ class ZaloSettings(BaseModel):
             self.templates = zalo_templates.with_file(self.templates, self.templates_file)
         zalo_templates.check_one_kind_per_event(self.templates)
         return self
+
     # The OA grant (issue 18 part 1; connectors/README.md "Production set-up").
     redirect_uri: str | None = Field(
         None, description="The Official Account Callback URL registered for the app (Zalo redirects the OA "
@@ -154,6 +155,11 @@ class ZaloSettings(BaseModel):
     refresh_backoff_seconds: float = Field(
         60.0, gt=0, description="First wait after a token refresh lost without an answer; doubles per failure")
     refresh_backoff_max_seconds: float = Field(3600.0, gt=0, description="Cap of that wait")
+
+    handover_quiet_minutes: int = Field(
+        30, ge=0, le=7 * 24 * 60, description="After an official answers a citizen in Zalo's OA manager, the "
+                                              "keyword bot stays quiet for that citizen this long (from the "
+                                              "official's last message); 0 never pauses it")
 
     @property
     def longest_call_seconds(self) -> float:

@@ -25,6 +25,7 @@ class Action(StrEnum):
     UPLOAD = "upload"  # attach a file to the dossier
     CONTROL_SLIP = "control_slip"  # print the Phiếu kiểm soát (Mẫu 06) as it stands
     MESSAGE = "message"  # a free-text Zalo message to the applicant
+    ZALO_CONVERSATION = "zalo_conversation"  # read the applicant's Zalo conversation with the OA (audited)
 
 
 _HANDLERS = frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO, Role.VAN_THU})
@@ -51,6 +52,9 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.CONTROL_SLIP: frozenset({Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
     # Those who deal with the applicant: the desk, the case officer, the division head.
     Action.MESSAGE: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG}),
+    # What the citizen wrote to the OA: those who deal with the applicant, and supervisors who answer
+    # complaints; not the heads who only sign, nor the records clerk.
+    Action.ZALO_CONVERSATION: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
 }
 
 

@@ -1,7 +1,9 @@
 """What the OA does with a Zalo webhook delivery: `receive` checks it (size, signature, freshness), records
 it once (Zalo retries a delivery it thinks failed) and hands it to `handle`: welcome a follower and ask for
 the phone, prove the shared phone with a one-time code before it links anything (`phone_proof.py`), answer
-texts (lookup, services, news, feedback). Replies go through the outbox like every other message."""
+texts (lookup, services, news, feedback) unless an official is answering in the OA manager (`handover.py`).
+Every message of the conversation is stored for officials to read. Replies go through the outbox like every
+other message."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from workflows.collaborators import DomainServices
 from workflows.core.errors import BadRequest, NotAuthenticated
 from workflows.core.text import search_key
 from workflows.privacy import InvalidPersonalData
-from workflows.zalo import bot, citizen_media, consent, delivery, phone_proof, unparseable
+from workflows.zalo import bot, citizen_media, consent, delivery, handover, phone_proof, unparseable
 
 WELCOME = ("Chào mừng ông/bà đến với {oa_name}. Để nhận thông báo về từng bước giải quyết hồ sơ tại đây, "
            "vui lòng chia sẻ số điện thoại đã khai trong hồ sơ, rồi nhắn lại mã xác thực 6 chữ số được gửi qua "
@@ -97,6 +99,7 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
         return
     if event.user_id is None:
         return
+    handover.record(session, event=event, services=services)  # the conversation an official reads
     if isinstance(event, Follow):
         reply(session, user_id=event.user_id, key=event.key, services=services, ask_phone=True,
               text=WELCOME.format(oa_name=services.settings.oa_name))
@@ -106,13 +109,16 @@ def handle(session: Session, *, event: WebhookEvent, services: DomainServices, e
         text = phone_proof.start(session, services=services, user_id=event.user_id, phone_84=event.phone_84)
         reply(session, user_id=event.user_id, key=event.key, text=text, services=services)
     elif isinstance(event, UserSendText) and event.text.strip():
-        text, ask_phone = _answer(session, event=event, services=services, engine=engine)
-        reply(session, user_id=event.user_id, key=event.key, text=text, services=services, ask_phone=ask_phone)
+        answered = _answer(session, event=event, services=services, engine=engine)
+        if answered is not None:
+            reply(session, user_id=event.user_id, key=event.key, text=answered[0], services=services,
+                  ask_phone=answered[1])
     elif (answer := citizen_media.receive(session, event=event, services=services, fetched=fetched)) is not None:
         reply(session, user_id=event.user_id, key=event.key, text=answer, services=services)
 
 
-def _answer(session: Session, *, event: UserSendText, services: DomainServices, engine: Engine) -> tuple[str, bool]:
+def _answer(session: Session, *, event: UserSendText, services: DomainServices,
+            engine: Engine) -> tuple[str, bool] | None:
     assert event.user_id is not None
     choice = consent.answer(session, user_id=event.user_id, text=event.text, now=services.clock.now())
     if choice is not None:
@@ -122,5 +128,7 @@ def _answer(session: Session, *, event: UserSendText, services: DomainServices, 
         return phone_proof.confirm(session, services=services, user_id=event.user_id, code=code)
     if search_key(event.text) in LINK_WORDS:
         return ASK_AGAIN, True
+    if handover.bot_paused(session, services=services, user_id=event.user_id):
+        return None  # an official is answering in the OA manager: the text (stored above) is theirs
     return bot.answer_text(session, services=services, engine=engine, zalo_user_id=event.user_id,
                            text=event.text), False

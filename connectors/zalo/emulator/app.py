@@ -8,6 +8,7 @@
     {prefix}/templates, /testers, /users/{id}/seen   template test hooks (template_info.py)
     {prefix}/media-limits   the limits of upload/file and upload/image, lowered by tests (upload_limits.py)
     {prefix}/tokens/...    break the tokens as production does (oauth.py, with the OAuth host)
+    {prefix}/users/{user_id}/oa-reply   an OA administrator answering from the OA manager (oa_manager.py)
     {prefix}/phone         every citizen's phone in a browser tab, for demos (phone.py)
     {prefix}/users/{id}/send-image|send-location|send-event, /cdn/{token}   photos and more (media.py)
 
@@ -27,7 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
-from connectors.zalo.emulator import template_info
+from connectors.zalo.emulator import oa_manager, template_info
 from connectors.zalo.emulator.articles import ArticleWorld
 from connectors.zalo.emulator.articles import build_router as build_articles_router
 from connectors.zalo.emulator.errors import EmuError
@@ -110,7 +111,11 @@ def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: Sendi
     @router.post("/openapi/v3.0/oa/message/cs")
     async def message_cs(request: Request) -> Response:
         body = await json_body(request)
-        return await api(request, lambda: rules.send_cs(body))
+        sent: list[dict[str, Any]] = []
+        response = await api(request, lambda: oa_manager.keep(sent, rules.send_cs(body)))
+        for data in sent:  # Zalo echoes the OA's own messages as `oa_send_*` events (oa_manager.py)
+            await run_in_threadpool(oa_manager.echo_sent, state, webhooks, data)
+        return response
 
     @router.post("/openapi/v3.0/oa/message/template")
     async def message_template_uid(request: Request) -> Response:
@@ -297,6 +302,7 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
     app.include_router(build_router(state, webhooks, rules), prefix=prefix)
     app.include_router(build_rules_router(rules), prefix=prefix)  # Zalo's sending rules (rules.py)
     app.include_router(build_phone_router(state), prefix=prefix)
+    app.include_router(oa_manager.build_router(state, webhooks), prefix=prefix)
     app.include_router(build_media_router(state, webhooks), prefix=prefix)  # photos, locations, CDN
     app.include_router(template_info.build_router(state, webhooks), prefix=prefix)
     app.state.articles = ArticleWorld(state)  # OA articles, videos, tags, broadcast (articles.py)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_zalo_articles"
-down_revision = "0021_outbox_delivery"
+down_revision = "0022_zalo_handover"
 branch_labels = None
 depends_on = None
 
