@@ -315,12 +315,7 @@ class OutboxRelay:
             values["parts_done"] = parts_done
         if message.uncertain:  # still unknown whether an earlier claim's call arrived: keep checking first
             values["last_error"] = f"lease taken over; an earlier send {UNKNOWN_OUTCOME}"
-        with Session(self._engine) as session:
-            session.exec(update(OutboxMessage)  # type: ignore[call-overload]
-                         .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,
-                                col(OutboxMessage.next_attempt_at) == message.lease_until)
-                         .values(**values))
-            session.commit()
+        self._release(message, values)
 
     def _wait_for_channel(self, message: OutgoingMessage, exc: ChannelUnavailable) -> None:
         """Back to pending without spending an attempt; due after a short pause (the `ready` check holds it
@@ -333,6 +328,11 @@ class OutboxRelay:
             values["parts_done"] = exc.parts_done
         if message.uncertain:
             values["last_error"] += f"; an earlier send {UNKNOWN_OUTCOME}"
+        self._release(message, values)
+
+    def _release(self, message: OutgoingMessage, values: dict[str, Any]) -> None:
+        """Write `values` on a row we still hold: fenced by the claim's lease value (`next_attempt_at` is the
+        lease while `sending`), so a row another worker took over after our lease ran out is left alone."""
         with Session(self._engine) as session:
             session.exec(update(OutboxMessage)  # type: ignore[call-overload]
                          .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status) == SENDING,

@@ -53,6 +53,22 @@ ZALO_ACTIONS = ("POST /api/v1/admin/zalo/grant", "GET /api/v1/admin/zalo")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
+def administrators_only(client: TestClient, login: Login, actions: tuple[str, ...]) -> list[str]:
+    """Call each action (`"METHOD /path"`, a real path of the API) as every role and anonymously: what does
+    not answer 200 to the administrator, 403 to the other roles and 401 without a token."""
+    assert set(actions) <= {f"{m} {p}" for m, p, _ in operations(client)}  # the paths are real
+    problems = []
+    for label in actions:
+        method, path = label.split(" ", 1)
+        for role in ROLES:
+            status = client.request(method, path, headers=login(role)).status_code
+            if status != (200 if role == "quan_tri" else 403):
+                problems.append(f"{role} {label} → {status}")
+        if client.request(method, path).status_code != 401:
+            problems.append(f"anonymous {label}")
+    return problems
+
+
 def setup_dossier(client: TestClient, login: Login) -> tuple[str, str]:
     response = client.post("/api/v1/dossiers", headers=login("mot_cua"), json={
         "procedure_code": "VHTTDL-KARAOKE", "channel": "counter", "accept": True,
@@ -170,30 +186,10 @@ class TestAccessMatrix:
         assert not problems, "\n".join(problems)
 
     def test_zalo_templates_are_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
-        assert set(TEMPLATE_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}
-        problems = []
-        for label in TEMPLATE_ACTIONS:
-            method, path = label.split(" ", 1)
-            for role in ROLES:
-                status = app_client.request(method, path, headers=login(role)).status_code
-                if status != (200 if role == "quan_tri" else 403):
-                    problems.append(f"{role} {label} → {status}")
-            if app_client.request(method, path).status_code != 401:
-                problems.append(f"anonymous {label}")
-        assert not problems, "\n".join(problems)
+        assert administrators_only(app_client, login, TEMPLATE_ACTIONS) == []
 
     def test_the_oa_grant_is_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
-        assert set(ZALO_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
-        problems = []
-        for label in ZALO_ACTIONS:
-            method, path = label.split(" ", 1)
-            for role in ROLES:
-                status = app_client.request(method, path, headers=login(role)).status_code
-                if status != (200 if role == "quan_tri" else 403):
-                    problems.append(f"{role} {label} → {status}")
-            if app_client.request(method, path).status_code != 401:
-                problems.append(f"anonymous {label}")
-        assert not problems, "\n".join(problems)
+        assert administrators_only(app_client, login, ZALO_ACTIONS) == []
         assert count(app_client, "zalo_grant_request") == 1  # only the administrator's grant was started
 
     def test_a_supervisor_cannot_move_the_appointment(self, app_client: TestClient, login: Login) -> None:

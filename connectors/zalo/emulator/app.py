@@ -17,18 +17,16 @@ Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo a
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms
-from connectors.zalo.emulator import oa_manager, template_info
+from connectors.zalo.emulator import oa_manager, template_info, wire
 from connectors.zalo.emulator.articles import ArticleWorld
 from connectors.zalo.emulator.articles import build_router as build_articles_router
 from connectors.zalo.emulator.errors import EmuError
@@ -68,43 +66,10 @@ class SubmitInfoIn(BaseModel):
 def build_router(state: EmulatorState, webhooks: WebhookDispatcher, rules: SendingRules) -> APIRouter:
     router = APIRouter()
 
-    def ok(data: Any) -> JSONResponse:
-        return JSONResponse({"data": data, "error": 0, "message": "Success"},
-                            headers={"X-RateLimit-Limit": str(state.rate_limit_per_minute)})
-
-    def fail(code: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": code, "message": message})
+    json_body = wire.json_body
 
     async def api(request: Request, action: Callable[[], Any], *, business: bool = False) -> Response:
-        fault = state.draw_fault()
-        if fault == "http_500":
-            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
-        if fault == "timeout":  # never processed: the caller gives up first
-            await asyncio.sleep(state.fault_timeout_seconds)
-            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
-        if fault == "rate_limit":
-            return fail(-32, "Your application reached limit call api")
-        if fault and fault.startswith("error:"):
-            return fail(int(fault.split(":", 1)[1]), "Injected error")
-        token = request.headers.get("access_token")
-        try:
-            state.count_call()
-            if fault == "token_expired":
-                state.revoke_access_token(token)
-            state.check_access_token(token, business=business)
-            data = action()
-        except EmuError as exc:
-            return fail(exc.code, exc.message)
-        if fault == "timeout_after_send":  # processed, but the answer comes too late
-            await asyncio.sleep(state.fault_timeout_seconds)
-        return ok(data)
-
-    async def json_body(request: Request) -> dict[str, Any]:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        return body if isinstance(body, dict) else {}
+        return await wire.answer(state, request, action, business=business)
 
     # --- openapi.zalo.me ----------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ or city, so any target reaches all followers; the broadcasts are recorded (`GET 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import secrets
@@ -21,10 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors.timeutil import to_epoch_ms, utc
+from connectors.zalo.emulator import wire
 from connectors.zalo.emulator.errors import EmuError
 from connectors.zalo.emulator.state import EmulatorState
 
@@ -208,35 +207,9 @@ def build_router(world: ArticleWorld) -> APIRouter:
     router = APIRouter()
 
     async def api(request: Request, action: Any) -> Response:
-        fault = state.draw_fault()
-        if fault == "http_500":
-            return JSONResponse({"message": "Internal Server Error"}, status_code=500)
-        if fault == "timeout":
-            await asyncio.sleep(state.fault_timeout_seconds)
-            return JSONResponse({"message": "Gateway Timeout"}, status_code=504)
-        if fault == "rate_limit":
-            return JSONResponse({"error": -32, "message": "Your application reached limit call api"})
-        if fault and fault.startswith("error:"):
-            return JSONResponse({"error": int(fault.split(":", 1)[1]), "message": "Injected error"})
-        token = request.headers.get("access_token")
-        try:
-            state.count_call()
-            if fault == "token_expired":
-                state.revoke_access_token(token)
-            state.check_access_token(token, business=False)
-            data = action()
-        except EmuError as exc:
-            return JSONResponse({"error": exc.code, "message": exc.message})
-        if fault == "timeout_after_send":  # done, but the answer comes too late (a create may be doubled)
-            await asyncio.sleep(state.fault_timeout_seconds)
-        return JSONResponse({"data": data, "error": 0, "message": "Success"})
+        return await wire.answer(state, request, action)
 
-    async def body_of(request: Request) -> dict[str, Any]:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        return body if isinstance(body, dict) else {}
+    body_of = wire.json_body
 
     @router.post("/openapi/v2.0/article/upload_video/preparevideo")
     async def prepare_video(request: Request) -> Response:
