@@ -26,6 +26,7 @@ LABELS: dict[str, str] = {
     "applicant.id_number": "Số định danh cá nhân/CCCD của người nộp",
     "applicant.kind": "Loại người nộp",
     "applicant.phone": "Số điện thoại của người nộp",
+    "attachment_id": "Mã ảnh, tệp đính kèm",
     "author": "Tác giả",
     "authorization": "Giấy ủy quyền",
     "category": "Lĩnh vực phản ánh",
