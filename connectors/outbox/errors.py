@@ -21,9 +21,14 @@ class RetryableDelivery(DeliveryError):
     """Transient (rate limit, 5xx, timeout, credentials being renewed): try again later with backoff.
 
     `rate_limited` asks the relay to stop its current batch, not only to delay this message.
+    `nothing_sent`: this attempt failed before it could send anything (the channel refused every call, or
+    could not tell what an earlier, uncertain attempt delivered). Such a failure is the channel's, not the
+    message's: the relay keeps retrying it with the longest backoff once the attempts are used up, instead of
+    dead-lettering a message that was never refused.
     """
 
     rate_limited: bool = False
+    nothing_sent: bool = False
 
 
 class ChannelUnavailable(DeliveryError):

@@ -261,7 +261,11 @@ class OutboxRelay:
                 log.exception("outbox message %s: unexpected failure", message.id)
             error = str(exc) if isinstance(exc, RetryableDelivery) else f"{type(exc).__name__}: {exc}"
             rate_limited = bool(getattr(exc, "rate_limited", False))
-            if attempts >= self._max_attempts:
+            if attempts >= self._max_attempts and getattr(exc, "nothing_sent", False):
+                # The channel, not the message, failed: it keeps waiting at the longest backoff (listed as
+                # waiting with the reason) rather than dying for a call Zalo never processed.
+                attempts = self._max_attempts
+            elif attempts >= self._max_attempts:
                 log.warning("outbox message %s dead after %s attempts: %s", message.id, attempts, error)
                 self._finish(message, status=DEAD, attempts=attempts, error=error, exc=exc)
                 return "dead", error, rate_limited

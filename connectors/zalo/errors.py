@@ -67,6 +67,7 @@ class ZaloRetryable(ZaloError, RetryableDelivery):
         super().__init__(message, code=code, http_status=http_status)
         self.outcome_unknown = outcome_unknown
         self.rate_limited = code == RATE_LIMIT
+        self.nothing_sent = self.rate_limited  # -32: Zalo processed nothing of this call
 
 
 class ZaloTokenError(ZaloError, RetryableDelivery):

@@ -222,8 +222,10 @@ class ZaloSender:
             raise  # no token to ask with: the message waits for the connection, still uncertain
         except DeliveryError as exc:
             # Not now: retry later, still uncertain (the marker keeps the next claim checking first).
-            raise ZaloRetryable(f"could not check what arrived; the earlier send may have taken effect: {exc}",
-                                code=getattr(exc, "code", None)) from exc
+            unknown = ZaloRetryable(f"could not check what arrived; the earlier send may have taken effect: {exc}",
+                                    code=getattr(exc, "code", None))
+            unknown.nothing_sent = True  # checked before any send: Zalo's read failed, not this message
+            raise unknown from exc
         arrived: dict[tuple[str, str], str] = {}
         for item in recent:
             if str(item.get("src")) == "0":
