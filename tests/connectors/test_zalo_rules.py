@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, select
+from test_outbox import Citizens
 from zalo_world import ZaloWorld
 
-from connectors.outbox import PENDING, SENT, UNREACHABLE, OutboxMessage, OutboxRelay, Recipient, enqueue
+from connectors.outbox import PENDING, SENT, UNREACHABLE, OutboxMessage, OutboxRelay, enqueue
 from connectors.timeutil import utc
 from connectors.zalo.emulator import DEFAULT_TEMPLATE_ID
 from connectors.zalo.errors import ZaloDeferred, error_for
@@ -32,16 +33,6 @@ def vn(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=VN_TZ).astimezone(UTC)
 
 
-class Citizens:
-    def __init__(self) -> None:
-        self.by_ref: dict[str, Recipient] = {}
-
-    def add(self, ref: str, *, user_id: str | None = None, phone: str | None = None) -> str:
-        self.by_ref[ref] = Recipient(zalo_user_id=user_id, phone_84=phone, display_name=ref)
-        return ref
-
-    def __call__(self, ref: str) -> Recipient | None:
-        return self.by_ref.get(ref)
 
 
 def make_relay(zalo: ZaloWorld, citizens: Citizens, **kwargs: Any) -> OutboxRelay:
