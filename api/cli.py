@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from api.main import create_app
+from api.main import dvcqg_emulator as build_dvcqg_emulator
 from connectors.zalo.emulator import create_emulator_app
 from engine.errors import DefinitionInvalid
 from workflows.calendar.service import sync_calendar_overrides
@@ -103,6 +104,19 @@ def zalo_emulator(
         webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=SystemClock().now,
         prefix="", oa_id=settings.zalo.oa_id, callback_url=settings.zalo_redirect_uri), host=host, port=port,
         log_level="warning")
+
+
+@app.command("dvcqg-emulator")
+def dvcqg_emulator(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8002,
+) -> None:
+    """Serve the DVCQG emulator on its own (development), for `serve --workers N`: set
+    MOTCUA_DVCQG__EMULATOR_URL=http://HOST:PORT for the server. Submissions are pushed to MOTCUA_PUBLIC_BASE_URL."""
+    settings = Settings()
+    if not settings.is_development:
+        raise typer.BadParameter("the DVCQG emulator is for development only (MOTCUA_ENV=development)")
+    uvicorn.run(build_dvcqg_emulator(settings, SystemClock(), prefix=""), host=host, port=port, log_level="warning")
 
 
 @app.command()

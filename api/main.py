@@ -29,9 +29,11 @@ from api.routers import zalo as zalo_routes
 from api.routers import zalo_articles as zalo_article_routes
 from api.routers import zalo_grant as zalo_grant_routes
 from api.routers import zalo_templates as zalo_template_routes
+from connectors.dvcqg.emulator import create_dvcqg_emulator_app
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import EMULATOR_PREFIX, Settings
+from workflows.core.dvcqg_config import DVCQG_EMULATOR_PREFIX
 from workflows.wiring import Wiring, build_wiring
 
 DESCRIPTION = """Back end of the provincial administrative-procedure system (hệ thống giải quyết TTHC):
@@ -83,7 +85,26 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
             oa_secret_key=settings.zalo.oa_secret_key.get_secret_value(),
             webhook_url=f"{settings.public_base_url.rstrip('/')}/api/v1/zalo/webhook", now=clock.now, prefix="",
             oa_id=settings.zalo.oa_id, callback_url=settings.zalo_redirect_uri))
+    if settings.dvcqg.emulator and not settings.dvcqg.emulator_url:
+        # The national portal's adapter, its citizens' online submissions and its payment platform.
+        app.mount(DVCQG_EMULATOR_PREFIX, dvcqg_emulator(settings, clock, prefix=""))
     return app
+
+
+def dvcqg_emulator(settings: Settings, clock: Clock, *, prefix: str) -> FastAPI:
+    """The development DVCQG emulator, configured to accept our adapter account and to push online
+    submissions to this server with the adapter's development key."""
+    dvcqg = settings.dvcqg
+    return create_dvcqg_emulator_app(
+        username=dvcqg.adapter.username, password=dvcqg.adapter.password.get_secret_value(),
+        madonvi=dvcqg.adapter.madonvi, now=clock.now, prefix=prefix, settings={
+            "push_url": f"{settings.public_base_url.rstrip('/')}/api/v1/dvcqg/dossiers",
+            "push_key": dvcqg.inbound.emulator_push_key.get_secret_value(),
+            "payment_partner_code": dvcqg.payment.partner_code,
+            "payment_secret": dvcqg.payment.secret.get_secret_value(),
+            "payment_token": dvcqg.payment.bearer_token.get_secret_value(),
+            "public_base_url": settings.public_base_url.rstrip("/"),
+        })
 
 
 def body_rules(settings: Settings) -> list[BodyRule]:
@@ -98,6 +119,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("POST", r"/api/v1/news/[^/]+/zalo/publish", upload, authenticate_first=True),  # a video
         # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
         BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),
+        BodyRule("*", DVCQG_EMULATOR_PREFIX + r"/.*", upload),  # submissions carry files
     ]
 
 

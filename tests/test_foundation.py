@@ -14,8 +14,20 @@ from sqlalchemy import inspect
 from api.main import create_app
 from workflows.core.config import Settings
 
+DVCQG_PRODUCTION = {"emulator": False, "adapter": {"password": "adapter-password-of-the-province"},
+                    "payment": {"secret": "payment-platform-secret-key"}}
+
 
 class TestSettings:
+    def test_production_refuses_the_dvcqg_emulator_and_its_development_secrets(self) -> None:
+        strong = {"auth": {"secret_key": secrets.token_urlsafe(32)},
+                  "crypto": {"data_key": Fernet.generate_key().decode(), "hmac_key": secrets.token_hex(32)},
+                  "zalo": {"emulator": False, "app_secret": "s" * 20, "oa_secret_key": "o" * 20}}
+        with pytest.raises(ValidationError, match="DVCQG emulator"):
+            Settings(env="production", **strong)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="MOTCUA_DVCQG__ADAPTER__PASSWORD"):
+            Settings(env="production", dvcqg={"emulator": False}, **strong)  # type: ignore[arg-type]
+
     def test_production_refuses_default_secrets(self) -> None:
         with pytest.raises(ValidationError) as info:
             Settings(env="production", zalo={"emulator": False})
@@ -27,6 +39,7 @@ class TestSettings:
             auth={"secret_key": secrets.token_urlsafe(32)},
             crypto={"data_key": Fernet.generate_key().decode(), "hmac_key": secrets.token_hex(32)},
             zalo={"emulator": False, "app_secret": "s" * 20, "oa_secret_key": "o" * 20},
+            dvcqg=DVCQG_PRODUCTION,
             http={"metrics_token": secrets.token_urlsafe(32)},
         )
         assert settings.env == "production"
@@ -47,6 +60,7 @@ class TestSettings:
             "auth": {"secret_key": secrets.token_urlsafe(32)},
             "crypto": {"data_key": Fernet.generate_key().decode(), "hmac_key": secrets.token_urlsafe(32)},
             "zalo": {"emulator": False, "app_secret": "s" * 20, "oa_secret_key": "o" * 20},
+            "dvcqg": DVCQG_PRODUCTION,
             "http": {},
         }
         strong[field] = {**strong[field], **value}

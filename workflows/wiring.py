@@ -13,6 +13,7 @@ import requests
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
+from connectors.dvcqg import DvcqgClient
 from connectors.outbox import OutboxRelay
 from connectors.zalo.articles import ArticleApi
 from connectors.zalo.client import ZaloClient
@@ -65,6 +66,7 @@ class Wiring:
     scheduler: Scheduler
     hashing: HashingSlots
     templates: TemplateChecker
+    dvcqg: DvcqgClient
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -114,6 +116,16 @@ def zalo_base_urls(settings: Settings) -> dict[str, str]:
             "oauth_base_url": f"{base}/oauth"}
 
 
+def dvcqg_client(settings: Settings, clock: Clock) -> DvcqgClient:
+    """The adapter client: the development emulator's adapter, or the province's (`settings.dvcqg_adapter_url`)."""
+    adapter = settings.dvcqg.adapter
+    return DvcqgClient(adapter_url=settings.dvcqg_adapter_url, username=adapter.username,
+                       password=adapter.password.get_secret_value(), dstcode=adapter.dstcode,
+                       madonvi=adapter.madonvi, session=requests.Session(), timeout=adapter.timeout_seconds,
+                       now=clock.now, auth_path=adapter.auth_path, integration_path=adapter.integration_path,
+                       share_path=adapter.share_path)  # the emulator serves the default paths
+
+
 def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # Spiff logs every state change at INFO
     install_log_masking()  # no phone or ID number reaches a log (DESIGN.md "Data protection")
@@ -155,4 +167,5 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
                   hashing=HashingSlots(settings.auth.max_concurrent_hashes),
                   templates=TemplateChecker(client=zalo, book=book, tokens=tokens, now=clock.now,
-                                            mode=settings.zalo.template_mode))
+                                            mode=settings.zalo.template_mode),
+                  dvcqg=dvcqg_client(settings, clock))

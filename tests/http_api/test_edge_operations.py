@@ -40,7 +40,10 @@ def serve(settings: Settings, clock: ManualClock, db: Engine) -> Serve:
                 auth={**changed["auth"], "secret_key": secrets.token_urlsafe(32)},
                 crypto={"data_key": Fernet.generate_key().decode(), "hmac_key": secrets.token_urlsafe(32)},
                 zalo={**changed["zalo"], "emulator": False, "app_secret": "zalo-app-secret-20c",
-                      "oa_secret_key": "zalo-oa-secret-key-20"})
+                      "oa_secret_key": "zalo-oa-secret-key-20"},
+                dvcqg={**changed["dvcqg"], "emulator": False,
+                       "adapter": {**changed["dvcqg"]["adapter"], "password": "adapter-password-of-the-province"},
+                       "payment": {**changed["dvcqg"]["payment"], "secret": "payment-platform-secret-key"}})
         with TestClient(create_app(Settings(**changed), clock=clock, start_background=False)) as client:
             yield client
 

@@ -13,6 +13,12 @@ from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflows.core import zalo_templates
+from workflows.core.dvcqg_config import (
+    DEV_DVCQG_PASSWORD,
+    DEV_DVCQG_PAYMENT_SECRET,
+    DVCQG_EMULATOR_PREFIX,
+    DvcqgSettings,
+)
 from workflows.core.zalo_templates import ZaloTemplate
 
 # Development defaults. Outside development/test mode they are refused at start-up.
@@ -214,6 +220,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     calendar: CalendarSettings = CalendarSettings()
     http: HttpSettings = HttpSettings()
+    dvcqg: DvcqgSettings = DvcqgSettings()
     max_task_depth: int = Field(600, ge=50, le=950, description="Task-tree depth past which an instance is halted")
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
@@ -250,6 +257,13 @@ class Settings(BaseSettings):
         if self.zalo.emulator or self.zalo.emulator_url:
             raise ValueError("production cannot run against the Zalo emulator (MOTCUA_ZALO__EMULATOR=false, "
                              "no MOTCUA_ZALO__EMULATOR_URL)")
+        if self.dvcqg.emulator or self.dvcqg.emulator_url:
+            raise ValueError("production cannot run against the DVCQG emulator (MOTCUA_DVCQG__EMULATOR=false, "
+                             "no MOTCUA_DVCQG__EMULATOR_URL)")
+        if self.dvcqg.adapter.password.get_secret_value() == DEV_DVCQG_PASSWORD or \
+                self.dvcqg.payment.secret.get_secret_value() == DEV_DVCQG_PAYMENT_SECRET:
+            raise ValueError("production refuses the development defaults of: MOTCUA_DVCQG__ADAPTER__PASSWORD, "
+                             "MOTCUA_DVCQG__PAYMENT__SECRET")
         return self
 
     def _own_secrets(self) -> dict[str, str]:
@@ -282,6 +296,27 @@ class Settings(BaseSettings):
         if self.zalo.emulator:
             return self.public_base_url.rstrip("/") + EMULATOR_PREFIX
         return None
+
+    @property
+    def dvcqg_emulator_base_url(self) -> str | None:
+        """Where the development DVCQG emulator answers: its own server, the in-process one, or none."""
+        if self.dvcqg.emulator_url:
+            return self.dvcqg.emulator_url.rstrip("/")
+        if self.dvcqg.emulator:
+            return self.public_base_url.rstrip("/") + DVCQG_EMULATOR_PREFIX
+        return None
+
+    @property
+    def dvcqg_adapter_url(self) -> str:
+        """The adapter the client logs in to: the emulator's in development, the province's otherwise."""
+        base = self.dvcqg_emulator_base_url
+        return f"{base}/adapter" if base else self.dvcqg.adapter.url.rstrip("/")
+
+    @property
+    def dvcqg_payment_url(self) -> str:
+        """The payment platform: the emulator's in development, the configured one otherwise."""
+        base = self.dvcqg_emulator_base_url
+        return f"{base}/payment" if base else self.dvcqg.payment.url.rstrip("/")
 
     @property
     def zalo_redirect_uri(self) -> str:
