@@ -21,6 +21,7 @@ from api.routers import health
 from api.routers import messages_admin as message_admin_routes
 from api.routers import news as news_routes
 from api.routers import notifications as notification_routes
+from api.routers import payments as payment_routes
 from api.routers import procedures as procedure_routes
 from api.routers import public as public_routes
 from api.routers import registers as register_routes
@@ -78,6 +79,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(zalo_article_routes.router)
     app.include_router(zalo_grant_routes.router)
     app.include_router(web.build_router())
+    app.include_router(payment_routes.build_router())
+    app.include_router(payment_routes.officials)
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
         app.mount(EMULATOR_PREFIX, create_emulator_app(
@@ -116,6 +119,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
                  authenticate_first=True),
         BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
+        BodyRule("POST", r"/api/v1/payments/dvcqg/callback", payment_routes.MAX_CALLBACK_BYTES),
         BodyRule("POST", r"/api/v1/news/[^/]+/zalo/publish", upload, authenticate_first=True),  # a video
         # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
         BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),

@@ -88,6 +88,10 @@ class DomainServices:
     def lookup_url(self, code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/tra-cuu?ma={code}"
 
+    def payment_url(self, token: str) -> str:
+        """The citizen's payment page of one fee request (an opaque token: no code, nothing personal)."""
+        return f"{self.settings.public_base_url.rstrip('/')}/thanh-toan/{token}"
+
     def rating_url(self, code: str) -> str:
         """The lookup page opened on its rating form; the citizen types the verifier (nothing personal here)."""
         return f"{self.settings.public_base_url.rstrip('/')}/tra-cuu?ma={quote(code, safe='')}#danh-gia"

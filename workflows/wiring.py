@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
 from connectors.dvcqg import DvcqgClient
+from connectors.dvcqg.payment import PaymentPlatform
 from connectors.outbox import OutboxRelay
 from connectors.zalo.articles import ArticleApi
 from connectors.zalo.client import ZaloClient
@@ -67,6 +68,7 @@ class Wiring:
     hashing: HashingSlots
     templates: TemplateChecker
     dvcqg: DvcqgClient
+    payments: PaymentPlatform
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -126,6 +128,16 @@ def dvcqg_client(settings: Settings, clock: Clock) -> DvcqgClient:
                        share_path=adapter.share_path)  # the emulator serves the default paths
 
 
+def payment_platform(settings: Settings, clock: Clock) -> PaymentPlatform:
+    """The DVCQG payment platform: the development emulator's, or the configured one."""
+    payment = settings.dvcqg.payment
+    return PaymentPlatform(base_url=settings.dvcqg_payment_url, bearer_token=payment.bearer_token.get_secret_value(),
+                           partner=payment.partner_code, secret=payment.secret.get_secret_value(),
+                           version=payment.version, account=payment.beneficiary_account,
+                           bank=payment.beneficiary_bank, account_name=payment.beneficiary_name,
+                           session=requests.Session(), timeout=settings.dvcqg.adapter.timeout_seconds, now=clock.now)
+
+
 def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # Spiff logs every state change at INFO
     install_log_masking()  # no phone or ID number reaches a log (DESIGN.md "Data protection")
@@ -168,4 +180,4 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                   hashing=HashingSlots(settings.auth.max_concurrent_hashes),
                   templates=TemplateChecker(client=zalo, book=book, tokens=tokens, now=clock.now,
                                             mode=settings.zalo.template_mode),
-                  dvcqg=dvcqg_client(settings, clock))
+                  dvcqg=dvcqg_client(settings, clock), payments=payment_platform(settings, clock))

@@ -255,7 +255,10 @@ class TestMessages:
         page = app_client.get(url.removeprefix(base).split("#")[0])
         assert page.status_code == 200 and 'id="danh-gia"' in page.text and f'value="{code}"' in page.text
 
-    def test_fee_message_says_how_to_pay_at_the_desk(self, app_client: TestClient, login: Login) -> None:
+    def test_fee_message_says_how_to_pay_at_the_desk_when_the_fee_is_not_decided(
+            self, app_client: TestClient, login: Login) -> None:
+        # No class declared at intake: the fee is not decided, so no online payment is offered (the desk
+        # settles it); tests/http_api/test_dvcqg_pay_flow.py covers the link.
         code = str(intake(app_client, login, procedure="VHTTDL-LUU-TRU-1-3-SAO")["code"])
         do(app_client, login, code, "phan_cong", ASSIGN)
         do(app_client, login, code, "tham_dinh", APPRAISE_OK)
@@ -263,7 +266,7 @@ class TestMessages:
         assert payload["text"] == (
             f"Hồ sơ {code} có yêu cầu nộp 1.500.000 đồng. Ông/bà vui lòng nộp trực tiếp tại Bộ phận Một cửa, "
             "Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang và nhận biên lai; hồ sơ được tiếp tục giải quyết "
-            "sau khi nộp. Hiện chưa hỗ trợ thanh toán trực tuyến.")
+            "sau khi nộp.")
         assert payload["template"]["cta_text"] == "Tra cứu hồ sơ"
         assert "Thanh toán" not in str(payload)
 

@@ -61,7 +61,8 @@ class TestTemplateCheck:
         assert report.ok, [(c.kind, c.status, c.problems) for c in report.templates]
         assert {c.kind: c.template_id for c in report.templates} == {
             "cap_nhat": "400001", "tiep_nhan": "400004", "bo_sung": "400002", "ket_qua": "400003",
-            "tu_choi": "400005", "nhac_han": "400006", "xin_loi": "400007", "xac_thuc": "400010"}
+            "tu_choi": "400005", "nhac_han": "400006", "xin_loi": "400007", "nghia_vu": "400008",
+            "xac_thuc": "400010"}
         assert {c.status for c in report.templates} == {"ENABLE"}
 
     def test_a_disabled_template_and_a_renamed_parameter_are_reported_in_vietnamese(self, zalo: ZaloWorld) -> None:

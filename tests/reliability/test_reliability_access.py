@@ -38,6 +38,8 @@ ACTION_RULES: dict[str, set[str]] = {
     "POST /api/v1/dossiers/{code}/messages": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
     "GET /api/v1/dossiers/{code}/zalo-conversation": {"mot_cua", "chuyen_vien", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/apology": {"chuyen_vien", "lanh_dao_phong", "lanh_dao_so"},
+    "GET /api/v1/dossiers/{code}/payments": DEPARTMENT,
+    "POST /api/v1/dossiers/{code}/payments/check": {"mot_cua"},  # 404 here: the dossier has no online payment
     "POST /api/v1/dossiers/{code}/withdraw": {"mot_cua"},  # last: it ends the dossier
 }
 # Failed messages (issue 18): listing and resending are the administrator's alone, with a real body each.

@@ -60,6 +60,14 @@ class PayloadTooLarge(MotcuaError):
     default_detail = "Tệp hoặc dữ liệu gửi lên quá lớn."
 
 
+class ServiceUnavailable(MotcuaError):
+    """An external service we depend on (the national portal, its payment platform) did not answer usably."""
+
+    status_code = 503
+    code = "service_unavailable"
+    default_detail = "Dịch vụ bên ngoài tạm thời không phản hồi, vui lòng thử lại sau."
+
+
 class RateLimited(MotcuaError):
     status_code = 429
     code = "rate_limited"

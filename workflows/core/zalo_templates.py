@@ -24,6 +24,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, object]] = {
                 "events": ["KHONG_TIEP_NHAN", "TU_CHOI", "DUNG_XU_LY"]},
     "nhac_han": {"template_id": "400006", "params": _DOSSIER_PARAMS, "events": ["NHAC_HAN"]},
     "xin_loi": {"template_id": "400007", "params": _DOSSIER_PARAMS, "events": ["XIN_LOI"]},
+    # Its button "Thanh toán" opens cta_url: the payment page when online payment is offered.
+    "nghia_vu": {"template_id": "400008", "params": _DOSSIER_PARAMS, "events": ["NGHIA_VU_TAI_CHINH"]},
     "xac_thuc": {"template_id": "400010", "params": {"otp": "otp"}, "events": []},  # the phone proof's code
 }
 

@@ -14,6 +14,7 @@ class DocumentKind(StrEnum):
     FORM = "form"  # one of Mẫu 01–07, rendered by the system
     UPLOAD = "upload"  # a file the citizen or an official attached
     RESULT = "result"  # the signed result (licence, decision)
+    RECEIPT = "receipt"  # an e-receipt of fees paid online (biên lai điện tử)
 
 
 class DossierDocument(SQLModel, table=True):

@@ -26,6 +26,7 @@ class Action(StrEnum):
     CONTROL_SLIP = "control_slip"  # print the Phiếu kiểm soát (Mẫu 06) as it stands
     MESSAGE = "message"  # a free-text Zalo message to the applicant
     ZALO_CONVERSATION = "zalo_conversation"  # read the applicant's Zalo conversation with the OA (audited)
+    PAYMENT_CHECK = "payment_check"  # re-check an online payment with the DVCQG payment platform
 
 
 _HANDLERS = frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO, Role.VAN_THU})
@@ -55,6 +56,8 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     # What the citizen wrote to the OA: those who deal with the applicant, and supervisors who answer
     # complaints; not the heads who only sign, nor the records clerk.
     Action.ZALO_CONVERSATION: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
+    # The desk collects the fees (and the cash receipt); the citizen asks it when a paid fee is not seen.
+    Action.PAYMENT_CHECK: frozenset({Role.MOT_CUA}),
 }
 
 

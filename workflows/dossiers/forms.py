@@ -18,8 +18,11 @@ from workflows.documents.render import FormCode, FormContext, render_form
 from workflows.documents.service import store_document
 from workflows.dossiers import fees, numbers, signers
 from workflows.dossiers.models import ControlLogEntry, Dossier
+from workflows.dossiers.statuses import SubStatus
 from workflows.identity.models import Department
 from workflows.notifications.texts import MessageContext
+from workflows.payments import service as payment_requests
+from workflows.payments.models import OPEN
 from workflows.privacy import mask_phone
 from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.service import get_version
@@ -49,6 +52,11 @@ def message_context(
         int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0)
     desk = f"Bộ phận Một cửa, {services.settings.centre_name}"
     department = _department_name(session, dossier)
+    request = payment_requests.current_request(session, dossier_code=dossier.code)
+    payable = request is not None and request.state == OPEN and \
+        dossier.status == SubStatus.CHO_NGHIA_VU_TAI_CHINH.value
+    if payable and request is not None:
+        fee = request.amount  # the amount asked online is the one the message states
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
         agency=services.settings.agency_name, department=department, result_place=desk,
@@ -58,6 +66,7 @@ def message_context(
         due_at=dossier.due_at, time_limit=time_limit_text(procedure.time_limit_value, procedure.time_limit_unit),
         reason=reason or "chưa đáp ứng yêu cầu theo quy định", items=tuple(items),
         amount=f"{fee:,} đồng".replace(",", ".") if fee else "", at=now,
+        payment_url=services.payment_url(request.token) if payable and request is not None else "",
     )
 
 

@@ -46,6 +46,8 @@ class Dossier(SQLModel, table=True):
     notify_zalo: bool = Field(default=False)
     zalo_consent_at: datetime | None = _ts()
     zalo_user_id: str | None = Field(default=None, max_length=64, index=True)
+    # Paid on the DVCQG payment platform (DuocThanhToanTrucTuyen); the payment itself is workflows/payments.
+    paid_online: bool = Field(default=False)
 
     submitted_at: datetime = _ts(nullable=False)
     accepted_at: datetime | None = _ts()

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from engine import OperatorContext, OperatorRegistry
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
-from workflows.dossiers import forms, messages, queries, transitions
+from workflows.dossiers import forms, messages, payments, queries, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
 from workflows.procedures.service import get_version
@@ -60,6 +60,8 @@ def apply_status(
         dossier.finished_at = now
     if new is SubStatus.DA_TRA_KET_QUA:
         dossier.returned_at = now
+    if new is SubStatus.CHO_NGHIA_VU_TAI_CHINH and old is not new:  # the fee step: a payment link (before its message)
+        payments.open_for_fee_step(session, dossier=dossier, services=services, now=now)
     session.add(dossier)
 
 

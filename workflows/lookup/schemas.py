@@ -104,6 +104,9 @@ class LookupResult(BaseModel):
     timeline: list[TimelineItem]
     documents: list[CitizenDocument] = Field(default_factory=list, description="Giấy tờ đã ban hành của hồ sơ")
     satisfaction: SatisfactionState | None = Field(None, description="Đánh giá mức độ hài lòng (POST /ratings)")
+    payment_url: str | None = Field(None, description="Trang thanh toán trực tuyến phí, lệ phí (khi hồ sơ đang chờ "
+                                                      "nộp phí và có yêu cầu thanh toán)")
+    payment_amount: int | None = Field(None, description="Số tiền phải nộp (đồng)")
 
 
 class DossierSummary(BaseModel):

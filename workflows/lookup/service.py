@@ -28,6 +28,7 @@ from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ, ensure_utc, to_local
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.core.text import search_key
+from workflows.dossiers import payments
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.queries import lateness
 from workflows.dossiers.statuses import NATIONAL_NAMES
@@ -133,8 +134,11 @@ def result_of(session: Session, *, services: DomainServices, dossier: Dossier, n
         .order_by(col(ControlLogEntry.id))
     ).all()
     summary = summary_of(session, services=services, dossier=dossier, now=now)
+    payment = payments.payable(session, dossier=dossier)
     return LookupResult(
         **summary.model_dump(),
+        payment_url=services.payment_url(payment.token) if payment else None,
+        payment_amount=payment.amount if payment else None,
         procedure_code=dossier.procedure_code,
         received_at=_utc(dossier.accepted_at),
         finished_at=_utc(dossier.finished_at),

@@ -9,6 +9,7 @@ import workflows.dossiers.models  # noqa: F401
 import workflows.feedback.models  # noqa: F401
 import workflows.identity.models  # noqa: F401
 import workflows.news.models  # noqa: F401
+import workflows.payments.models  # noqa: F401
 import workflows.procedures.models  # noqa: F401
 import workflows.ratings.models  # noqa: F401
 import workflows.reminders.models  # noqa: F401

@@ -29,6 +29,7 @@ class MessageContext:
     items: tuple[str, ...] = ()  # what to supplement, one entry per document or point
     contact: str = ""  # whom to ask about a supplement (the desk before acceptance, else the department)
     amount: str = ""
+    payment_url: str = ""  # the online payment page of the open fee request (none: pay at the desk)
     result_place: str = ""  # the one-stop desk: "Bộ phận Một cửa, <centre>"
     at: datetime | None = None  # when the event happened
 
@@ -58,6 +59,17 @@ def _supplement(c: MessageContext) -> str:
             f"Liên hệ {c.contact or c.department} để được hướng dẫn.")
 
 
+def _fee(c: MessageContext) -> tuple[str, str, str, str | None]:
+    """The fee message: the online payment link when a request is open, else the desk only."""
+    due = f"Hồ sơ {c.code} có yêu cầu nộp {c.amount or 'phí, lệ phí theo quy định'}. "
+    if c.payment_url:
+        return (due + f"Ông/bà có thể thanh toán trực tuyến tại: {c.payment_url} hoặc nộp trực tiếp tại "
+                f"{c.result_place}; hồ sơ được tiếp tục giải quyết sau khi nộp.",
+                "Yêu cầu thực hiện nghĩa vụ tài chính", "Thanh toán", None)
+    return (due + f"Ông/bà vui lòng nộp trực tiếp tại {c.result_place} và nhận biên lai; hồ sơ được tiếp tục "
+            "giải quyết sau khi nộp.", "Yêu cầu thực hiện nghĩa vụ tài chính", "Tra cứu hồ sơ", None)
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
@@ -83,11 +95,7 @@ def render(event: str, c: MessageContext) -> Rendered:
         "PHAN_CONG": (f"Hồ sơ {c.code} đã được chuyển đến {c.department} để thụ lý.", "Đang xử lý",
                       "Xem quá trình xử lý", None),
         "THAM_DINH": (f"Hồ sơ {c.code} đang được thẩm định.", "Đang xử lý", "Xem quá trình xử lý", None),
-        # No online payment exists yet: the citizen pays at the desk, and the button only opens the lookup.
-        "NGHIA_VU_TAI_CHINH": (f"Hồ sơ {c.code} có yêu cầu nộp {c.amount or 'phí, lệ phí theo quy định'}. "
-                               f"Ông/bà vui lòng nộp trực tiếp tại {c.result_place} và nhận biên lai; hồ sơ "
-                               "được tiếp tục giải quyết sau khi nộp. Hiện chưa hỗ trợ thanh toán trực tuyến.",
-                               "Yêu cầu thực hiện nghĩa vụ tài chính", "Tra cứu hồ sơ", None),
+        "NGHIA_VU_TAI_CHINH": _fee(c),
         "KY_DUYET": (f"Hồ sơ {c.code} đã được trình lãnh đạo {c.agency} ký duyệt.", "Đang xử lý",
                      "Xem quá trình xử lý", None),
         "DA_CO_KET_QUA": (f"Hồ sơ {c.code} đã có kết quả. Mời ông/bà nhận kết quả tại {c.result_place}.",
@@ -106,6 +114,8 @@ def render(event: str, c: MessageContext) -> Rendered:
     }
     text, status, cta, form = texts[event]
     url = (c.rating_url or c.lookup_url) if event == "TRA_KET_QUA" else c.lookup_url
+    if event == "NGHIA_VU_TAI_CHINH" and c.payment_url:
+        url = c.payment_url  # the fee template's "Thanh toán" button opens the payment itself
     return Rendered(text=text, status_label=status, cta_text=cta, attach_form=form, cta_url=url)
 
 

@@ -99,6 +99,9 @@
         el("dt", {}, "Ngày nộp"), el("dd", {}, fmtDate(r.submitted_at)),
         el("dt", {}, "Ngày tiếp nhận"), el("dd", {}, fmtDate(r.received_at)),
         el("dt", {}, "Hẹn trả kết quả"), el("dd", {}, fmtDate(r.due_at))),
+      r.payment_url ? el("p", { class: "payment" }, "Hồ sơ chờ nộp " +
+        r.payment_amount.toLocaleString("vi-VN") + " đồng phí, lệ phí: ",
+        el("a", { href: r.payment_url, id: "thanh-toan" }, "Thanh toán trực tuyến")) : "",
       el("h3", {}, "Quá trình xử lý"),
       el("ol", { class: "timeline" }, r.timeline.map((t) => el("li", {},
         el("div", { class: "when" }, fmtTime(t.at)),

@@ -56,6 +56,8 @@ SEED_TEMPLATES = (
     _dossier("400007", "Thông báo hẹn lại ngày trả kết quả",
              "Kính gửi {ten}. Hồ sơ {ma_ho_so} của Ông/Bà: {trang_thai}. Văn bản xin lỗi, hẹn lại: {cta_url}",
              "Xem văn bản xin lỗi"),
+    _dossier("400008", "Yêu cầu nộp phí, lệ phí",
+             "Kính gửi {ten}. Hồ sơ {ma_ho_so} của Ông/Bà: {trang_thai}. Thanh toán: {cta_url}", "Thanh toán"),
     # A one-time code (parameter type OTP, ≤ 10 characters, ZALO_API.md §9.7), sent by phone only.
     Template("400010", "Mã xác thực số điện thoại",
              "Mã xác thực liên kết Zalo với hồ sơ hành chính của Ông/Bà là {otp}. Mã có hiệu lực 10 phút. "
