@@ -13,7 +13,7 @@ from sqlmodel import Session
 from engine import OperatorContext, OperatorRegistry
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
-from workflows.dossiers import forms, messages, queries, transitions
+from workflows.dossiers import forms, messages, national_sync, queries, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
 from workflows.procedures.service import get_version
@@ -46,6 +46,7 @@ def apply_status(
 ) -> None:
     """Set the sub-status (refused outside the transition table, before anything changes); acceptance
     starts the clock, a supplement pauses it, finishing stops it."""
+    old_national = dossier.national_status
     old = transitions.apply(session, dossier=dossier, to=new, now=now)
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now)
@@ -61,6 +62,8 @@ def apply_status(
     if new is SubStatus.DA_TRA_KET_QUA:
         dossier.returned_at = now
     session.add(dossier)
+    # After the clock rules, so the snapshot carries the dates this change set (NgayTiepNhan, NgayHenTra...).
+    national_sync.status_changed(session, dossier=dossier, old_national=old_national, services=services, now=now)
 
 
 def notify(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
