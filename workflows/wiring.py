@@ -148,7 +148,8 @@ def dvcqg_sync_relay(settings: Settings, clock: Clock, *, db: DbEngine, client: 
     return OutboxRelay(db_engine=db, sender=sender, resolve_recipient=national_sync.DvcqgApplicants(db, cipher),
                        now=clock.now, channel=DVCQG_CHANNEL, max_attempts=sync.max_attempts,
                        base_delay=sync.retry_base_seconds, max_delay=sync.retry_max_seconds, lease=lease,
-                       send_margin=margin, interval=settings.scheduler.outbox_interval_seconds)
+                       send_margin=margin, interval=settings.scheduler.outbox_interval_seconds,
+                       dead_blocks=True)  # a refused record holds its dossier's later calls until resent
 
 
 def relay_pass(relay: OutboxRelay, batch: int = 50) -> int:
