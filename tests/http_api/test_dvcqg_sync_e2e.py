@@ -80,6 +80,7 @@ class Desk:
     def step(self, code: str, step: str, data: dict[str, Any]) -> None:
         detail = requests.get(f"{self.base}/api/v1/dossiers/{code}", headers=self.headers("mot_cua"),
                               timeout=10).json()
+        assert "current_steps" in detail, detail
         current = detail["current_steps"]
         assert len(current) == 1 and current[0]["step"] == step, (detail["status"], current)
         user = current[0]["assignee"] or ROLE_USER[current[0]["role"]]
@@ -305,3 +306,37 @@ class TestRefusedRecords:
                 assert row.status == "sent"
             assert summary(applied(base, code)) == [("create", "1"), ("update", "2"), ("update", "4"),
                                                     ("progress", "Tiếp nhận hồ sơ", "4")]
+
+
+class TestSupplementRounds:
+    def test_a_desk_supplement_is_a_round_of_the_record(
+        self, settings: Settings, now_clock: ManualClock, db: Any
+    ) -> None:
+        with live_server(dvcqg_settings(settings), now_clock) as (base, wiring):
+            desk = Desk(base)
+            response = requests.post(f"{base}/api/v1/dossiers", headers=desk.headers("mot_cua"), timeout=30,
+                                     json={"procedure_code": PROCEDURE, "channel": "counter",
+                                           "applicant": APPLICANT})
+            assert response.status_code == 201, response.text
+            code = str(response.json()["code"])
+            missing = "Bản sao chứng thực Giấy chứng nhận đăng ký doanh nghiệp"
+            desk.step(code, "tiep_nhan", {"quyet_dinh": "bo_sung", "ly_do": "Thiếu giấy tờ",
+                                          "giay_to_thieu": [missing]})
+            now_clock.advance(timedelta(days=1))
+            desk = Desk(base)  # a new day, a new login
+            desk.step(code, "nhan_bo_sung", {"da_bo_sung": True, "ghi_chu": "Đã nhận bản sao chứng thực"})
+            desk.step(code, "tiep_nhan", {"quyet_dinh": "tiep_nhan"})
+            assert wait_for(lambda: all_sent(wiring, code, count=7)), [(r.kind, r.status) for r in
+                                                                       sync_rows(wiring, code)]
+            records = [c["body"]["data"][0] for c in applied(base, code) if c["service"] == "DongBoHoSoMC"]
+            assert [r["TrangThaiHoSo"] for r in records] == ["1", "5", "2", "4"]
+            asked, accepted = records[1]["DanhSachHoSoBoSung"], records[2]["DanhSachHoSoBoSung"]
+            assert asked == [{
+                "HoSoBoSungId": f"{code}-BS1", "NguoiYeuCauBoSung": asked[0]["NguoiYeuCauBoSung"],
+                "NoiDungBoSung": missing, "NgayBoSung": "20261124090000", "NgayTiepNhanBoSung": "",
+                "TrangThaiBoSung": "0", "DanhSachGiayToBoSung": [{"TenGiayTo": missing}], "NgayHenTraTruoc": "",
+                "NgayHenTraMoi": ""}]
+            assert asked[0]["NguoiYeuCauBoSung"] and asked[0]["NguoiYeuCauBoSung"] != "mot_cua", "a full name"
+            assert accepted[0]["TrangThaiBoSung"] == "1" and accepted[0]["NgayTiepNhanBoSung"] == "20261125090000"
+            assert WIRE_DATE.match(accepted[0]["NgayHenTraMoi"]), accepted
+            assert records[3]["DanhSachHoSoBoSung"] == accepted

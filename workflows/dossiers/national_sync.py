@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -43,10 +44,11 @@ from workflows.documents.models import DocumentKind, DossierDocument
 from workflows.dossiers import fees as fee_rules
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.queries import dossier_by_code
+from workflows.identity import naming
 from workflows.privacy import PersonalDataCipher
 from workflows.procedures.service import get_version
 
-SUPPLEMENT_FORM = "MAU_02"  # Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ: one per supplement round
+SUPPLEMENT = 5  # Yêu cầu bổ sung giấy tờ
 REFUSED = 3  # Không được tiếp nhận: NgayTuChoi
 LINK_PURPOSE = b"motcua.dvcqg.file-link.v1"
 
@@ -62,17 +64,32 @@ def enabled(services: DomainServices) -> bool:
 # --- capture ---------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Supplement:
+    """What a supplement request asks for (the deciding form's list or text, its reason, who asked)."""
+
+    items: tuple[str, ...] = ()
+    reason: str = ""
+    actor: str | None = None
+
+
 def status_changed(
     session: Session, *, dossier: Dossier, old_national: int, services: DomainServices, now: datetime,
+    supplement: Supplement | None = None,
 ) -> OutboxMessage | None:
     """Queue a `DongBoHoSoMC` snapshot when the national status changed, or when the dossier was never
-    synced (the create, status 1 at the start of its process). None when nothing is queued."""
+    synced (the create, status 1 at the start of its process). None when nothing is queued.
+
+    The supplement rounds (`DanhSachHoSoBoSung`) are carried from the dossier's previous snapshot: entering
+    status 5 opens a round (what `supplement` asks for, the appointment before), leaving it closes the
+    open round (received now, the new appointment)."""
     if not enabled(services):
         return None
     synced = _count(session, code=dossier.code, kind=DONG_BO)
     if synced and old_national == dossier.national_status:
         return None
-    record = snapshot(session, dossier=dossier, services=services)
+    rounds = _rounds(session, dossier=dossier, old_national=old_national, supplement=supplement, now=now)
+    record = replace(snapshot(session, dossier=dossier, services=services), supplements=rounds)
     return enqueue(session, idempotency_key=f"dvcqg:{dossier.code}:status:{synced + 1}", kind=DONG_BO,
                    subject_ref=subject_ref(dossier.code), recipient_ref=dossier.code, channel=CHANNEL,
                    payload={"record": record.to_payload(), "first": synced == 0}, now=now)
@@ -98,6 +115,27 @@ def hand_over(
     return enqueue(session, idempotency_key=f"dvcqg:{dossier.code}:progress:{entry.id}", kind=TIEN_DO,
                    subject_ref=subject_ref(dossier.code), recipient_ref=dossier.code, channel=CHANNEL,
                    payload={"entry": progress.to_payload()}, now=entry.at)
+
+
+def _rounds(
+    session: Session, *, dossier: Dossier, old_national: int, supplement: Supplement | None, now: datetime,
+) -> tuple[SupplementRound, ...]:
+    previous = session.exec(
+        select(OutboxMessage).where(OutboxMessage.subject_ref == subject_ref(dossier.code),
+                                    OutboxMessage.kind == DONG_BO)
+        .order_by(col(OutboxMessage.sequence).desc(), col(OutboxMessage.id).desc()).limit(1)).first()
+    rounds = list(DossierRecord.from_payload(previous.payload["record"]).supplements) if previous else []
+    if (old_national == SUPPLEMENT and dossier.national_status != SUPPLEMENT and rounds
+            and rounds[-1].received_at is None):
+        rounds[-1] = replace(rounds[-1], received_at=now, new_due_at=dossier.due_at)
+    if dossier.national_status == SUPPLEMENT and old_national != SUPPLEMENT:
+        asked = supplement or Supplement()
+        person = naming.describe(session, username=asked.actor) if asked.actor else None
+        content = "; ".join(asked.items) or asked.reason or "Bổ sung, hoàn thiện hồ sơ"
+        rounds.append(SupplementRound(
+            round_id=f"{dossier.code}-BS{len(rounds) + 1}", requested_by=person.full_name if person else "",
+            content=content, requested_at=now, items=asked.items, previous_due_at=dossier.due_at))
+    return tuple(rounds)
 
 
 def _count(session: Session, *, code: str, kind: str) -> int:
@@ -133,32 +171,9 @@ def snapshot(session: Session, *, dossier: Dossier, services: DomainServices) ->
                     if d.kind == DocumentKind.UPLOAD),
         fees=tuple(FeeItem(name=str(f.get("name") or ""), amount=int(f.get("amount") or 0))
                    for f in (fee_rules.applicable(procedure.fees, dossier.intake_facts) or [])),
-        supplements=_supplements(session, dossier=dossier, documents=documents),
         results=tuple(ResultDocument(file_id=d.id or 0, name=procedure.result or d.filename)
                       for d in documents if d.kind == DocumentKind.RESULT),
     )
-
-
-def _supplements(
-    session: Session, *, dossier: Dossier, documents: list[DossierDocument],
-) -> tuple[SupplementRound, ...]:
-    """One round per Phiếu yêu cầu bổ sung (Mẫu 02) issued; received when the dossier was handed back
-    after it (the control log's next `nhan_bo_sung` row)."""
-    forms = [d for d in documents if d.kind == DocumentKind.FORM and d.form_code == SUPPLEMENT_FORM]
-    if not forms:
-        return ()
-    received = [e.at for e in session.exec(
-        select(ControlLogEntry).where(ControlLogEntry.dossier_id == dossier.id,
-                                      ControlLogEntry.step == "nhan_bo_sung")
-        .order_by(col(ControlLogEntry.at))).all()]
-    rounds = []
-    for index, form in enumerate(forms, start=1):
-        back = next((at for at in received if at >= form.created_at), None)
-        rounds.append(SupplementRound(
-            round_id=f"{dossier.code}-BS{index}", requested_by=form.created_by,
-            content=form.note or f"Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ số {form.number or index}",
-            requested_at=form.created_at, received_at=back))
-    return tuple(rounds)
 
 
 # --- at send time ----------------------------------------------------------------------------------------------
