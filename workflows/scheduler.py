@@ -258,7 +258,8 @@ def _timers_due(session: Session, now: datetime) -> int:
 def _outbox_due(session: Session, now: datetime) -> int:
     return int(session.exec(
         select(func.count()).select_from(OutboxMessage)
-        .where(col(OutboxMessage.status).in_(OUTBOX_ACTIVE), col(OutboxMessage.next_attempt_at) <= now)
+        .where(col(OutboxMessage.status).in_(OUTBOX_ACTIVE), col(OutboxMessage.next_attempt_at) <= now,
+               OutboxMessage.channel == "zalo")  # the `outbox` job's relay (DVCQG rows: job `dvcqg_sync`)
     ).one())
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine as DbEngine
 
 from connectors.dvcqg import DvcqgClient
 from connectors.dvcqg.payment import PaymentPlatform
+from connectors.dvcqg.sender import CHANNEL as DVCQG_CHANNEL
+from connectors.dvcqg.sender import DvcqgSender
 from connectors.outbox import OutboxRelay
 from connectors.zalo.articles import ArticleApi
 from connectors.zalo.client import ZaloClient
@@ -27,7 +29,7 @@ from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine
 from workflows.documents.storage import FileStore
-from workflows.dossiers import progress
+from workflows.dossiers import national_sync, progress
 from workflows.dossiers.operators import register_operators
 from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
@@ -43,6 +45,7 @@ from workflows.zalo.recipients import AttachmentLoader, RecipientResolver
 from workflows.zalo.templates import TemplateChecker, book_from_settings
 
 log = logging.getLogger("motcua.wiring")
+DVCQG_SYNC_JOB = "dvcqg_sync"  # the scheduler's pass of the DVCQG status-sync relay
 
 
 def after_step_hooks() -> AfterStepHooks:
@@ -69,11 +72,15 @@ class Wiring:
     templates: TemplateChecker
     dvcqg: DvcqgClient
     payments: PaymentPlatform
+    dvcqg_relay: OutboxRelay | None = None  # the status sync (channel `dvcqg`); None in compositions without it
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
         """Start the scheduler (which runs the outbox relay) when the settings say this process runs jobs."""
         if self.settings.scheduler.enabled:
+            if self.dvcqg_relay is not None:
+                self.dvcqg_relay.start()  # its own thread, woken by notify_relay (the scheduler's job backs it)
+                self.background.append(self.dvcqg_relay)
             self.scheduler.start()
             self.background.append(self.scheduler)
         if self.settings.emulator_base_url and self.settings.zalo.emulator_auto_grant:
@@ -87,6 +94,8 @@ class Wiring:
     def notify_relay(self) -> None:
         """Wake the relay right after a commit that enqueued messages (well under a second to send)."""
         self.relay.notify()
+        if self.dvcqg_relay is not None:
+            self.dvcqg_relay.notify()
 
     def bootstrap_emulator_tokens(self, attempts: int = 50) -> bool:
         """Development only: grant the app on the emulator and exchange the code, once the server answers.
@@ -136,6 +145,35 @@ def payment_platform(settings: Settings, clock: Clock) -> PaymentPlatform:
                            version=payment.version, account=payment.beneficiary_account,
                            bank=payment.beneficiary_bank, account_name=payment.beneficiary_name,
                            session=requests.Session(), timeout=settings.dvcqg.adapter.timeout_seconds, now=clock.now)
+def dvcqg_sync_relay(settings: Settings, clock: Clock, *, db: DbEngine, client: DvcqgClient,
+                     cipher: PersonalDataCipher) -> OutboxRelay:
+    """The status sync's relay: `dvcqg` rows, one DVCQG call each (a lookup first after an uncertain attempt),
+    with the sync's own retry settings. A claim may make up to four adapter requests (login, lookup, create,
+    replace), hence the send margin."""
+    sync = settings.dvcqg.sync
+    lease = timedelta(seconds=settings.scheduler.outbox_lease_seconds)
+    margin = min(timedelta(seconds=settings.dvcqg.adapter.timeout_seconds * 4), lease / 2)
+    sender = DvcqgSender(client=client, now=clock.now, link_for=lambda document_id: national_sync.file_link(
+        settings, document_id=document_id, now=clock.now()))
+    return OutboxRelay(db_engine=db, sender=sender, resolve_recipient=national_sync.DvcqgApplicants(db, cipher),
+                       now=clock.now, channel=DVCQG_CHANNEL, max_attempts=sync.max_attempts,
+                       base_delay=sync.retry_base_seconds, max_delay=sync.retry_max_seconds, lease=lease,
+                       send_margin=margin, interval=settings.scheduler.outbox_interval_seconds,
+                       dead_blocks=True)  # a refused record holds its dossier's later calls until resent
+
+
+def relay_pass(relay: OutboxRelay, batch: int = 50) -> int:
+    """A scheduler job: passes of `relay` while they finish rows (nothing while its own thread runs)."""
+    if relay.running:
+        return 0
+    done = 0
+    for _ in range(20):
+        stats = relay.run_once(batch)
+        finished = stats.sent + stats.unreachable + stats.dead
+        done += finished
+        if finished == 0:
+            break
+    return done
 
 
 def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
@@ -172,12 +210,16 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     registry.register(WaitingRuleCollector(db))  # messages held back by Zalo's sending rules
     articles = ArticleJob(db=db, api=ArticleApi(zalo), store=store, now=clock.now, notify=relay.notify)
     registry.register(ConnectionCollector(tokens))
+    dvcqg = dvcqg_client(settings, clock)
+    dvcqg_relay = dvcqg_sync_relay(settings, clock, db=db, client=dvcqg, cipher=cipher)
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now),
-                          extra_jobs={ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds)})
+                          extra_jobs={ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds),
+                                      DVCQG_SYNC_JOB: (lambda: relay_pass(dvcqg_relay),
+                                                       settings.scheduler.outbox_interval_seconds)})
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
                   hashing=HashingSlots(settings.auth.max_concurrent_hashes),
                   templates=TemplateChecker(client=zalo, book=book, tokens=tokens, now=clock.now,
                                             mode=settings.zalo.template_mode),
-                  dvcqg=dvcqg_client(settings, clock), payments=payment_platform(settings, clock))
+                  dvcqg=dvcqg, dvcqg_relay=dvcqg_relay, payments=payment_platform(settings, clock))

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from api.auth import BearerToken
 from api.deps import WiringDep
 from workflows.core.errors import Forbidden, MotcuaError, NotAuthenticated
+from workflows.dossiers import national_sync
 from workflows.identity import tokens
 from workflows.identity.models import Role
 from workflows.wiring import Wiring
@@ -67,7 +68,21 @@ def readyz(wiring: WiringDep, request: Request, response: Response) -> dict[str,
         return {"status": status}
     return {"status": status, "database": database, "scheduler": wiring.scheduler_state(),
             "zalo_templates": wiring.templates.readiness(),
-            "zalo": _zalo(wiring)}
+            "zalo": _zalo(wiring), "dvcqg": _dvcqg(wiring)}
+
+
+def _dvcqg(wiring: Wiring) -> dict[str, object]:
+    """The national-portal adapter and the status sync: last success, last error, rows waiting and dead."""
+    try:
+        with Session(wiring.db) as session:
+            counts = national_sync.counts(session)
+        client = wiring.dvcqg
+        return {"enabled": wiring.settings.dvcqg.sync.enabled,
+                "last_success_at": client.last_success_at.isoformat() if client.last_success_at else None,
+                "last_error": client.last_error, "waiting": counts.get("pending", 0) + counts.get("sending", 0),
+                "dead": counts.get("dead", 0)}
+    except Exception as exc:  # noqa: BLE001 - a probe reports, it does not fail
+        return {"state": "unknown", "error": type(exc).__name__}
 
 
 def _zalo(wiring: Wiring) -> dict[str, object]:

@@ -115,11 +115,14 @@ class OutboxRelay:
         max_delay: float = 3600.0, lease: timedelta = timedelta(minutes=5), interval: float = 0.5,
         batch_size: int = 50, concurrency: int = 4, channel: str = "zalo", rng: random.Random | None = None,
         send_margin: timedelta = timedelta(seconds=30), ready: Callable[[], bool] | None = None,
+        dead_blocks: bool = False,
     ) -> None:
         """Delays in seconds: attempt n waits about base_delay·2^(n-1), capped at max_delay, with jitter.
         `concurrency`: messages sent at once in a pass (always one per subject). `send_margin`: the longest
         one network call of the sender can take; it must be shorter than the lease. `ready()`: whether the
-        channel can send at all now (its credentials); while it says no, a pass claims nothing."""
+        channel can send at all now (its credentials); while it says no, a pass claims nothing.
+        `dead_blocks`: a dead message holds back the later messages of its subject until it is resent (a
+        channel whose messages build on each other, like the DVCQG record and its progress entries)."""
         if send_margin >= lease:
             raise ValueError(f"send margin {send_margin} must be shorter than the lease {lease}")
         self._engine = db_engine
@@ -137,6 +140,7 @@ class OutboxRelay:
         self._channel = channel
         self._rng = rng or random.Random()
         self._ready = ready
+        self._blocking = (*ACTIVE, DEAD) if dead_blocks else ACTIVE
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -191,7 +195,7 @@ class OutboxRelay:
         earlier = aliased(OutboxMessage)
         blocked = exists().where(
             earlier.subject_ref == OutboxMessage.subject_ref,
-            col(earlier.status).in_(ACTIVE),
+            col(earlier.status).in_(self._blocking),
             or_(earlier.sequence < OutboxMessage.sequence,
                 and_(earlier.sequence == OutboxMessage.sequence, earlier.id < OutboxMessage.id)),
         )

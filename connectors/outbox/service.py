@@ -84,6 +84,7 @@ def requeue(session: Session, *, message_id: int, now: datetime) -> OutboxMessag
 
 def requeue_where(
     session: Session, *, statuses: Collection[str], now: datetime, message_id: int | None = None,
+    channel: str | None = None,
 ) -> list[int]:
     """Put back to pending, due `now` with attempts from zero, the rows whose status is in `statuses` (only
     row `message_id` when given); the ids requeued, in the caller's transaction.
@@ -99,6 +100,8 @@ def requeue_where(
                  .returning(col(OutboxMessage.id)))
     if message_id is not None:
         statement = statement.where(col(OutboxMessage.id) == message_id)
+    if channel is not None:  # only this channel's rows (Zalo's resend-all leaves DVCQG's alone)
+        statement = statement.where(col(OutboxMessage.channel) == channel)
     ids = sorted(int(row_id) for row_id in session.execute(statement).scalars().all())
     if ids:
         session.info[ENQUEUED] = True  # the request's commit wakes the relay

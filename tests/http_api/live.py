@@ -49,6 +49,7 @@ def live_server(
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     wiring = app.state.wiring
+    LIVE_APPS[base] = app
     with session_scope(wiring.db) as session:
         seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
     assert wiring.bootstrap_emulator_tokens(), "the emulator granted no tokens"
@@ -57,6 +58,18 @@ def live_server(
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        LIVE_APPS.pop(base, None)
+
+
+LIVE_APPS: dict[str, Any] = {}  # base URL → the running app (tests reach the in-process emulators' state)
+
+
+def dvcqg_emulator_state(base: str) -> Any:
+    """The in-process DVCQG emulator's `EmulatorState` of the live server at `base`."""
+    from workflows.core.dvcqg_config import DVCQG_EMULATOR_PREFIX
+
+    mount = next(r for r in LIVE_APPS[base].routes if getattr(r, "path", None) == DVCQG_EMULATOR_PREFIX)
+    return mount.app.state.dvcqg_emulator
 
 
 class Citizen:

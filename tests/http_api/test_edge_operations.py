@@ -100,4 +100,5 @@ class TestDevelopment:
             assert client.get("/openapi.json").status_code == 200
             assert client.get("/docs").status_code == 200
             assert client.get("/metrics").status_code == 200
-            assert set(client.get("/readyz").json()) == {"status", "database", "scheduler", "zalo_templates", "zalo"}
+            assert set(client.get("/readyz").json()) == {"status", "database", "scheduler", "zalo_templates", "zalo",
+                                                      "dvcqg"}

@@ -31,6 +31,7 @@ ACTION_RULES: dict[str, set[str]] = {
     "GET /api/v1/dossiers/{code}/history": DEPARTMENT,
     "GET /api/v1/dossiers/{code}/documents": DEPARTMENT,
     "GET /api/v1/dossiers/{code}/documents/{document_id}": DEPARTMENT,
+    "GET /api/v1/dossiers/{code}/dvcqg": DEPARTMENT,  # the dossier's DVCQG sync (issue 19)
     "POST /api/v1/dossiers/search-by-id": {"mot_cua", "chuyen_vien", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/reveal": {"mot_cua", "chuyen_vien"},
     "POST /api/v1/dossiers/{code}/documents": DEPARTMENT - {"giam_sat"},

@@ -58,7 +58,8 @@ def test_outbox_job_sends_reminders_to_linked_officials(domain: Domain) -> None:
     domain.clock.set(vn(2026, 11, 24, 10, 5))
     assert scheduler.run_once("reminders") >= 1
     with Session(domain.db) as session:
-        pending = len(session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())
+        pending = len(session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
+                                                           OutboxMessage.channel == "zalo")).all())
         officer = session.exec(select(Official).where(Official.username == "chuyen_vien")).one()
     assert pending >= 2  # the citizen's messages of the dossier so far, and the officer's reminder
     assert scheduler.state()["backlog"]["outbox_due"] == pending

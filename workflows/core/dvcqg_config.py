@@ -35,6 +35,8 @@ class DvcqgSyncSettings(BaseModel):
     max_attempts: int = Field(12, ge=1, le=100)
     retry_base_seconds: float = Field(10.0, gt=0)
     retry_max_seconds: float = Field(3600.0, gt=0)
+    link_ttl_hours: float = Field(168.0, gt=0, description="How long a file link sent to DVCQG can be fetched "
+                                                           "(signed at each send)")
 
 
 class DvcqgInboundSettings(BaseModel):

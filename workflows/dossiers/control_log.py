@@ -6,19 +6,26 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from workflows.collaborators import DomainServices
+from workflows.dossiers import national_sync
 from workflows.dossiers.models import ControlLogEntry
 
 
 def hand_over(
     session: Session, *, dossier_id: int, step: str, step_name: str, at: datetime,
     from_actor: str | None, from_unit: str | None, to_actor: str | None, to_unit: str | None,
-    due_at: datetime | None, note: str | None = None,
+    due_at: datetime | None, note: str | None = None, services: DomainServices | None = None,
+    from_title: str | None = None,
 ) -> ControlLogEntry:
-    """Append one row of the Phiếu kiểm soát: on time when the step finished by its due time."""
+    """Append one row of the Phiếu kiểm soát: on time when the step finished by its due time. With
+    `services` (an official's hand-over of a processing step) the row also becomes a progress entry on the
+    national portal (`national_sync.hand_over`; `from_title` is the giver's chức danh)."""
     entry = ControlLogEntry(
         dossier_id=dossier_id, step=step, step_name=step_name, at=at, from_actor=from_actor,
         from_unit=from_unit, to_actor=to_actor, to_unit=to_unit, due_at=due_at,
         on_time=None if due_at is None else at <= due_at, note=note,
     )
     session.add(entry)
+    if services is not None:
+        national_sync.hand_over(session, entry=entry, title=from_title, services=services)
     return entry

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from engine import OperatorContext, OperatorRegistry
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
-from workflows.dossiers import forms, messages, payments, queries, transitions
+from workflows.dossiers import forms, messages, national_sync, payments, queries, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
 from workflows.procedures.service import get_version
@@ -37,15 +37,22 @@ def set_status(ctx: OperatorContext, params: dict[str, Any], *, services: Domain
     """Move the dossier to a sub-status and run the clock rules that go with it."""
     new = SubStatus(params["status"])
     dossier = dossier_by_code(ctx.session, ctx.business_key)
-    apply_status(ctx.session, dossier=dossier, new=new, services=services, now=ctx.now)
+    supplement = None
+    if new is SubStatus.CHO_BO_SUNG:  # what the deciding form asks for, for the national record's round
+        data = forms.round_data(ctx.data, form=ctx.form, form_step=ctx.form_step)
+        supplement = national_sync.Supplement(items=tuple(forms.supplement_items(data)),
+                                              reason=str(data.get("ly_do") or ""), actor=ctx.actor)
+    apply_status(ctx.session, dossier=dossier, new=new, services=services, now=ctx.now, supplement=supplement)
     return {"status": new.value, "national_status": NATIONAL[new]}
 
 
 def apply_status(
     session: Session, *, dossier: Dossier, new: SubStatus, services: DomainServices, now: datetime,
+    supplement: national_sync.Supplement | None = None,
 ) -> None:
     """Set the sub-status (refused outside the transition table, before anything changes); acceptance
     starts the clock, a supplement pauses it, finishing stops it."""
+    old_national = dossier.national_status
     old = transitions.apply(session, dossier=dossier, to=new, now=now)
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now)
@@ -63,6 +70,9 @@ def apply_status(
     if new is SubStatus.CHO_NGHIA_VU_TAI_CHINH and old is not new:  # the fee step: a payment link (before its message)
         payments.open_for_fee_step(session, dossier=dossier, services=services, now=now)
     session.add(dossier)
+    # After the clock rules, so the snapshot carries the dates this change set (NgayTiepNhan, NgayHenTra...).
+    national_sync.status_changed(session, dossier=dossier, old_national=old_national, services=services, now=now,
+                                 supplement=supplement)
 
 
 def notify(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def after_step(session: Session, *, step: Step, services: DomainServices) -> Non
         from_actor=step.actor.display_name, from_unit=unit_of(session, step.actor),
         to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=step.due_at,
-        note=_note(step.form),
+        note=_note(step.form), services=services, from_title=_title(session, step.actor),
     )
 
 
@@ -62,6 +62,11 @@ def log_submission(session: Session, *, dossier: Dossier, result: StepResult, no
         from_actor=dossier.applicant_name, from_unit=CITIZEN, to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=False), due_at=None,
     )
+
+
+def _title(session: Session, actor: Actor) -> str | None:
+    person = naming.describe(session, username=actor.username) if actor.kind == "official" else None
+    return person.title or None if person is not None else None
 
 
 def unit_of(session: Session, actor: Actor) -> str:

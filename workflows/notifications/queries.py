@@ -51,7 +51,7 @@ def list_messages(
     session: Session, *, state: MessageState, page: int, page_size: int,
 ) -> tuple[list[OutboxMessageOut], int]:
     """One page of the messages in `state`, newest first, and how many there are in all."""
-    in_state = col(OutboxMessage.status).in_(STATUSES[state])
+    in_state = col(OutboxMessage.status).in_(STATUSES[state]) & (OutboxMessage.channel == "zalo")  # DVCQG: its own
     total = session.exec(select(func.count()).select_from(OutboxMessage).where(in_state)).one()
     rows = session.exec(select(OutboxMessage).where(in_state).order_by(col(OutboxMessage.id).desc())
                         .offset((page - 1) * page_size).limit(page_size)).all()
@@ -61,7 +61,8 @@ def list_messages(
 def counts_by_state(session: Session) -> dict[MessageState, int]:
     """How many messages are in each state (every state, zero included)."""
     counts = dict.fromkeys(MessageState, 0)
-    grouped = session.exec(select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))).all()
+    grouped = session.exec(select(OutboxMessage.status, func.count()).where(OutboxMessage.channel == "zalo")
+                           .group_by(col(OutboxMessage.status))).all()
     for status, count in grouped:
         if status in STATE_OF:
             counts[STATE_OF[status]] += int(count)

@@ -44,7 +44,7 @@ def resend_all(session: Session, *, state: ResendState, actor: str, now: datetim
     """Requeue every message in `state` (for `waiting`, those not in flight) in the caller's transaction,
     one audit entry per message; which were requeued."""
     statuses = tuple(s for s in STATUSES[MessageState(state.value)] if s != SENDING)
-    ids = requeue_where(session, statuses=statuses, now=now)
+    ids = requeue_where(session, statuses=statuses, now=now, channel="zalo")
     subjects = dict(session.exec(select(OutboxMessage.id, OutboxMessage.subject_ref)
                                  .where(col(OutboxMessage.id).in_(ids))).all()) if ids else {}
     for message_id in ids:
