@@ -191,3 +191,16 @@ class TestOnlineSubmission:
             assert requests.post(url, json={}, headers={"X-API-Key": "mck_khong-hop-le"}, timeout=10).status_code == 401
             official = requests.post(url, json={}, headers=headers(base, "mot_cua"), timeout=10)
             assert official.status_code == 403
+            admin = headers(base, "quan_tri")
+
+            def new_key(scopes: list[str]) -> str:
+                created = requests.post(f"{base}/api/v1/api-keys", headers=admin, timeout=10, json={
+                    "name": "Bộ chuyển đổi DVCQG", "scopes": scopes, "department_code": "PHONG_QLVH"})
+                assert created.status_code == 201, created.text
+                return str(created.json()["secret"])
+
+            other = requests.post(url, json={}, headers={"X-API-Key": new_key(["dossiers:write"])}, timeout=10)
+            assert other.status_code == 403
+            assert other.json()["detail"] == "Khóa API không có phạm vi quyền cần thiết: dvcqg.push."
+            adapter = requests.post(url, json={}, headers={"X-API-Key": new_key(["dvcqg.push"])}, timeout=10)
+            assert adapter.status_code == 200 and adapter.json()["error_code"] == "-1", adapter.text
