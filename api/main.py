@@ -22,6 +22,7 @@ from api.routers import health
 from api.routers import messages_admin as message_admin_routes
 from api.routers import news as news_routes
 from api.routers import notifications as notification_routes
+from api.routers import online_public as online_public_routes
 from api.routers import procedures as procedure_routes
 from api.routers import public as public_routes
 from api.routers import registers as register_routes
@@ -30,6 +31,7 @@ from api.routers import zalo as zalo_routes
 from api.routers import zalo_articles as zalo_article_routes
 from api.routers import zalo_grant as zalo_grant_routes
 from api.routers import zalo_templates as zalo_template_routes
+from api.web import online as online_web
 from connectors.dvcqg.emulator import create_dvcqg_emulator_app
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
@@ -79,6 +81,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(zalo_article_routes.router)
     app.include_router(zalo_grant_routes.router)
     app.include_router(dvcqg_inbound_routes.router)
+    app.include_router(online_public_routes.router)
+    app.include_router(online_web.build_router())
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
@@ -125,6 +129,8 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         # DVCQG's pushes may carry their files inline (base64): read only from the adapter's key.
         BodyRule("POST", r"/api/v1/dvcqg/dossiers(/[^/]+/supplements)?", dvcqg_inbound_routes.MAX_PUSH_BYTES,
                  authenticate_first=True),
+        # The citizen page's online submission: its files (public, so bounded to one upload's size in all).
+        BodyRule("POST", r"/api/v1/public/online-dossiers", upload),
     ]
 
 

@@ -26,7 +26,7 @@ from workflows.core.clock import to_local
 from workflows.core.errors import MotcuaError, NotFound, ValidationFailed
 from workflows.core.text import search_key
 from workflows.documents import service as store_service
-from workflows.dossiers import control_log, transitions
+from workflows.dossiers import control_log, fees, transitions
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.service import start
@@ -35,6 +35,7 @@ from workflows.identity.actor import SYSTEM, Actor
 from workflows.identity.models import Department
 from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
 from workflows.procedures.models import ProcedureVersion
+from workflows.procedures.service import list_current
 from workflows.process import service as process
 
 Fetch = Callable[[str], bytes]
@@ -65,6 +66,15 @@ def fingerprint(submission: OnlineSubmission) -> str:
                       "sha": hashlib.sha256(f.content).hexdigest() if f.content is not None else None}
                      for f in submission.files]
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def offered_online(procedure: ProcedureVersion) -> bool:
+    """A procedure the province offers online: it has its national code (CSDLQG về TTHC)."""
+    return bool(procedure.national_code)
+
+
+def procedures_online(session: Session) -> list[ProcedureVersion]:
+    return [p for p in list_current(session) if offered_online(p)]
 
 
 def procedure_by_national_code(session: Session, *, national_code: str) -> ProcedureVersion:
@@ -102,7 +112,8 @@ def _fetch_all(files: Sequence[SubmittedFile], *, fetch: Fetch, max_bytes: int) 
     """Every file's bytes, checked like an upload; the first failure refuses the whole push."""
     out = []
     for f in files:
-        where = f"{f.field}.DuongDanTaiTepTin" if f.url else f"{f.field}.NoiDungTepTin"
+        pushed = f.field.startswith("TaiLieuNop")  # DVCQG's push; else our page's `files[i]`
+        where = f.field if not pushed else f"{f.field}.DuongDanTaiTepTin" if f.url else f"{f.field}.NoiDungTepTin"
         if f.content is not None:
             content = f.content
         else:
@@ -137,11 +148,14 @@ def _store(session: Session, *, services: DomainServices, dossier: Dossier, file
 
 def receive_online(
     session: Session, *, engine: Engine, services: DomainServices, submission: OnlineSubmission, actor: Actor,
-    fetch: Fetch, from_dvcqg: bool = True, department_code: str | None = None,
+    fetch: Fetch, department_code: str | None = None, procedure_code: str | None = None,
+    facts: dict[str, str | int] | None = None,
 ) -> Received:
     """Register an online dossier and start its process at reception. From DVCQG (`from_dvcqg`) the national
     MaHoSo is its code and the push is idempotent: the same MaHoSo with the same content answers the dossier
-    already made; with other content it is refused. From our citizen page a code is given here."""
+    already made; with other content it is refused. From our citizen page (`procedure_code`: our code of a
+    procedure offered online; `facts`: its intake fields) a code is given here."""
+    from_dvcqg = procedure_code is None
     now = services.clock.now()
     digest = fingerprint(submission)
     if from_dvcqg:
@@ -156,10 +170,10 @@ def receive_online(
         procedure = procedure_by_national_code(session, national_code=submission.procedure_national_code)
     else:
         procedure = session.exec(select(ProcedureVersion).where(
-            ProcedureVersion.code == submission.procedure_national_code,
-            col(ProcedureVersion.active).is_(True))).first()
-        if procedure is None:
-            raise NotFound("Không tìm thấy thủ tục hành chính.", code="procedure_not_found")
+            ProcedureVersion.code == procedure_code, col(ProcedureVersion.active).is_(True))).first()
+        if procedure is None or not offered_online(procedure):
+            raise ValidationFailed("Thủ tục này không nhận hồ sơ trực tuyến.", code="procedure_not_online", errors=[
+                {"field": "procedure_code", "message": "Thủ tục hành chính: không nhận hồ sơ trực tuyến."}])
     department = _department(session, actor=actor, fallback_code=department_code)
     id_number = _personal(normalize_id_number, submission.id_number, "DinhDanhCHS[0].SoDinhDanh",
                           "Số định danh chủ hồ sơ (SoDinhDanh)")
@@ -186,6 +200,7 @@ def receive_online(
         applicant_address_enc=cipher.encrypt(submission.address) if submission.address else None,
         documents=documents, notify_zalo=submission.zalo_consent, result_delivery="truc_tuyen",
         dvcqg_push_sha256=digest if from_dvcqg else None,
+        intake_facts=fees.check_facts(procedure.intake_fields or [], facts) or None if facts else None,
         zalo_consent_at=now if submission.zalo_consent else None,
         submitted_at=submission.submitted_at if from_dvcqg else now, created_by=actor.username,
         created_at=now, updated_at=now, submitted_on_dvcqg=from_dvcqg, vneid_verified=submission.vneid_verified,
