@@ -19,7 +19,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import require_actor
 from api.deps import DomainDep, EngineDep, SessionDep
@@ -33,6 +34,28 @@ Adapter = Annotated[Actor, Depends(require_actor(scopes=("dvcqg.push",)))]
 MAX_PUSH_BYTES = 60 * 1024 * 1024  # files may come inline (base64); `settings.dvcqg.inbound.max_file_bytes` each
 FETCH_TIMEOUT_SECONDS = 10.0
 
+PUSH_EXAMPLE = {
+    "MaHoSo": "000.00.22.H60-261124-0001", "MaTTHC": "1.000501", "ChuHoSo": "Nguyễn Văn An", "LoaiDoiTuong": "1",
+    "MaDoiTuong": "TECH-0001", "DinhDanhCHS": [{"LoaiDinhDanh": "1", "SoDinhDanh": "001089012345"}],
+    "SoDienThoai": "0912345678", "NgayNopHoSo": "20261124090000", "TaiKhoanDuocXacThucVoiVNeID": "1",
+    "DongYNhanThongBaoZalo": "1", "TaiLieuNop": [{"TenTepDinhKem": "don.pdf", "MaThanhPhanHoSo": "TP1",
+                                                   "DuongDanTaiTepTin": "https://dichvucong.gov.vn/files/abc"}],
+}
+
+
+class PushIn(BaseModel):
+    """Any JSON object: the fields are read and checked by `connectors/dvcqg/inbound.py`, so that a refusal
+    answers in DVCQG's form naming DVCQG's field names (docs/DVCQG_ONLINE.md)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [PUSH_EXAMPLE]})
+
+
+class SupplementIn(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "NoiDungBoSung": "Bổ sung bản sao giấy phép", "NgayNopHoSo": "20261126100000",
+        "TaiLieuNop": [{"TenTepDinhKem": "giay-phep.pdf", "DuongDanTaiTepTin": "https://dichvucong.gov.vn/files/d"}]}]})
+
+
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "`error_code` \"0\" (tiếp nhận) hoặc \"-1\" (từ chối, kèm `errors`)"},
     401: {"description": "Thiếu hoặc sai khóa API"}, 403: {"description": "Khóa API không có phạm vi dvcqg.push"},
@@ -41,12 +64,12 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/dossiers", responses=RESPONSES, summary="DVCQG đẩy hồ sơ nộp trực tuyến (adapter)")
-def push_dossier(body: Annotated[Any, Body()], session: SessionDep, actor: Adapter, engine: EngineDep,
+def push_dossier(body: PushIn, session: SessionDep, actor: Adapter, engine: EngineDep,
                  domain: DomainDep) -> dict[str, Any]:
     inbound_settings = domain.settings.dvcqg.inbound
     fetch = partial(inbound.fetch_file, max_bytes=inbound_settings.max_file_bytes, timeout=FETCH_TIMEOUT_SECONDS)
     try:
-        submission = inbound.parse_submission(body)
+        submission = inbound.parse_submission(body.model_dump())
         received = online.receive_online(session, engine=engine, services=domain, submission=submission,
                                          actor=actor, fetch=fetch, department_code=inbound_settings.department_code)
     except inbound.PushRefused as exc:
@@ -61,12 +84,12 @@ def push_dossier(body: Annotated[Any, Body()], session: SessionDep, actor: Adapt
 
 @router.post("/dossiers/{code}/supplements", responses=RESPONSES,
              summary="DVCQG đẩy hồ sơ bổ sung công dân nộp trực tuyến (adapter)")
-def push_supplement(code: str, body: Annotated[Any, Body()], session: SessionDep, actor: Adapter,
+def push_supplement(code: str, body: SupplementIn, session: SessionDep, actor: Adapter,
                     engine: EngineDep, domain: DomainDep) -> dict[str, Any]:
     inbound_settings = domain.settings.dvcqg.inbound
     fetch = partial(inbound.fetch_file, max_bytes=inbound_settings.max_file_bytes, timeout=FETCH_TIMEOUT_SECONDS)
     try:
-        supplement = inbound.parse_supplement(code, body)
+        supplement = inbound.parse_supplement(code, body.model_dump())
         dossier = online.receive_supplement(session, engine=engine, services=domain, supplement=supplement,
                                             actor=actor, fetch=fetch)
     except inbound.PushRefused as exc:
