@@ -137,7 +137,8 @@ class TestOnlineSubmission:
     ) -> None:
         with live_server(settings, now_clock) as (base, wiring):
             pushed = submit(base, inline=True, consent_zalo=False)
-            assert pushed["answer"] == {"error_code": "0", "message": f"Tiếp nhận thành công hồ sơ {pushed['MaHoSo']}"}
+            assert pushed["answer"] == {"http_status": 200, "error_code": "0",
+                                        "message": f"Tiếp nhận thành công hồ sơ {pushed['MaHoSo']}"}
             record = requests.get(f"{base}/dvcqg-emulator/ledger", timeout=10).json()["entries"][-1]["body"]
             assert "NoiDungTepTin" not in str(record), "the ledger keeps no file contents"
             assert dossier_count(wiring) == 1
