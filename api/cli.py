@@ -244,8 +244,11 @@ def unlock_user(username: Annotated[str, typer.Argument(help="Login name of the 
     typer.echo(f"{username}: " + ("unlocked" if was_locked else "was not locked; failed logins forgotten"))
 
 
-def seed_demo_data(session: Session) -> list[str]:
-    """Every workflows-level demo seed, in dependency order; returns what was created."""
+def seed_demo_data(session: Session, *, dvcqg_push_key: str | None = None) -> list[str]:
+    """Every workflows-level demo seed, in dependency order; returns what was created. `dvcqg_push_key`: the
+    secret of the DVCQG adapter's development key (the emulator pushes with it)."""
+    if dvcqg_push_key:
+        return identity_seed.seed_demo(session, dvcqg_push_key=dvcqg_push_key)
     return identity_seed.seed_demo(session)
 
 
@@ -259,7 +262,8 @@ def seed_demo() -> None:
     engine = make_db_engine(settings.database)
     try:
         with session_scope(engine) as session:
-            created = seed_demo_data(session)
+            created = seed_demo_data(
+                session, dvcqg_push_key=settings.dvcqg.inbound.emulator_push_key.get_secret_value())
     finally:
         engine.dispose()
     typer.echo(f"demo data loaded; created: {', '.join(created) or 'nothing (already there)'}")

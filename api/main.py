@@ -16,12 +16,14 @@ from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
 from api.routers import auth as auth_routes
 from api.routers import dossiers as dossier_routes
+from api.routers import dvcqg_inbound as dvcqg_inbound_routes
 from api.routers import dvcqg_sync as dvcqg_sync_routes
 from api.routers import feedback as feedback_routes
 from api.routers import health
 from api.routers import messages_admin as message_admin_routes
 from api.routers import news as news_routes
 from api.routers import notifications as notification_routes
+from api.routers import online_public as online_public_routes
 from api.routers import payments as payment_routes
 from api.routers import procedures as procedure_routes
 from api.routers import public as public_routes
@@ -31,6 +33,7 @@ from api.routers import zalo as zalo_routes
 from api.routers import zalo_articles as zalo_article_routes
 from api.routers import zalo_grant as zalo_grant_routes
 from api.routers import zalo_templates as zalo_template_routes
+from api.web import online as online_web
 from connectors.dvcqg.emulator import create_dvcqg_emulator_app
 from connectors.zalo.emulator import create_emulator_app
 from workflows.core.clock import Clock, SystemClock
@@ -80,6 +83,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(zalo_article_routes.router)
     app.include_router(zalo_grant_routes.router)
     app.include_router(dvcqg_sync_routes.router)
+    app.include_router(dvcqg_inbound_routes.router)
+    app.include_router(online_public_routes.router)
+    app.include_router(online_web.build_router())
     app.include_router(web.build_router())
     app.include_router(payment_routes.build_router())
     app.include_router(payment_routes.officials)
@@ -126,6 +132,11 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         # The development emulator takes the files our Zalo client uploads (Zalo's own limit is 5 MB).
         BodyRule("*", EMULATOR_PREFIX + r"/.*", upload),
         BodyRule("*", DVCQG_EMULATOR_PREFIX + r"/.*", upload),  # submissions carry files
+        # DVCQG's pushes may carry their files inline (base64): read only from the adapter's key.
+        BodyRule("POST", r"/api/v1/dvcqg/dossiers(/[^/]+/supplements)?", dvcqg_inbound_routes.MAX_PUSH_BYTES,
+                 authenticate_first=True),
+        # The citizen page's online submission: its files (public, so bounded to one upload's size in all).
+        BodyRule("POST", r"/api/v1/public/online-dossiers", upload),
     ]
 
 

@@ -46,6 +46,9 @@ class DvcqgInboundSettings(BaseModel):
         SecretStr(DEV_DVCQG_PUSH_KEY), description="Development: the API key the emulator pushes with (seeded "
                                                    "as the adapter's key)")
     max_file_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest file fetched from a push")
+    department_code: str | None = Field(
+        "PHONG_QLVH", description="Department receiving online dossiers when the adapter's API key is bound to "
+                                  "none, and those sent from our own citizen page (its one-stop clerks see them)")
 
 
 class DvcqgPaymentSettings(BaseModel):

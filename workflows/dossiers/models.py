@@ -66,6 +66,12 @@ class Dossier(SQLModel, table=True):
     created_by: str = Field(max_length=100)
     created_at: datetime = _ts(nullable=False)
     updated_at: datetime = _ts(nullable=False)
+    # Online submission (issue 19): pushed by DVCQG (its MaHoSo is our code), the applicant's DVCQG account
+    # authenticated with VNeID (TaiKhoanDuocXacThucVoiVNeID), and that account's TechID (MaDoiTuong).
+    submitted_on_dvcqg: bool = Field(default=False)
+    vneid_verified: bool = Field(default=False)
+    applicant_tech_id: str | None = Field(default=None, max_length=64)
+    dvcqg_push_sha256: str | None = Field(default=None, max_length=64)  # the push's content: a repeat is a no-op
 
     __table_args__ = (
         sa.Index("ix_dossier_department_status", "department_id", "status"),

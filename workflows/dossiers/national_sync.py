@@ -157,16 +157,16 @@ def snapshot(session: Session, *, dossier: Dossier, services: DomainServices) ->
         code=dossier.code, procedure_code=procedure.national_code or procedure.code,
         procedure_name=procedure.name, field_name=procedure.field, channel=dossier.channel,
         applicant_name=dossier.applicant_name, applicant_kind=dossier.applicant_kind,
-        applicant_tech_id=getattr(dossier, "applicant_tech_id", None),  # online submission (another part)
+        applicant_tech_id=dossier.applicant_tech_id,
         status=dossier.national_status, submitted_at=dossier.submitted_at, agency_name=settings.agency_name,
         summary=f"{procedure.name} — {dossier.applicant_name}",
         received_at=dossier.accepted_at, due_at=dossier.due_at,
         refused_at=finished if dossier.national_status == REFUSED else None,
         finished_at=finished, returned_at=dossier.returned_at,
         result_by_post=dossier.result_delivery == "buu_chinh",
-        submitted_on_dvcqg=bool(getattr(dossier, "submitted_on_dvcqg", False)),
-        vneid_verified=bool(getattr(dossier, "vneid_verified", False)),
-        paid_online=bool(getattr(dossier, "paid_online", False)),
+        submitted_on_dvcqg=dossier.submitted_on_dvcqg,
+        vneid_verified=dossier.vneid_verified,
+        paid_online=dossier.paid_online,
         files=tuple(SubmittedFile(file_id=d.id or 0, name=d.filename) for d in documents
                     if d.kind == DocumentKind.UPLOAD),
         fees=tuple(FeeItem(name=str(f.get("name") or ""), amount=int(f.get("amount") or 0))

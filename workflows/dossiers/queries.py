@@ -82,6 +82,7 @@ def dossier_out(
                                assignee=i.assignee, due_at=i.due_at) for i in items],
         incident={"id": incident.id, "element_id": incident.element_id, "reason": incident.reason}
         if incident else None,
+        submitted_on_dvcqg=dossier.submitted_on_dvcqg, vneid_verified=dossier.vneid_verified,
     )
 
 

@@ -122,6 +122,8 @@ class DossierOut(BaseModel):
     applicant: ApplicantOut
     current_steps: list[StepOut]
     incident: dict[str, object] | None = None
+    submitted_on_dvcqg: bool = Field(default=False, description="Submitted on DVCQG (code = its MaHoSo)")
+    vneid_verified: bool = Field(default=False, description="The applicant's DVCQG account used VNeID")
 
 
 class HistoryItem(BaseModel):

@@ -27,6 +27,7 @@ from workflows.dossiers.statuses import NATIONAL, TERMINAL, SubStatus
 from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import InvalidPersonalData, normalize_id_number, normalize_phone
+from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.service import current
 from workflows.process import service as process
 
@@ -90,24 +91,34 @@ def intake(
         zalo_consent_at=now if body.notify_zalo else None, submitted_at=now, created_by=actor.username,
         created_at=now, updated_at=now,
     )
+    start(session, engine=engine, services=services, actor=actor, dossier=dossier, procedure=procedure, now=now)
+    return dossier
+
+
+def start(
+    session: Session, *, engine: Engine, services: DomainServices, actor: Actor, dossier: Dossier,
+    procedure: ProcedureVersion, now: datetime, audit_data: dict[str, object] | None = None,
+) -> None:
+    """Store the new `dossier` and start its process at reception (national status 1), as every intake does
+    (at the desk, or online: `dossiers/online.py`); an online dossier tells its applicant "Nộp hồ sơ"."""
     session.add(dossier)
     session.flush()
+    code, channel = dossier.code, dossier.channel
     result = process.start(
         session, engine=engine, services=services, actor=actor, process_key=procedure.process_key,
         business_key=code, data={
-            "dossier_code": code, "procedure_code": procedure.code, "channel": body.channel,
+            "dossier_code": code, "procedure_code": procedure.code, "channel": channel,
             "has_financial_obligation": procedure.has_financial_obligation,
             "requires_site_inspection": procedure.requires_site_inspection,
         })
     dossier.instance_id = result.instance_id
     session.add(dossier)
     progress.log_submission(session, dossier=dossier, result=result, now=now)
-    if body.channel == "online":
+    if channel == "online":
         messages.notify_event(session, dossier=dossier, event="NOP_HO_SO", services=services, now=now)
     audit.record(session, actor=actor.username, action="dossier.intake", at=now, dossier_code=code,
-                 data={"procedure": procedure.code, "channel": body.channel})
+                 data={"procedure": procedure.code, "channel": channel, **(audit_data or {})})
     session.flush()
-    return dossier
 
 
 def get_by_code(session: Session, *, code: str, actor: Actor, action: Action = Action.VIEW) -> Dossier:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from workflows.core.dvcqg_config import DEV_DVCQG_PUSH_KEY
 from workflows.identity import service
 from workflows.identity.models import Department, Official, Role
 
@@ -40,7 +41,21 @@ DEMO_OFFICIALS: list[tuple[str, str, str, Role, str, str | None]] = [
 ]
 
 
-def seed_demo(session: Session, *, now: datetime | None = None) -> list[str]:
+DVCQG_ADAPTER_KEY_NAME = "Cổng Dịch vụ công quốc gia (bộ chuyển đổi)"
+
+
+def seed_dvcqg_adapter_key(session: Session, *, secret: str, now: datetime | None = None) -> bool:
+    """Development: the API key (scope `dvcqg.push`, Bộ phận Một cửa's department) the DVCQG emulator pushes
+    online dossiers with; True when created."""
+    if service.api_key_exists(session, secret=secret):
+        return False
+    service.create_api_key(session, name=DVCQG_ADAPTER_KEY_NAME, scopes=["dvcqg.push"], department_code=QLVH,
+                           now=now, secret=secret)
+    return True
+
+
+def seed_demo(session: Session, *, now: datetime | None = None,
+              dvcqg_push_key: str = DEV_DVCQG_PUSH_KEY) -> list[str]:
     """Create what is missing and fill the titles and phones of demo rows that have none (a database
     seeded before titles existed); other existing values are left as they are. Return the usernames
     created."""
@@ -68,4 +83,5 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> list[str]:
             official.title, official.unit_name = title, unit
             session.add(official)
     session.flush()
+    seed_dvcqg_adapter_key(session, secret=dvcqg_push_key, now=now)
     return [row[0] for row in missing]

@@ -23,6 +23,9 @@ from workflows.identity.models import ApiKey, Department, Official, RefreshToken
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 SCOPE_RE = re.compile(r"^[a-z_]+:(read|write)$")
+# Scopes outside the resource:read|write pattern: `dvcqg.push` lets the national portal's adapter push online
+# dossiers and their supplements (POST /api/v1/dvcqg/...).
+NAMED_SCOPES = frozenset({"dvcqg.push"})
 MIN_PASSWORD_LENGTH = 8
 API_KEY_PREFIX = "mck_"
 
@@ -209,18 +212,19 @@ def _key_hash(secret: str) -> str:
 
 def create_api_key(
     session: Session, *, name: str, scopes: Iterable[str], department_code: str | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, secret: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key and its secret; only the secret's sha256 is kept, so the secret is shown this once."""
+    """A new key and its secret; only the secret's sha256 is kept, so the secret is shown this once.
+    `secret`: a given secret (the development seed's key for the DVCQG emulator), else a random one."""
     scope_list = list(dict.fromkeys(scopes))
-    bad = [scope for scope in scope_list if not SCOPE_RE.match(scope)]
+    bad = [scope for scope in scope_list if not (SCOPE_RE.match(scope) or scope in NAMED_SCOPES)]
     if bad or not scope_list:
         raise ValidationFailed(
             "Phạm vi quyền (scope) không hợp lệ.", errors=[{"field": "scopes", "message": "Phạm vi quyền: " + (
                 f"không hợp lệ: {', '.join(bad)}." if bad else "cần ít nhất một phạm vi.")}]
         )
     department_id = get_department(session, code=department_code).id if department_code else None
-    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    secret = secret or API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name, prefix=secret[: len(API_KEY_PREFIX) + 8], key_hash=_key_hash(secret), scopes=scope_list,
         department_id=department_id, created_at=_now(now),
@@ -228,6 +232,10 @@ def create_api_key(
     session.add(key)
     session.flush()
     return key, secret
+
+
+def api_key_exists(session: Session, *, secret: str) -> bool:
+    return session.exec(select(ApiKey).where(ApiKey.key_hash == _key_hash(secret))).first() is not None
 
 
 def api_key_actor(session: Session, *, secret: str, now: datetime) -> Actor:

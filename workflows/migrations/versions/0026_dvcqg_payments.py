@@ -2,7 +2,7 @@
 received with its verdict, the e-receipt; `dossier.paid_online`.
 
 Revision ID: 0026_dvcqg_payments
-Revises: 0023_zalo_articles
+Revises: 0025_dvcqg_online
 Create Date: 2026-12-05
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026_dvcqg_payments"
-down_revision = "0023_zalo_articles"
+down_revision = "0025_dvcqg_online"
 branch_labels = None
 depends_on = None
 
