@@ -16,6 +16,7 @@ from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
 from api.routers import auth as auth_routes
 from api.routers import dossiers as dossier_routes
+from api.routers import dvcqg_catalogue as dvcqg_catalogue_routes
 from api.routers import feedback as feedback_routes
 from api.routers import health
 from api.routers import messages_admin as message_admin_routes
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(zalo_template_routes.router)
     app.include_router(zalo_article_routes.router)
     app.include_router(zalo_grant_routes.router)
+    app.include_router(dvcqg_catalogue_routes.router)
     app.include_router(web.build_router())
     if settings.zalo.emulator and not settings.zalo.emulator_url:
         # Zalo's three hosts and the citizens' phones, speaking the real wire protocol (development).
