@@ -38,7 +38,9 @@ class CataloguePreviewOut(BaseModel):
 
 
 class ApplyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "fingerprint": "3f1c0b5e9a7d4c2e8b6a1f0d9c8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c",
+        "procedure_codes": ["VHTTDL-LUU-TRU-1-3-SAO"]}]})
     fingerprint: str = Field(min_length=64, max_length=64)
     procedure_codes: list[str] = Field(max_length=200)
 
