@@ -77,8 +77,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _int(value: Any, *, what: str, code: str) -> int | None:
-    text = _text(value).replace(".", "").replace(",", "")
+def _int(value: Any, *, what: str, code: str, grouped: bool = False) -> int | None:
+    """A whole number, or None when empty; `grouped`: thousands separators allowed (amounts, "1.500.000")."""
+    text = _text(value)
+    if grouped:
+        text = text.replace(".", "").replace(",", "")
     if not text:
         return None
     if not text.isdigit():
@@ -114,7 +117,7 @@ def parse_procedure(reply: dict[str, Any]) -> NationalProcedure:
     if value is None or value < 1:
         raise CatalogueWireError(f"Thủ tục {code}: thiếu thời hạn giải quyết")
     fees = tuple(NationalFee(name=_text(f.get("TENPHILEPHI")), description=_text(f.get("MOTA")),
-                             amount=_int(f.get("SOTIEN"), what="mức phí", code=code))
+                             amount=_int(f.get("SOTIEN"), what="mức phí", code=code, grouped=True))
                  for f in timing.get("PHILEPHI") or [])
     components = tuple(NationalComponent(code=_text(c.get("MAGIAYTO")), name=_text(c.get("TENGIAYTO")),
                                          originals=_int(c.get("SOBANCHINH"), what="số bản chính", code=code) or 0,
