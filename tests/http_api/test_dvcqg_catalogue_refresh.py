@@ -122,3 +122,38 @@ def test_dvcqg_faults_are_503_and_nothing_is_written(settings: Settings, clock: 
         assert versions(wiring, LUU_TRU) == [1] and versions(wiring, QUAN_VOT) == [1]
         with Session(wiring.db) as session:
             assert not session.exec(select(AuditEntry).where(AuditEntry.action == "procedure.national_refresh")).all()
+
+
+def test_national_values_we_cannot_use_are_shown_and_not_applied(
+    settings: Settings, clock: ManualClock, db: Any
+) -> None:
+    with live_server(settings, clock) as (base, wiring):
+        admin = headers(base, "quan_tri")
+        fixtures = load_fixtures()
+        luu_tru, tennis = fixtures["CHUA-XAC-MINH.LUU-TRU-1-3-SAO"], fixtures["1.000501"]
+        for channel in luu_tru["CACHTHUCTHUCHIEN"]:
+            channel["THOIGIAN"][0]["THOIGIANGIAIQUYET"] = "5"  # shorter than our steps (156 working hours)
+        for channel in tennis["CACHTHUCTHUCHIEN"]:
+            channel["THOIGIAN"][0]["DONVITINH"] = "Tháng"
+        for item in (luu_tru, tennis):
+            requests.post(f"{base}/dvcqg-emulator/catalogue", json=item, timeout=10).raise_for_status()
+        body = requests.get(f"{base}{CHANGES}", headers=admin, timeout=30).json()
+        rows = {r["procedure_code"]: r for r in body["procedures"]}
+        assert rows[QUAN_VOT]["problem"] == "Thủ tục 1.000501: đơn vị thời gian “Tháng” chưa được hỗ trợ"
+        assert rows[QUAN_VOT]["changes"] == []
+        assert rows[LUU_TRU]["problem"] == ("Không áp dụng được thông tin quốc gia: Các bước cộng lại 156 giờ làm "
+                                            "việc, quá thời hạn giải quyết (5 ngày làm việc).")
+        refused = requests.post(f"{base}{APPLY}", headers=admin, timeout=30,
+                                json={"fingerprint": body["fingerprint"], "procedure_codes": [LUU_TRU, QUAN_VOT]})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["procedure_codes.0", "procedure_codes.1"]
+        assert refused.json()["errors"][0]["message"] == (
+            "Các thủ tục cập nhật: Không áp dụng được thông tin quốc gia: Các bước cộng lại 156 giờ làm việc, quá "
+            "thời hạn giải quyết (5 ngày làm việc).")
+        assert refused.json()["errors"][1]["message"] == (
+            f"Các thủ tục cập nhật: thủ tục {QUAN_VOT} không có thay đổi nào để áp dụng.")
+        requests.post(f"{base}/dvcqg-emulator/faults", timeout=10,
+                      json={"rate": 1, "kinds": ["error"], "services": ["LayThuTuc"]}).raise_for_status()
+        busy = requests.get(f"{base}{CHANGES}", headers=admin, timeout=30)
+        assert busy.status_code == 502 and busy.json()["code"] == "dvcqg_refused"
+        assert versions(wiring, LUU_TRU) == [1] and versions(wiring, QUAN_VOT) == [1]

@@ -35,9 +35,9 @@ from workflows.core.clock import Clock
 from workflows.core.errors import Conflict, UpstreamRefused, UpstreamUnavailable, ValidationFailed
 from workflows.procedures import service
 from workflows.procedures.models import ProcedureVersion
-from workflows.procedures.spec import parse_spec
+from workflows.procedures.spec import UNIT_WORDS, parse_spec
 
-UNIT_LABELS = {"working_days": "ngày làm việc", "calendar_days": "ngày", "working_hours": "giờ làm việc"}
+UNIT_LABELS = {unit.value: word for unit, word in UNIT_WORDS.items()}
 LABELS = {"name": "Tên thủ tục", "time_limit": "Thời hạn giải quyết", "fees": "Phí, lệ phí",
           "documents": "Thành phần hồ sơ"}
 
@@ -143,7 +143,7 @@ def _check(version: ProcedureVersion, new: dict[str, Any]) -> str | None:
     try:
         parse_spec(content)
     except ValidationFailed as exc:
-        reasons = "; ".join(e["message"] for e in exc.errors) or exc.detail
+        reasons = "; ".join(str(e["message"]).removeprefix("Dữ liệu gửi lên: ") for e in exc.errors) or exc.detail
         return f"Không áp dụng được thông tin quốc gia: {reasons}"
     return None
 
@@ -194,7 +194,8 @@ def apply(
             errors.append({"field": f"procedure_codes.{index}",
                            "message": f"Các thủ tục cập nhật: thủ tục {code} không có thay đổi nào để áp dụng."})
         elif row.problem:
-            errors.append({"field": f"procedure_codes.{index}", "message": f"Các thủ tục cập nhật: {row.problem}."})
+            errors.append({"field": f"procedure_codes.{index}",
+                           "message": f"Các thủ tục cập nhật: {row.problem.rstrip('.')}."})
     if not procedure_codes:
         errors.append({"field": "procedure_codes", "message": "Các thủ tục cập nhật: chọn ít nhất một thủ tục."})
     if errors:
