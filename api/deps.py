@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from connectors.dvcqg import DvcqgClient
 from connectors.outbox import enqueued_in
 from engine import Engine
 from workflows.collaborators import DomainServices
@@ -52,3 +53,4 @@ SettingsDep = Annotated[Settings, Depends(_part_of_wiring("settings"))]
 ClockDep = Annotated[Clock, Depends(_part_of_wiring("clock"))]
 EngineDep = Annotated[Engine, Depends(_part_of_wiring("engine"))]
 DomainDep = Annotated[DomainServices, Depends(_part_of_wiring("domain"))]
+DvcqgDep = Annotated[DvcqgClient, Depends(_part_of_wiring("dvcqg"))]

@@ -16,6 +16,7 @@ from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
 from api.routers import auth as auth_routes
 from api.routers import dossiers as dossier_routes
+from api.routers import dvcqg_catalogue as dvcqg_catalogue_routes
 from api.routers import dvcqg_inbound as dvcqg_inbound_routes
 from api.routers import dvcqg_sync as dvcqg_sync_routes
 from api.routers import feedback as feedback_routes
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(dvcqg_inbound_routes.router)
     app.include_router(online_public_routes.router)
     app.include_router(online_web.build_router())
+    app.include_router(dvcqg_catalogue_routes.router)
     app.include_router(web.build_router())
     app.include_router(payment_routes.build_router())
     app.include_router(payment_routes.officials)

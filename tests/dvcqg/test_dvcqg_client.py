@@ -13,7 +13,12 @@ from connectors.dvcqg import DvcqgAuthFailed, DvcqgRefused, DvcqgUnavailable
 from workflows.core.clock import ManualClock
 
 START = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
-RECORD = {"MaHoSo": "000.00.22.H60-261204-0001", "TrangThaiHoSo": "1"}
+# A record the emulator's validation accepts (connectors/dvcqg/emulator/integration.py), and a progress entry.
+RECORD = {"MaHoSo": "000.00.22.H60-261204-0001", "MaTTHC": "1.000501", "TenTTHC": "Quần vợt",
+          "KenhThucHien": "1", "ChuHoSo": "Nguyễn Văn A", "LoaiDoiTuong": "1", "TrichYeuHoSo": "Cấp giấy chứng nhận",
+          "NgayNopHoSo": "20261204090000", "TrangThaiHoSo": "1", "DonViXuLy": "Sở Văn hóa, Thể thao và Du lịch"}
+PROGRESS = {"MaHoSo": RECORD["MaHoSo"], "NguoiXuLy": "Trần Thị B", "ThoiDiemXuLy": "20261204090500",
+            "NoiDungXuLy": "Tiếp nhận hồ sơ", "TrangThai": "1"}
 
 
 @pytest.fixture
@@ -25,7 +30,7 @@ def world() -> Iterator[DvcqgWorld]:
 def test_login_then_calls_share_the_session_until_it_expires(world: DvcqgWorld) -> None:
     client = world.client()
     client.call("DongBoHoSoMC", {"isUpdating": "False", "data": [RECORD]})
-    client.call("CapNhatTienDoHoSoMC", {"data": [{"MaHoSo": RECORD["MaHoSo"], "TrangThai": "1"}]})
+    client.call("CapNhatTienDoHoSoMC", {"data": [PROGRESS]})
     world.clock.advance(timedelta(minutes=31))  # the adapter's session is over
     reply = client.call("TraCuuHoSo", {"MaHoSo": RECORD["MaHoSo"]})
     assert reply["result"]["TrangThaiHoSo"] == "1"

@@ -60,15 +60,23 @@ class PayloadTooLarge(MotcuaError):
     default_detail = "Tệp hoặc dữ liệu gửi lên quá lớn."
 
 
-class ServiceUnavailable(MotcuaError):
-    """An external service we depend on (the national portal, its payment platform) did not answer usably."""
-
-    status_code = 503
-    code = "service_unavailable"
-    default_detail = "Dịch vụ bên ngoài tạm thời không phản hồi, vui lòng thử lại sau."
-
-
 class RateLimited(MotcuaError):
     status_code = 429
     code = "rate_limited"
     default_detail = "Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau."
+
+
+class UpstreamRefused(MotcuaError):
+    """An external system (e.g. DVCQG) answered with a refusal we cannot act on."""
+
+    status_code = 502
+    code = "upstream_refused"
+    default_detail = "Hệ thống bên ngoài từ chối yêu cầu."
+
+
+class UpstreamUnavailable(MotcuaError):
+    """An external system (e.g. DVCQG) could not be reached or did not answer usably; try again later."""
+
+    status_code = 503
+    code = "upstream_unavailable"
+    default_detail = "Hệ thống bên ngoài tạm thời không phản hồi; vui lòng thử lại sau."

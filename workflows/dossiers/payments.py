@@ -25,7 +25,7 @@ from engine.models import WorkItem
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc, to_local
-from workflows.core.errors import Conflict, NotFound, RateLimited, ServiceUnavailable
+from workflows.core.errors import Conflict, NotFound, RateLimited, UpstreamUnavailable
 from workflows.documents import service as documents
 from workflows.documents.models import DocumentKind
 from workflows.dossiers import fees, queries
@@ -125,7 +125,7 @@ def start_attempt(session: Session, *, token: str, platform: Platform, services:
     try:
         url = platform.init(order)
     except DvcqgError as exc:
-        raise ServiceUnavailable("Nền tảng thanh toán của Cổng Dịch vụ công quốc gia tạm thời không phản hồi. "
+        raise UpstreamUnavailable("Nền tảng thanh toán của Cổng Dịch vụ công quốc gia tạm thời không phản hồi. "
                                  "Ông/bà vui lòng thử lại sau hoặc nộp trực tiếp tại Bộ phận Một cửa.",
                                  code="payment_platform_unavailable") from exc
     session.add(m.PaymentAttempt(request_id=request.id or 0, reference=reference, url=url, created_at=now))
@@ -266,7 +266,7 @@ def check(session: Session, *, dossier: Dossier, platform: Platform, engine: Eng
             elif state == "failed":
                 _settle(session, attempt=attempt, state=m.FAILED, now=now)
     except DvcqgError as exc:
-        raise ServiceUnavailable("Nền tảng thanh toán tạm thời không phản hồi; chưa kiểm tra được.",
+        raise UpstreamUnavailable("Nền tảng thanh toán tạm thời không phản hồi; chưa kiểm tra được.",
                                  code="payment_platform_unavailable") from exc
     if request.state == m.PAID and request.receipt_document_id is None:
         _fetch_receipt(session, request=request, platform=platform, services=services, now=now)

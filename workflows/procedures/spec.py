@@ -33,6 +33,10 @@ class TimeUnit(StrEnum):
     WORKING_HOURS = "working_hours"
 
 
+UNIT_WORDS = {TimeUnit.WORKING_DAYS: "ngày làm việc", TimeUnit.CALENDAR_DAYS: "ngày",
+              TimeUnit.WORKING_HOURS: "giờ làm việc"}
+
+
 class SupplementPolicy(StrEnum):
     """After a supplement during appraisal: `pause` extends the appointment by the working time
     spent waiting (QĐ 766 formula); `restart` counts the full period again from the complete dossier."""
@@ -154,7 +158,7 @@ class ProcedureSpec(_Strict):
         if total > self.time_limit.working_hours_bound:
             raise SpecError(
                 f"Các bước cộng lại {total:g} giờ làm việc, quá thời hạn giải quyết "
-                f"({self.time_limit.value} {self.time_limit.unit.value})"
+                f"({self.time_limit.value} {UNIT_WORDS[self.time_limit.unit]})"
             )
         return self
 

@@ -6,6 +6,9 @@
     {prefix}/ledger                 GET   every call received, in order (test hook)
     {prefix}/faults                 POST  inject faults: {"rate", "kinds", "seed", "services"} (test hook)
     {prefix}/sessions/expire        POST  end every adapter session (test hook)
+    {prefix}/indicators             GET   the QĐ 766 indicators computed from the records (indicators.py)
+    {prefix}/checks                 POST  {"file_links": bool}: fetch file links on DongBoHoSoMC (test hook)
+    {prefix}/catalogue              POST  replace a procedure of the national catalogue (test hook, catalogue.py)
 plus the routes of the citizen side (`citizen.py`: submissions DVCQG pushes to the province) and of the
 payment platform (`payments.py`).
 """
@@ -17,10 +20,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from connectors.dvcqg.emulator import catalogue, citizen, integration, payments
+from connectors.dvcqg.emulator import catalogue, citizen, indicators, integration, payments
 from connectors.dvcqg.emulator.state import EmulatorState, EmuRefusal
 
 DSTCODE = "VN:GOV:000.00.00.G22:vpcpdvcprovider"
@@ -31,6 +35,10 @@ class FaultsIn(BaseModel):
     kinds: list[str] = Field(default_factory=list)
     seed: int | None = None
     services: list[str] = Field(default_factory=list)
+
+
+class ChecksIn(BaseModel):
+    file_links: bool
 
 
 def _refused(code: str, message: str) -> dict[str, Any]:
@@ -92,7 +100,8 @@ def build_router(state: EmulatorState) -> APIRouter:
             handler = services.get(service)
             if handler is None:
                 raise EmuRefusal("-1", f"Dịch vụ {service!r} không tồn tại")
-            reply = {"error_code": 0, **handler(state, body)}
+            # In a thread: a handler may fetch file links, possibly from the server it is mounted in.
+            reply = {"error_code": 0, **(await run_in_threadpool(handler, state, body))}
         except EmuRefusal as exc:
             reply = _refused(exc.code, exc.message)
             state.record(endpoint=endpoint, service=service, body=body, reply=reply, outcome="refused")
@@ -127,6 +136,15 @@ def build_router(state: EmulatorState) -> APIRouter:
             return JSONResponse({"detail": str(exc)}, status_code=422)  # type: ignore[return-value]
         return {"rate": plan.rate, "kinds": list(plan.kinds), "services": list(plan.services)}
 
+    @router.get("/indicators")
+    async def indicator_values() -> dict[str, Any]:
+        return {"indicators": indicators.compute(state)}
+
+    @router.post("/checks")
+    async def checks(body: ChecksIn) -> dict[str, Any]:
+        state.check_file_links = body.file_links
+        return {"file_links": state.check_file_links}
+
     @router.post("/sessions/expire")
     async def expire() -> dict[str, Any]:
         state.expire_sessions()
@@ -141,6 +159,7 @@ def create_app(state: EmulatorState, *, prefix: str, settings: dict[str, Any]) -
     integration.register(state)
     catalogue.register(state)
     app.include_router(build_router(state), prefix=prefix)
+    app.include_router(catalogue.routes(state), prefix=prefix)
     app.include_router(citizen.routes(state, settings), prefix=prefix)
     app.include_router(payments.routes(state, settings), prefix=prefix)
     app.state.dvcqg_emulator = state

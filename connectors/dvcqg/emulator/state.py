@@ -60,6 +60,9 @@ class EmulatorState:
         self.ledger: list[dict[str, Any]] = []
         self.faults = FaultPlan()
         self.extra: dict[str, Any] = {}  # parts keep their own state here (payments, submissions)
+        # DongBoHoSoMC fetches every file link of a record before accepting it (integration.py); tests that
+        # post records without a file server turn it off (`POST /checks`).
+        self.check_file_links = True
 
     # --- sessions -----------------------------------------------------------------------------------------
 
