@@ -74,13 +74,18 @@ class Rig:
         process.wait(10)
 
     def down(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        # All asked to stop at once, then waited for: a process still holding a stalled request (the emulator's
+        # answer delay) no longer adds its 20 s grace to the others'.
+        running = [process for process in self.processes.values() if process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + 20
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
 
     def admin(self) -> dict[str, str]:
         response = self.http.post(f"{self.base}/api/v1/auth/token",
