@@ -23,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/lint-imports
-	$(BIN)/pytest -m "not soak" -n 2 --dist loadfile
+	$(BIN)/pytest -m "not soak" -n 2 --dist worksteal
 
 soak: $(STAMP)
 	$(BIN)/pytest -m soak tests/reliability -s -p no:logging

@@ -5,10 +5,11 @@ admin connection; each test session creates its own database and drops it at the
 not meet. With `MOTCUA_TEST_POSTGRES=required` (set by .ci/run) an unreachable server is an error and the
 run fails when no PostgreSQL test passed; otherwise PostgreSQL tests are skipped when it is unreachable.
 
-`make test` runs the files in two pytest-xdist worker processes. Each worker is a pytest session of its
-own (its own PostgreSQL database, SQLite file under its own basetemp, `_migrated` engines); the tallies
-kept in this module (`_pg_passed`, `FIGURES`) are counted in each worker, handed to the controller in
-`config.workeroutput` and added up there before the controller reports and decides the exit status.
+`make test` runs the tests in two pytest-xdist worker processes (`--dist worksteal`: a file's tests may run
+in either). Each worker is a pytest session of its own (its own PostgreSQL database, SQLite file under its
+own basetemp, `_migrated` engines); the tallies kept in this module (`_pg_passed`, `FIGURES`) are counted in
+each worker, handed to the controller in `config.workeroutput` and added up there before the controller
+reports and decides the exit status.
 """
 
 from __future__ import annotations
