@@ -8,8 +8,8 @@ integrations and chosen to catch our own mistakes, not to copy DVCQG's exact beh
 
 `DongBoHoSoMC` record (every record of `data` is checked before any is stored):
 - required, non-empty: MaHoSo, MaTTHC, TenTTHC, KenhThucHien, ChuHoSo, LoaiDoiTuong, TrichYeuHoSo,
-  NgayNopHoSo, TrangThaiHoSo, DonViXuLy; plus NgayTiepNhan and NgayHenTra once received (every status
-  except 1 and 3) and NgayTuChoi for status 3;
+  NgayNopHoSo, TrangThaiHoSo, DonViXuLy; plus NgayTiepNhan and NgayHenTra for statuses 2, 4, 6, 9
+  and 10 (5, 7 and 8 can come before reception: a desk supplement, a withdrawal) and NgayTuChoi for status 3;
 - every value a string (lists of objects whose values are strings for the list fields);
 - every `Ngay…` field present: exactly `yyyyMMddHHmmss` and a real date and time;
 - TrangThaiHoSo "1".."10"; KenhThucHien "1".."3"; LoaiDoiTuong "1".."4"; the flags
@@ -75,17 +75,18 @@ def _check_date(code: str, field: str, value: str) -> None:
         raise _refuse(code, f"{field} '{value}' không đúng định dạng yyyyMMddHHmmss")
 
 
-def _check_strings(code: str, record: dict[str, Any]) -> None:
+def _check_strings(code: str, record: dict[str, Any], prefix: str = "") -> None:
+    """Every value a string; a list holds objects checked the same way (DanhSachHoSoBoSung[].DanhSachGiayToBoSung[]
+    nests a list in a list's items)."""
     for field, value in record.items():
+        name = f"{prefix}{field}"
         if isinstance(value, list):
             for index, item in enumerate(value):
                 if not isinstance(item, dict):
-                    raise _refuse(code, f"{field}[{index}] phải là một đối tượng")
-                for name, inner in item.items():
-                    if not isinstance(inner, str):
-                        raise _refuse(code, f"{field}[{index}].{name} phải là chuỗi ký tự")
+                    raise _refuse(code, f"{name}[{index}] phải là một đối tượng")
+                _check_strings(code, item, prefix=f"{name}[{index}].")
         elif not isinstance(value, str):
-            raise _refuse(code, f"{field} phải là chuỗi ký tự")
+            raise _refuse(code, f"{name} phải là chuỗi ký tự")
 
 
 def _present(record: dict[str, Any], field: str) -> bool:
@@ -105,7 +106,8 @@ def check_record(record: Any, *, madonvi: str) -> str:
     status = record.get("TrangThaiHoSo")
     if status == "3":
         required.append("NgayTuChoi")
-    elif status in STATUSES and status != "1":
+    elif status in STATUSES and status not in ("1", "5", "7", "8"):
+        # 5, 7 and 8 can happen at reception, before a receipt date exists (a desk supplement, a withdrawal).
         required += ["NgayTiepNhan", "NgayHenTra"]
     for field in required:
         if not _present(record, field):
