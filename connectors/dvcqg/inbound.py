@@ -26,6 +26,9 @@ import requests
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DATE_FORMAT = "%Y%m%d%H%M%S"
 ZALO_CONSENT_FIELD = "DongYNhanThongBaoZalo"  # ours: in no known DVCQG specification
+# Ours too (unconfirmed): the facts the applicant declared on the DVCQG form that decide the fee, as our
+# procedure's intake fields name them ({"hang_de_nghi": "mot_hai_sao"}).
+FACTS_FIELD = "ThongTinKeKhai"
 MAX_FILES = 30
 MAX_TEXT = 1000  # TH cuts TrichYeuHoSo at 1,000 characters
 
@@ -83,6 +86,7 @@ class OnlineSubmission:
     vneid_verified: bool
     zalo_consent: bool
     files: tuple[SubmittedFile, ...] = field(default_factory=tuple)
+    facts: dict[str, str | int] = field(default_factory=dict)  # ThongTinKeKhai: what decides the fee
 
 
 @dataclass(frozen=True)
@@ -231,13 +235,18 @@ def parse_submission(body: object) -> OnlineSubmission:
         first = ids[0] if isinstance(ids[0], dict) else {}
         id_number = str(first.get("SoDinhDanh") or "").strip() or None
     submitted_at = r.date("NgayNopHoSo", required=True)
+    facts = r.body.get(FACTS_FIELD) or {}
+    if not isinstance(facts, dict) or not all(isinstance(k, str) and isinstance(v, str | int) and
+                                              not isinstance(v, bool) for k, v in facts.items()):
+        r.fail(FACTS_FIELD, "phải là một đối tượng mà mỗi giá trị là chuỗi hoặc số nguyên.")
+        facts = {}
     submission = OnlineSubmission(
         national_code=code or "", procedure_national_code=procedure or "", applicant_name=name or "",
         applicant_kind="person" if kind == "1" else "organisation", id_number=id_number,
         phone=r.text("SoDienThoai", max_length=20), email=r.text("Email"), address=r.text("DiaChi", max_length=500),
         tech_id=r.text("MaDoiTuong", max_length=64), summary=r.text("TrichYeuHoSo", max_length=MAX_TEXT),
         submitted_at=submitted_at or datetime.now(UTC), vneid_verified=r.flag("TaiKhoanDuocXacThucVoiVNeID"),
-        zalo_consent=r.flag(ZALO_CONSENT_FIELD), files=r.files(required=False),
+        zalo_consent=r.flag(ZALO_CONSENT_FIELD), files=r.files(required=False), facts=dict(facts),
     )
     if r.errors:
         raise PushRefused("Hồ sơ không hợp lệ: " + "; ".join(e["message"] for e in r.errors), r.errors)

@@ -156,6 +156,8 @@ def receive_online(
     already made; with other content it is refused. From our citizen page (`procedure_code`: our code of a
     procedure offered online; `facts`: its intake fields) a code is given here."""
     from_dvcqg = procedure_code is None
+    if facts is None and submission.facts:
+        facts = dict(submission.facts)  # declared on the DVCQG form (ThongTinKeKhai)
     now = services.clock.now()
     digest = fingerprint(submission)
     if from_dvcqg:

@@ -56,6 +56,7 @@ class SubmissionIn(BaseModel):
     procedure_code: str = Field(min_length=1, max_length=64, description="MaTTHC")
     applicant: ApplicantIn
     consent_zalo: bool = False
+    facts: dict[str, str | int] = Field(default_factory=dict, description="ThongTinKeKhai: what decides the fee")
     summary: str | None = Field(default=None, max_length=1000)
     files: list[FileIn] = Field(default_factory=list, max_length=30)
     inline: bool = Field(default=False, description="Send the files' bytes in the push instead of links")
@@ -140,6 +141,7 @@ def routes(state: EmulatorState, settings: dict[str, Any]) -> APIRouter:
             "TrichYeuHoSo": body.summary or "", "NgayNopHoSo": state.now().astimezone(VN).strftime("%Y%m%d%H%M%S"),
             "TaiKhoanDuocXacThucVoiVNeID": "1" if a.vneid else "0",
             "DongYNhanThongBaoZalo": "1" if body.consent_zalo else "0",
+            **({"ThongTinKeKhai": dict(body.facts)} if body.facts else {}),
             "TaiLieuNop": keep_files(request, body.files, body.inline),
         }
         with state.lock:
