@@ -48,7 +48,7 @@ def produce_every_kind(base: str, wiring: Any, officials: Officials, code: str) 
 
 def queued(wiring: Any) -> list[OutboxMessage]:
     with Session(wiring.db) as session:
-        return list(session.exec(select(OutboxMessage)).all())
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.channel == "zalo")).all())
 
 
 def outgoing(row: OutboxMessage) -> OutgoingMessage:

@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
     "grant_type": "Kiểu cấp quyền",
     "id_number": "Số định danh cá nhân/CCCD",
     "incident_id": "Mã sự cố",
+    "item_id": "Mã mục đồng bộ",
     "key": "Mã quy trình",
     "kind": "Loại",
     "legal_ref": "Căn cứ pháp lý",
