@@ -14,6 +14,7 @@ from api.bodylimit import MULTIPART_OVERHEAD, BodyLimit, BodyRule
 from api.headers import SecurityHeaders
 from api.limits import ConcurrencyLimit, request_limit
 from api.routers import admin as admin_routes
+from api.routers import agencies as agency_routes
 from api.routers import auth as auth_routes
 from api.routers import dossiers as dossier_routes
 from api.routers import dvcqg_catalogue as dvcqg_catalogue_routes
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(online_public_routes.router)
     app.include_router(online_web.build_router())
     app.include_router(dvcqg_catalogue_routes.router)
+    app.include_router(agency_routes.router)
     app.include_router(web.build_router())
     app.include_router(payment_routes.build_router())
     app.include_router(payment_routes.officials)

@@ -29,7 +29,7 @@ from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine
 from workflows.documents.storage import FileStore
-from workflows.dossiers import national_sync, progress
+from workflows.dossiers import handover, national_sync
 from workflows.dossiers.operators import register_operators
 from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
@@ -51,8 +51,9 @@ DVCQG_SYNC_JOB = "dvcqg_sync"  # the scheduler's pass of the DVCQG status-sync r
 def after_step_hooks() -> AfterStepHooks:
     """What follows an engine step, by process key (`workflows.process` runs it after every step): the feedback
     process gets `feedback.service.after_step`; every other process is a dossier's (its key is the procedure
-    catalogue's) and gets `dossiers.progress.after_step`, which does nothing when no dossier has the key."""
-    return AfterStepHooks(by_key={feedback.PROCESS_KEY: feedback.after_step}, default=progress.after_step)
+    catalogue's) and gets `dossiers.handover.after_step` (progress, then hand-overs between agencies), which
+    does nothing when no dossier has the key."""
+    return AfterStepHooks(by_key={feedback.PROCESS_KEY: feedback.after_step}, default=handover.after_step)
 
 
 @dataclass

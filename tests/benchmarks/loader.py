@@ -50,7 +50,8 @@ DOSSIER_COLUMNS = [
     "applicant_name_search", "applicant_id_enc", "applicant_id_hash", "applicant_phone_enc",
     "applicant_phone_hash", "applicant_address_enc", "documents", "notify_zalo", "submitted_at", "accepted_at",
     "due_at", "original_due_at", "paused_hours", "supplement_count", "counted_late", "apology_count",
-    "finished_at", "returned_at", "created_by", "created_at", "updated_at"]
+    "finished_at", "returned_at", "created_by", "created_at", "updated_at", "received_agency_code",
+    "received_department_id", "current_agency_code"]
 INSTANCE_COLUMNS = ["id", "definition_id", "process_key", "business_key", "status", "state_json",
                     "serializer_version", "version", "created_at", "updated_at"]
 ITEM_COLUMNS = ["id", "instance_id", "business_key", "process_key", "element_id", "name", "title", "lane",
@@ -142,7 +143,8 @@ def _generate(ctx: dict[str, Any], *, first_id: int, first_instance: int, count:
             NATIONAL[status], "person", name, search_key(name), ctx["id_enc"][n % 64],
             cipher.lookup_hash("id_number", id_number), ctx["phone_enc"][n % 64],
             cipher.lookup_hash("phone", phone), ctx["address_enc"][n % 64], DOCUMENTS, False, submitted,
-            submitted, due, due, 0.0, 0, False, 0, finished, finished, "bench", submitted, finished or submitted))
+            submitted, due, due, 0.0, 0, False, 0, finished, finished, "bench", submitted, finished or submitted,
+            "H60.22", dept_id, "H60.22"))
         if not is_open:
             continue
         instances.append((inst, ctx["definition_id"], process_key, code, "running", STATE_JSON, "bench", 0,

@@ -15,6 +15,11 @@ APPLICANT = {"full_name": "Nguyễn Thị Hồng Nhung", "id_number": "008190012
 # Who does each step in the demo department.
 ROLE_USER = {"MOT_CUA": "mot_cua", "LANH_DAO_PHONG": "lanh_dao_phong", "CHUYEN_VIEN": "chuyen_vien",
              "LANH_DAO_SO": "lanh_dao_so", "VAN_THU": "van_thu"}
+# The handling division's own officials when the procedure's competence sends the dossier to the tourism
+# division (issue 20): "chuyen_vien" named as case officer means that division's demo case officer.
+TOURISM = "Phòng Quản lý Du lịch"
+DIVISION_USER = {(TOURISM, "LANH_DAO_PHONG"): "lanh_dao_phong_dl", (TOURISM, "CHUYEN_VIEN"): "chuyen_vien_dl",
+                 (TOURISM, "case_officer"): "chuyen_vien_dl"}
 
 
 def intake(client: TestClient, login: Login, *, procedure: str = "VHTTDL-KARAOKE", **extra: Any) -> dict[str, Any]:
@@ -37,12 +42,24 @@ def current_step(client: TestClient, login: Login, code: str) -> dict[str, Any]:
     return steps[0]
 
 
+def step_user(detail: dict[str, Any], current: dict[str, Any]) -> str:
+    """The demo official who does `current` (a step of the dossier `detail`): its assignee, else the lane's
+    role holder in the dossier's handling division."""
+    return str(current["assignee"] or DIVISION_USER.get((detail["department"], current["role"]),
+                                                        ROLE_USER[current["role"]]))
+
+
 def do(client: TestClient, login: Login, code: str, step: str, data: dict[str, Any],
        expect: int = 200) -> dict[str, Any]:
     """Complete the dossier's current step, asserting which step it is; the right role's demo user acts."""
-    current = current_step(client, login, code)
+    detail = dossier(client, login, code)
+    assert len(detail["current_steps"]) == 1, (code, detail["status"], detail["incident"], detail["current_steps"])
+    current = detail["current_steps"][0]
     assert current["step"] == step, current
-    user = current["assignee"] or ROLE_USER[current["role"]]
+    division = detail["department"]
+    user = step_user(detail, current)
+    if data.get("case_officer") == "chuyen_vien":
+        data = {**data, "case_officer": DIVISION_USER.get((division, "case_officer"), "chuyen_vien")}
     response = client.post(f"/api/v1/tasks/{current['task_id']}/complete", json={"data": data}, headers=login(user))
     assert response.status_code == expect, response.text
     return response.json()

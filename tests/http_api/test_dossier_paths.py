@@ -138,7 +138,8 @@ class TestAfterAcceptance:
             do(app_client, login, code, step, data)
         do(app_client, login, code, "xem_xet", {"quyet_dinh": "tra_lai", "y_kien": "Xem lại điều kiện ký quỹ"})
         current = dossier(app_client, login, code)["current_steps"][0]
-        assert (current["step"], current["assignee"]) == ("tham_dinh", "chuyen_vien")
+        # The tourism division handles it (the procedure's competence): back to its case officer.
+        assert (current["step"], current["assignee"]) == ("tham_dinh", "chuyen_vien_dl")
 
     def test_withdrawal_stops_the_dossier(self, app_client: TestClient, login: Login) -> None:
         code = intake(app_client, login)["code"]

@@ -84,7 +84,7 @@ def test_an_online_dossier_paid_online_is_synced_once_in_order(
                                     for m in citizen.inbox())), citizen.inbox()[-2:]
         desk = Desk(base)
         desk.step(code, "tiep_nhan", {"quyet_dinh": "tiep_nhan"})
-        desk.step(code, "phan_cong", {"case_officer": "chuyen_vien"})
+        desk.step(code, "phan_cong", {"case_officer": "chuyen_vien_dl"})  # the tourism division decides
         desk.step(code, "tham_dinh", {"quyet_dinh": "dat", "ly_do": "Đủ điều kiện"})
         pay_online(base, code)
         for step, data in AFTER_THE_FEE:

@@ -55,8 +55,9 @@ class Desk:
         assert response.status_code == 200, response.text
 
     def to_fee_step(self, code: str) -> None:
-        self.complete("lanh_dao_phong", code, {"case_officer": "chuyen_vien"})
-        self.complete("chuyen_vien", code, {"quyet_dinh": "dat", "ly_do": "Đủ điều kiện"})
+        # The tourism division decides this procedure (its competence), whichever desk received it.
+        self.complete("lanh_dao_phong_dl", code, {"case_officer": "chuyen_vien_dl"})
+        self.complete("chuyen_vien_dl", code, {"quyet_dinh": "dat", "ly_do": "Đủ điều kiện"})
 
     def dossier(self, code: str) -> dict[str, Any]:
         return dict(requests.get(f"{self.base}/api/v1/dossiers/{code}", headers=self.headers("mot_cua"),

@@ -23,10 +23,11 @@ from workflows.dossiers import national_sync
 PROCEDURE = "VHTTDL-LUU-TRU-1-3-SAO"
 APPLICANT = {"full_name": "Nguyễn Thị Hồng Nhung", "id_number": "008190012345", "phone": "0912345678",
              "address": "Tổ 5, phường Minh Xuân, tỉnh Tuyên Quang"}
-ROLE_USER = {"MOT_CUA": "mot_cua", "LANH_DAO_PHONG": "lanh_dao_phong", "CHUYEN_VIEN": "chuyen_vien",
+# The procedure is the tourism division's (its competence, issue 20): its head and case officer act.
+ROLE_USER = {"MOT_CUA": "mot_cua", "LANH_DAO_PHONG": "lanh_dao_phong_dl", "CHUYEN_VIEN": "chuyen_vien_dl",
              "LANH_DAO_SO": "lanh_dao_so", "VAN_THU": "van_thu"}
 WALK = [
-    ("phan_cong", {"case_officer": "chuyen_vien"}),
+    ("phan_cong", {"case_officer": "chuyen_vien_dl"}),
     ("tham_dinh", {"quyet_dinh": "dat", "ly_do": "Đủ điều kiện"}),
     ("thu_phi", {"da_nop": True, "so_bien_lai": "BL-0001"}),
     ("xem_xet", {"quyet_dinh": "trinh_ky", "y_kien": "Trình ký"}),

@@ -13,7 +13,7 @@ from workflows.core.config import AuthSettings
 from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from workflows.identity import naming, service, tokens
 from workflows.identity.models import ApiKey, Official, RefreshToken, Role
-from workflows.identity.seed import DEMO_OFFICIALS, DEMO_PASSWORD, seed_demo
+from workflows.identity.seed import DEMO_DEPARTMENTS, DEMO_OFFICIALS, DEMO_PASSWORD, seed_demo
 
 AUTH = AuthSettings()
 
@@ -220,8 +220,11 @@ class TestSeed:
         for username in ("quan_tri", "chuyen_vien_dl"):
             logged_in = service.authenticate(session, username=username, password=DEMO_PASSWORD)
             assert logged_in.username == username
-        departments = {service.department_of(session, official=o).code for o in officials}
-        assert departments == {"PHONG_QLVH", "PHONG_QLDL"}
+        departments = [service.department_of(session, official=o) for o in officials]
+        assert {d.code for d in departments} == {row[0] for row in DEMO_DEPARTMENTS}
+        # The Sở, the province's office and centre, and two communes (issue 20), each department in its agency.
+        assert {d.agency_code for d in departments} == {"H60.22", "H60.01", "H60.50", "H60.71", "H60.72"}
+        assert {d.unit_key for d in departments if d.agency_code == "H60.71"} == {"MOT_CUA", "VHXH"}
 
     def test_officials_read_by_full_name_title_and_unit(self, session: Session, demo: None) -> None:
         labels = {username: naming.describe(session, username=username) for username in

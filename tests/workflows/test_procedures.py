@@ -39,6 +39,7 @@ EXPECTED_LIMITS = {
     "VHTTDL-LE-HOI-CAP-TINH": (15, "working_days"),
     "VHTTDL-THE-THAO-QUAN-VOT": (7, "working_days"),
     "VHTTDL-THE-HDV-NOI-DIA": (15, "calendar_days"),
+    "VHTTDL-LE-HOI-CAP-XA": (7, "working_days"),  # the commune-level demo procedure (issue 20)
 }
 
 
@@ -49,7 +50,7 @@ def copy_catalogue(tmp_path: Path) -> Path:
 
 
 class TestDataFiles:
-    def test_the_eight_procedures(self) -> None:
+    def test_the_nine_procedures(self) -> None:
         specs = {p.stem: read_spec_file(p) for p in sorted(DATA_DIR.glob("*.toml"))}
         assert {c: (s.time_limit.value, s.time_limit.unit.value) for c, s in specs.items()} == EXPECTED_LIMITS
         # A procedure with a site inspection must run on the process that has the kiem_tra_thuc_te step.

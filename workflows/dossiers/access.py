@@ -1,17 +1,34 @@
-"""Who is acting, and what they may do: officials see their own department's dossiers; each action on a
-dossier is open to the roles in `ACTION_ROLES` (the one table of "who may do what", docs/ACCESS.md); a task
-is open to officials holding its lane's role in the dossier's department, and to its assignee."""
+"""Who is acting, and what they may do (docs/ACCESS.md).
+
+Which dossiers an official sees (`sees`, and `scope` for lists): those of their department, as the
+department that handles it or the desk that received it; the agency-wide roles (the agency's leaders, its
+records clerk and supervisors: `AGENCY_ROLES`) every dossier their agency resolves or received; the
+province's supervisors (`Role.GIAM_SAT_TINH`) every dossier, read-only. A commune's officials never see a
+Sở's dossier unless it passes through their desk.
+
+Each action on a dossier is open to the roles in `ACTION_ROLES` (the one table of "who may do what"); a
+task is open to its assignee and to officials holding its lane's role where the lane works
+(`works_where`): the desk's steps at the receiving desk, the leaders' and the clerk's in the competent
+agency, the others in its handling department."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
 
 from workflows.core.errors import Forbidden, NotFound
 from workflows.dossiers.models import Dossier
 from workflows.identity.actor import Actor
 from workflows.identity.models import Role
 
-SUPERVISOR_ROLES = ("GIAM_SAT", "QUAN_TRI")
+SUPERVISOR_ROLES = ("GIAM_SAT", "GIAM_SAT_TINH", "QUAN_TRI")
+AGENCY_ROLES = frozenset({Role.LANH_DAO_SO, Role.VAN_THU, Role.GIAM_SAT})
+PROVINCE_ROLES = frozenset({Role.GIAM_SAT_TINH})
+DESK_LANES = frozenset({Role.MOT_CUA.value})  # steps of the receiving desk (reception, supplements, return)
+AGENCY_LANES = frozenset({Role.LANH_DAO_SO.value, Role.VAN_THU.value})  # the competent agency's leaders, clerk
 
 
 class Action(StrEnum):
@@ -49,8 +66,9 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.APOLOGY: frozenset({Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO}),
     # Scans at reception, inspection minutes, the signed and numbered result.
     Action.UPLOAD: _HANDLERS,
-    # Mẫu 06 is printed by the desk; the division head and supervisors check the dossier's course on it.
-    Action.CONTROL_SLIP: frozenset({Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
+    # Mẫu 06 is printed by the desk; the division head and supervisors (the province's too, who act on
+    # nothing else) check the dossier's course on it.
+    Action.CONTROL_SLIP: frozenset({Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT, Role.GIAM_SAT_TINH}),
     # Those who deal with the applicant: the desk, the case officer, the division head.
     Action.MESSAGE: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG}),
     # What the citizen wrote to the OA: those who deal with the applicant, and supervisors who answer
@@ -73,11 +91,50 @@ def ensure_may(actor: Actor, action: Action) -> None:
                         code="role_not_allowed")
 
 
+def sees(actor: Actor, dossier: Dossier) -> bool:
+    """Whether `actor` may know of `dossier` (the module's rule); `scope` is the same rule in SQL."""
+    if actor.kind == "system" or actor.has_role(*PROVINCE_ROLES):
+        return True
+    if actor.department_id is not None and actor.department_id in (dossier.department_id,
+                                                                   dossier.received_department_id):
+        return True
+    return (actor.has_role(*AGENCY_ROLES) and actor.agency_code is not None
+            and actor.agency_code in (dossier.agency_code, dossier.received_agency_code))
+
+
+def scope(actor: Actor) -> Any:
+    """The SQL condition on `Dossier` of the dossiers `actor` sees (`sees`)."""
+    if actor.kind == "system" or actor.has_role(*PROVINCE_ROLES):
+        return sa.true()
+    clauses = [col(Dossier.department_id) == actor.department_id,
+               col(Dossier.received_department_id) == actor.department_id]
+    if actor.has_role(*AGENCY_ROLES) and actor.agency_code is not None:
+        clauses += [col(Dossier.agency_code) == actor.agency_code,
+                    col(Dossier.received_agency_code) == actor.agency_code]
+    return sa.or_(*clauses)
+
+
+def works_where(actor: Actor, *, dossier: Dossier, lane: str | None) -> bool:
+    """Whether `actor` works where the steps of `lane` are done for `dossier` (the role is checked apart)."""
+    if lane in DESK_LANES:
+        return actor.department_id == dossier.received_department_id
+    if lane in AGENCY_LANES:
+        return actor.agency_code is not None and actor.agency_code == dossier.agency_code
+    return actor.department_id == dossier.department_id
+
+
+def lane_scope(actor: Actor, lane_column: Any) -> Any:
+    """`works_where` in SQL, over work items joined to their dossiers (`lane_column` the item's lane)."""
+    return sa.or_(
+        sa.and_(lane_column.in_(DESK_LANES), col(Dossier.received_department_id) == actor.department_id),
+        sa.and_(lane_column.in_(AGENCY_LANES), col(Dossier.agency_code) == (actor.agency_code or "")),
+        sa.and_(lane_column.not_in(DESK_LANES | AGENCY_LANES), col(Dossier.department_id) == actor.department_id),
+    )
+
+
 def ensure_can_see(actor: Actor, dossier: Dossier) -> None:
-    """404, not 403, for another department's dossier: its existence is not the caller's to know."""
-    if actor.kind == "system":
-        return
-    if actor.department_id is None or actor.department_id != dossier.department_id:
+    """404, not 403, for a dossier the actor does not see: its existence is not the caller's to know."""
+    if not sees(actor, dossier):
         raise NotFound("Không tìm thấy hồ sơ.", code="dossier_not_found")
 
 
@@ -89,3 +146,7 @@ def ensure_can_work(actor: Actor, *, dossier: Dossier, lane: str | None, assigne
         raise Forbidden("Công việc đã được giao cho cán bộ khác.", code="task_assigned_to_other")
     if lane is None or not actor.has_role(lane):
         raise Forbidden("Bạn không có vai trò thực hiện bước này.", code="role_not_allowed")
+    if not works_where(actor, dossier=dossier, lane=lane):
+        where = ("Bộ phận Một cửa đã tiếp nhận hồ sơ" if lane in DESK_LANES
+                 else "cơ quan giải quyết hồ sơ" if lane in AGENCY_LANES else "phòng giải quyết hồ sơ")
+        raise Forbidden(f"Bước này do {where} thực hiện.", code="not_this_unit")

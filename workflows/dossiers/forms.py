@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from workflows.agencies import service as agencies
+from workflows.agencies.models import Agency
 from workflows.collaborators import DomainServices
 from workflows.core.clock import to_local
 from workflows.core.db import memo
@@ -36,6 +38,24 @@ def time_limit_text(value: int | float, unit: str) -> str:
     return f"{int(value):02d} {UNIT_LABELS.get(unit, unit)}"
 
 
+def _agency(session: Session, code: str) -> Agency | None:
+    return memo(session, "agency", code, lambda: session.get(Agency, code))
+
+
+def agency_name(session: Session, *, code: str, services: DomainServices) -> str:
+    """The agency's name people read; the deployment's own name for an agency not in the list."""
+    agency = _agency(session, code)
+    return agency.name if agency is not None else services.settings.agency_name
+
+
+def desk_place(session: Session, *, dossier: Dossier, services: DomainServices) -> str:
+    """The one-stop desk that received the dossier, where the result is handed back."""
+    return agencies.desk_name(_agency(session, dossier.received_agency_code), fallback=services.settings.centre_name)
+
+
+FORMS_OF_THE_DESK = frozenset({FormCode.MAU_01, FormCode.MAU_07})  # issued in the receiving agency's name
+
+
 def _department_name(session: Session, dossier: Dossier) -> str:
     department_id = dossier.department_id
     department = memo(session, "department", department_id, lambda: session.get(Department, department_id))
@@ -50,7 +70,7 @@ def message_context(
     chosen = fees.applicable(procedure.fees, dossier.intake_facts)  # this dossier's fee when declared
     fee = sum(int(f.get("amount") or 0) for f in chosen) if chosen else (
         int(procedure.fees[0].get("amount") or 0) if procedure.fees else 0)
-    desk = f"Bộ phận Một cửa, {services.settings.centre_name}"
+    desk = desk_place(session, dossier=dossier, services=services)
     department = _department_name(session, dossier)
     request = payment_requests.current_request(session, dossier_code=dossier.code)
     payable = request is not None and request.state == OPEN and \
@@ -59,7 +79,8 @@ def message_context(
         fee = request.amount  # the amount asked online is the one the message states
     return MessageContext(
         code=dossier.code, name=dossier.applicant_name, procedure=procedure.name,
-        agency=services.settings.agency_name, department=department, result_place=desk,
+        agency=agency_name(session, code=dossier.agency_code, services=services), department=department,
+        result_place=desk,
         contact=desk if dossier.accepted_at is None else department,
         lookup_url=services.lookup_url(dossier.code), rating_url=services.rating_url(dossier.code),
         received_at=dossier.accepted_at or dossier.submitted_at,
@@ -87,11 +108,12 @@ def form_context(
         {"name": d.get("name", ""), "count": d.get("count", 1), "kind": d.get("kind", "Bản sao")}
         for d in procedure.documents
     ]
+    issuer = dossier.received_agency_code if form in FORMS_OF_THE_DESK else dossier.agency_code
     return FormContext(
-        agency_name=services.settings.agency_name,
+        agency_name=agency_name(session, code=issuer, services=services),
         parent_agency_name="UBND TỈNH TUYÊN QUANG",
         place_name="Tuyên Quang",
-        agency_code=services.settings.agency_code,
+        agency_code=issuer,
         dossier_code=dossier.code,
         procedure_name=procedure.name,
         time_limit_text=time_limit_text(procedure.time_limit_value, procedure.time_limit_unit),

@@ -88,7 +88,9 @@ def send(
                                 url=services.lookup_url(dossier.code))
     now = services.clock.now()
     key = next_key(session, prefix=f"{dossier.code}:MSG:")
-    body = f"[{services.settings.agency_name}] Về hồ sơ {dossier.code}: {text.strip()}"
+    # Signed with the writer's own agency: a commune desk's clerk writes for the commune, not for the Sở.
+    signed = forms.agency_name(session, code=actor.agency_code or dossier.agency_code, services=services)
+    body = f"[{signed}] Về hồ sơ {dossier.code}: {text.strip()}"
     message = notify_citizen(session, key=key, kind="official_message", code=dossier.code,
                              recipient_ref=recipient_ref(dossier), event="TIN_NHAN", text=body,
                              attachment=attachment, sender=actor.display_name, name=dossier.applicant_name,

@@ -17,8 +17,15 @@ class Dossier(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
-    agency_code: str = Field(max_length=40)
+    # The competent agency (DonViXuLy) and its department that resolve the dossier (the procedure's
+    # competence); the receiving point is separate (issue 20): the agency whose desk received it (its code
+    # starts the dossier code) and that desk's department, which also hands the result back.
+    agency_code: str = Field(max_length=40, index=True)
     department_id: int = Field(foreign_key="department.id", index=True)
+    received_agency_code: str = Field(max_length=40, index=True)
+    received_department_id: int = Field(foreign_key="department.id", index=True)
+    # Where the dossier is now, for a liên thông dossier whose steps run in several agencies.
+    current_agency_code: str = Field(max_length=40)
     procedure_version_id: int = Field(foreign_key="procedure_version.id")
     procedure_code: str = Field(max_length=64, index=True)
     process_key: str = Field(max_length=100)

@@ -42,6 +42,7 @@ from workflows.core.config import Settings
 from workflows.core.errors import Conflict, NotFound
 from workflows.documents.models import DocumentKind, DossierDocument
 from workflows.dossiers import fees as fee_rules
+from workflows.dossiers import forms
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.queries import dossier_by_code
 from workflows.identity import naming
@@ -151,14 +152,14 @@ def snapshot(session: Session, *, dossier: Dossier, services: DomainServices) ->
     procedure = get_version(session, version_id=dossier.procedure_version_id)
     documents = list(session.exec(select(DossierDocument).where(DossierDocument.dossier_code == dossier.code)
                                   .order_by(col(DossierDocument.id))).all())
-    settings = services.settings
     finished = dossier.finished_at
     return DossierRecord(
         code=dossier.code, procedure_code=procedure.national_code or procedure.code,
         procedure_name=procedure.name, field_name=procedure.field, channel=dossier.channel,
         applicant_name=dossier.applicant_name, applicant_kind=dossier.applicant_kind,
         applicant_tech_id=dossier.applicant_tech_id,
-        status=dossier.national_status, submitted_at=dossier.submitted_at, agency_name=settings.agency_name,
+        status=dossier.national_status, submitted_at=dossier.submitted_at,
+        agency_name=forms.agency_name(session, code=dossier.agency_code, services=services),
         summary=f"{procedure.name} — {dossier.applicant_name}",
         received_at=dossier.accepted_at, due_at=dossier.due_at,
         refused_at=finished if dossier.national_status == REFUSED else None,

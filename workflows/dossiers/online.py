@@ -26,7 +26,7 @@ from workflows.core.clock import to_local
 from workflows.core.errors import MotcuaError, NotFound, ValidationFailed
 from workflows.core.text import search_key
 from workflows.documents import service as store_service
-from workflows.dossiers import control_log, fees, transitions
+from workflows.dossiers import control_log, fees, routing, transitions
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.service import start
@@ -176,7 +176,8 @@ def receive_online(
         if procedure is None or not offered_online(procedure):
             raise ValidationFailed("Thủ tục này không nhận hồ sơ trực tuyến.", code="procedure_not_online", errors=[
                 {"field": "procedure_code", "message": "Thủ tục hành chính: không nhận hồ sơ trực tuyến."}])
-    department = _department(session, actor=actor, fallback_code=department_code)
+    desk = _department(session, actor=actor, fallback_code=department_code)
+    route = routing.route(session, procedure=procedure, desk=desk, field="MaTTHC" if from_dvcqg else "procedure_code")
     id_number = _personal(normalize_id_number, submission.id_number, "DinhDanhCHS[0].SoDinhDanh",
                           "Số định danh chủ hồ sơ (SoDinhDanh)")
     phone = _personal(normalize_phone, submission.phone, "SoDienThoai", "Số điện thoại (SoDienThoai)")
@@ -186,10 +187,13 @@ def receive_online(
     files = _fetch_all(submission.files, fetch=fetch, max_bytes=services.settings.dvcqg.inbound.max_file_bytes)
     settings, cipher = services.settings, services.cipher
     code = submission.national_code if from_dvcqg else new_code(
-        session, template=settings.dossier_code_format, agency_code=settings.agency_code, day=to_local(now).date())
+        session, template=settings.dossier_code_format, agency_code=route.received_agency_code,
+        day=to_local(now).date())
     documents = [{"name": f.name, "count": 1, "kind": "Bản điện tử"} for f in files]
     dossier = Dossier(
-        code=code, agency_code=settings.agency_code, department_id=department.id or 0,
+        code=code, agency_code=route.agency_code, department_id=route.department.id or 0,
+        received_agency_code=route.received_agency_code, received_department_id=route.received_department.id or 0,
+        current_agency_code=route.received_agency_code,
         procedure_version_id=procedure.id or 0, procedure_code=procedure.code, process_key=procedure.process_key,
         channel="online", status=transitions.INITIAL.value, national_status=NATIONAL[transitions.INITIAL],
         applicant_kind=submission.applicant_kind, applicant_name=submission.applicant_name,

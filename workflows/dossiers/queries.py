@@ -3,6 +3,7 @@ detail, history (the control log), search."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,8 +14,10 @@ from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.db import memo
 from workflows.deadlines import service as deadlines
+from workflows.dossiers import access, forms
 from workflows.dossiers.models import ControlLogEntry, Dossier
-from workflows.dossiers.schemas import ApplicantOut, DossierOut, HistoryItem, StepOut
+from workflows.dossiers.schemas import AgencyShareOut, ApplicantOut, DossierOut, HistoryItem, StepOut
+from workflows.dossiers.shares import shares
 from workflows.dossiers.statuses import NATIONAL_NAMES, SUB_STATUS_NAMES, SubStatus
 from workflows.identity.actor import Actor
 from workflows.identity.models import Department
@@ -83,6 +86,12 @@ def dossier_out(
         incident={"id": incident.id, "element_id": incident.element_id, "reason": incident.reason}
         if incident else None,
         submitted_on_dvcqg=dossier.submitted_on_dvcqg, vneid_verified=dossier.vneid_verified,
+        agency_code=dossier.agency_code, received_agency_code=dossier.received_agency_code,
+        agency_name=forms.agency_name(session, code=dossier.agency_code, services=services),
+        received_agency_name=forms.agency_name(session, code=dossier.received_agency_code, services=services),
+        current_agency_code=dossier.current_agency_code,
+        agencies=[AgencyShareOut(**asdict(s)) for s in shares(session, dossier=dossier, steps=procedure.steps,
+                                                               services=services)],
     )
 
 
@@ -99,8 +108,8 @@ def search(
     national_status: int | None = None, procedure_code: str | None = None, overdue: bool | None = None,
     id_number: str | None = None, reason: str | None = None, page: int = 1, page_size: int = 20,
 ) -> tuple[list[DossierOut], int]:
-    """Dossiers of the actor's department, newest first; `id_number` matches through the keyed hash."""
-    query = select(Dossier).where(Dossier.department_id == actor.department_id)
+    """Dossiers the actor sees (`access.scope`), newest first; `id_number` matches through the keyed hash."""
+    query = select(Dossier).where(access.scope(actor))
     if status:
         query = query.where(Dossier.status == status)
     if national_status:

@@ -14,6 +14,7 @@ from workflows.core.errors import ValidationFailed
 from workflows.documents.context import FormCode, FormContext, RegisterRow
 from workflows.documents.models import DossierDocument
 from workflows.documents.render import render_form
+from workflows.dossiers import access, forms
 from workflows.dossiers.forms import issue_form
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.identity.actor import Actor
@@ -41,17 +42,18 @@ def register(
     rows = session.exec(
         select(Dossier, ProcedureVersion)
         .join(ProcedureVersion, col(ProcedureVersion.id) == col(Dossier.procedure_version_id))
-        .where(Dossier.department_id == actor.department_id, col(Dossier.submitted_at) >= since,
+        .where(access.scope(actor), col(Dossier.submitted_at) >= since,
                col(Dossier.submitted_at) < until)
         .order_by(col(Dossier.submitted_at)).limit(MAX_REGISTER_ROWS)).all()
     now = services.clock.now()
     register_rows = [_row(session, dossier, procedure.name, services) for dossier, procedure in rows]
+    desk = actor.agency_code or services.settings.agency_code
     audit.record(session, actor=actor.username, action="register.export", at=now,
                  data={"from": start.isoformat(), "to": end.isoformat(), "rows": len(register_rows)})
     return render_form(FormCode.MAU_07, FormContext(
-        agency_name=services.settings.agency_name, parent_agency_name="UBND TỈNH TUYÊN QUANG", place_name="Tuyên Quang",
-        agency_code=services.settings.agency_code, issued_at=now, register_rows=register_rows,
-        period_start=start, period_end=end))
+        agency_name=forms.agency_name(session, code=desk, services=services),
+        parent_agency_name="UBND TỈNH TUYÊN QUANG", place_name="Tuyên Quang", agency_code=desk, issued_at=now,
+        register_rows=register_rows, period_start=start, period_end=end))
 
 
 def _row(session: Session, dossier: Dossier, procedure_name: str, services: DomainServices) -> RegisterRow:
@@ -63,5 +65,5 @@ def _row(session: Session, dossier: Dossier, procedure_name: str, services: Doma
         dossier_code=dossier.code, procedure_name=procedure_name, applicant_name=dossier.applicant_name,
         received_at=dossier.accepted_at or dossier.submitted_at, appointment_at=dossier.due_at,
         applicant_address=address, applicant_phone_masked=mask_phone(phone) if phone else "",
-        lead_agency=services.settings.agency_name, transferred_at=transferred,
+        lead_agency=forms.agency_name(session, code=dossier.agency_code, services=services), transferred_at=transferred,
         result_received_at=dossier.finished_at, returned_at=dossier.returned_at)

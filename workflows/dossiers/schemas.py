@@ -67,6 +67,9 @@ class DossierCreate(BaseModel):
     documents: list[DocumentItem] = Field(default_factory=list, max_length=50)
     notify_zalo: bool = Field(default=False, description="The applicant agrees to receive Zalo messages")
     department_code: str | None = Field(default=None, description="Required for API keys without a department")
+    competent_agency_code: str | None = Field(
+        default=None, max_length=40, examples=["H60.72"],
+        description="Commune-level procedures: the xã/phường that decides (default: the receiving commune)")
     accept: bool = Field(default=False, description="Counter intake: accept at once (issues Mẫu 01)")
     facts: dict[str, str | int] = Field(
         default_factory=dict, max_length=20, examples=[{"dia_ban": "thanh_pho_thi_xa", "so_phong": 5}],
@@ -124,6 +127,20 @@ class DossierOut(BaseModel):
     incident: dict[str, object] | None = None
     submitted_on_dvcqg: bool = Field(default=False, description="Submitted on DVCQG (code = its MaHoSo)")
     vneid_verified: bool = Field(default=False, description="The applicant's DVCQG account used VNeID")
+    agency_code: str = Field(default="", description="The competent agency (DonViXuLy) that decides")
+    agency_name: str = ""
+    received_agency_code: str = Field(default="", description="The agency whose desk received it (code prefix)")
+    received_agency_name: str = ""
+    current_agency_code: str = Field(default="", description="Where the dossier is now (liên thông)")
+    agencies: list[AgencyShareOut] = Field(default_factory=list,
+                                           description="Each agency's part and share of the time limit (hours)")
+
+
+class AgencyShareOut(BaseModel):
+    code: str
+    name: str
+    part: str = Field(description="tiep_nhan_tra_ket_qua | giai_quyet | tiep_nhan_giai_quyet")
+    hours: float = Field(description="Working hours of the agency's steps in the internal process")
 
 
 class HistoryItem(BaseModel):

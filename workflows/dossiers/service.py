@@ -17,7 +17,7 @@ from workflows.core.clock import ensure_utc, to_local
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.core.field_errors import label
 from workflows.core.text import search_key
-from workflows.dossiers import control_log, fees, messages, progress, transitions
+from workflows.dossiers import control_log, fees, messages, progress, routing, transitions
 from workflows.dossiers.access import Action, ensure_can_see, ensure_may
 from workflows.dossiers.codes import new_code
 from workflows.dossiers.forms import issue_form
@@ -63,7 +63,8 @@ def intake(
     work item, given its due time by the dossiers' after-step hook)."""
     now = services.clock.now()
     procedure = current(session, code=body.procedure_code)
-    department = _department_for(session, actor=actor, body=body)
+    desk = _department_for(session, actor=actor, body=body)
+    route = routing.route(session, procedure=procedure, desk=desk, chosen_agency=body.competent_agency_code)
     cipher = services.cipher
     a = body.applicant
     id_number = _personal(normalize_id_number, a.id_number, "applicant.id_number")
@@ -72,9 +73,11 @@ def intake(
         raise ValidationFailed(errors=[{"field": "applicant.phone",
                                         "message": "Số điện thoại của người nộp: cần có để nhận thông báo qua Zalo."}])
     code = new_code(session, template=services.settings.dossier_code_format,
-                    agency_code=services.settings.agency_code, day=to_local(now).date())
+                    agency_code=route.received_agency_code, day=to_local(now).date())
     dossier = Dossier(
-        code=code, agency_code=services.settings.agency_code, department_id=department.id or 0,
+        code=code, agency_code=route.agency_code, department_id=route.department.id or 0,
+        received_agency_code=route.received_agency_code, received_department_id=route.received_department.id or 0,
+        current_agency_code=route.received_agency_code,
         procedure_version_id=procedure.id or 0, procedure_code=procedure.code, process_key=procedure.process_key,
         channel=body.channel, status=transitions.INITIAL.value, national_status=NATIONAL[transitions.INITIAL],
         applicant_kind=a.kind, applicant_name=a.full_name.strip(), applicant_name_search=search_key(a.full_name),

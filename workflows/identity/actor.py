@@ -22,22 +22,24 @@ class Actor:
     kind: str  # official | api_key | system | citizen
     department_id: int | None = None
     department_name: str = ""
+    agency_code: str | None = None  # the agency of the department (workflows/agencies)
     roles: frozenset[str] = field(default_factory=frozenset)
     scopes: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def of_official(cls, official: Official, *, department_name: str = "") -> Actor:
+    def of_official(cls, official: Official, *, department_name: str = "", agency_code: str | None = None) -> Actor:
         return cls(
             username=official.username, display_name=official.full_name, kind="official",
-            department_id=official.department_id, department_name=department_name,
+            department_id=official.department_id, department_name=department_name, agency_code=agency_code,
             roles=frozenset(official.roles),
         )
 
     @classmethod
-    def of_api_key(cls, key: ApiKey, *, department_name: str = "") -> Actor:
+    def of_api_key(cls, key: ApiKey, *, department_name: str = "", agency_code: str | None = None) -> Actor:
         return cls(
             username=f"api_key:{key.prefix}", display_name=key.name, kind="api_key",
-            department_id=key.department_id, department_name=department_name, scopes=frozenset(key.scopes),
+            department_id=key.department_id, department_name=department_name, agency_code=agency_code,
+            scopes=frozenset(key.scopes),
         )
 
     @property

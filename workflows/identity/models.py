@@ -18,6 +18,7 @@ class Role(StrEnum):
     LANH_DAO_SO = "LANH_DAO_SO"
     VAN_THU = "VAN_THU"
     GIAM_SAT = "GIAM_SAT"
+    GIAM_SAT_TINH = "GIAM_SAT_TINH"  # the provincial centre's director, the province's KSTTHC office: read-only
     QUAN_TRI = "QUAN_TRI"
 
     @property
@@ -32,6 +33,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.LANH_DAO_SO: "Lãnh đạo Sở",
     Role.VAN_THU: "Văn thư",
     Role.GIAM_SAT: "Giám sát",
+    Role.GIAM_SAT_TINH: "Giám sát toàn tỉnh",
     Role.QUAN_TRI: "Quản trị hệ thống",
 }
 
@@ -42,7 +44,10 @@ class Department(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=255)
-    agency_code: str = Field(max_length=64)
+    agency_code: str = Field(max_length=64, index=True)  # the agency (workflows/agencies) it belongs to
+    # What the unit does, the same key in every agency that has one ("QLVH", "VHXH", "MOT_CUA"): a procedure
+    # names the unit that handles it (`competence.unit`), found in the competent agency by this key.
+    unit_key: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)  # the unit's contact phone, printed on forms
     created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
 

@@ -66,11 +66,14 @@ def hash_password(password: str) -> str:
 
 def create_department(
     session: Session, *, code: str, name: str, agency_code: str, now: datetime | None = None,
-    phone: str | None = None,
+    phone: str | None = None, unit_key: str | None = None,
 ) -> Department:
+    """A department of `agency_code`; `unit_key` says what it does ("QLVH", "VHXH", "MOT_CUA"), the key a
+    procedure's competence names to find its handling department in any agency."""
     if session.exec(select(Department).where(Department.code == code)).first() is not None:
         raise Conflict(f"Phòng/ban có mã {code} đã tồn tại.", code="department_exists")
-    department = Department(code=code, name=name, agency_code=agency_code, phone=phone, created_at=_now(now))
+    department = Department(code=code, name=name, agency_code=agency_code, phone=phone, unit_key=unit_key,
+                            created_at=_now(now))
     session.add(department)
     session.flush()
     return department
@@ -245,20 +248,23 @@ def api_key_actor(session: Session, *, secret: str, now: datetime) -> Actor:
         raise NotAuthenticated("Khóa API không hợp lệ hoặc đã bị thu hồi.", code="invalid_api_key")
     key.last_used_at = now
     session.flush()
-    return Actor.of_api_key(key, department_name=_department_name(session, key.department_id))
+    department = _department(session, key.department_id)
+    return Actor.of_api_key(key, department_name=department.name if department else "",
+                            agency_code=department.agency_code if department else None)
 
 
 def actor_of_official(session: Session, *, official: Official) -> Actor:
-    """An authenticated official as the Actor the domain works with (department name included)."""
-    return Actor.of_official(official, department_name=_department_name(session, official.department_id))
+    """An authenticated official as the Actor the domain works with (department name and agency included)."""
+    department = _department(session, official.department_id)
+    return Actor.of_official(official, department_name=department.name if department else "",
+                             agency_code=department.agency_code if department else None)
 
 
-def _department_name(session: Session, department_id: int | None) -> str:
+def _department(session: Session, department_id: int | None) -> Department | None:
     if department_id is None:
-        return ""
+        return None
     # Remembered for the request: the dossier's forms and messages ask for the same department.
-    department = memo(session, "department", department_id, lambda: session.get(Department, department_id))
-    return department.name if department else ""
+    return memo(session, "department", department_id, lambda: session.get(Department, department_id))
 
 
 def revoke_api_key(session: Session, *, key: ApiKey, now: datetime) -> None:

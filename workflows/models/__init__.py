@@ -1,6 +1,7 @@
 """Imports every table module so that SQLModel.metadata is complete (Alembic and tests rely on it)."""
 import connectors.models  # noqa: F401
 import engine.models  # noqa: F401
+import workflows.agencies.models  # noqa: F401
 import workflows.audit.models  # noqa: F401
 import workflows.calendar.models  # noqa: F401
 import workflows.core.models  # noqa: F401

@@ -31,6 +31,7 @@ class MessageContext:
     amount: str = ""
     payment_url: str = ""  # the online payment page of the open fee request (none: pay at the desk)
     result_place: str = ""  # the one-stop desk: "Bộ phận Một cửa, <centre>"
+    from_agency: str = ""  # the agency that hands the dossier over (liên thông)
     at: datetime | None = None  # when the event happened
 
 
@@ -94,6 +95,9 @@ def render(event: str, c: MessageContext) -> Rendered:
         "BO_SUNG": (_supplement(c), "Yêu cầu bổ sung giấy tờ", "Xem Phiếu yêu cầu bổ sung", "MAU_02"),
         "PHAN_CONG": (f"Hồ sơ {c.code} đã được chuyển đến {c.department} để thụ lý.", "Đang xử lý",
                       "Xem quá trình xử lý", None),
+        "CHUYEN_LIEN_THONG": (f"Hồ sơ {c.code} – {c.procedure} đã được {c.from_agency} chuyển đến {c.agency} "
+                              f"để giải quyết theo thẩm quyền. Kết quả được trả tại {c.result_place}.",
+                              "Đang xử lý", "Xem quá trình xử lý", None),
         "THAM_DINH": (f"Hồ sơ {c.code} đang được thẩm định.", "Đang xử lý", "Xem quá trình xử lý", None),
         "NGHIA_VU_TAI_CHINH": _fee(c),
         "KY_DUYET": (f"Hồ sơ {c.code} đã được trình lãnh đạo {c.agency} ký duyệt.", "Đang xử lý",
@@ -120,7 +124,8 @@ def render(event: str, c: MessageContext) -> Rendered:
 
 
 EVENTS = frozenset(
-    {"NOP_HO_SO", "TIEP_NHAN", "KHONG_TIEP_NHAN", "BO_SUNG", "PHAN_CONG", "THAM_DINH", "NGHIA_VU_TAI_CHINH",
+    {"NOP_HO_SO", "TIEP_NHAN", "KHONG_TIEP_NHAN", "BO_SUNG", "CHUYEN_LIEN_THONG", "PHAN_CONG", "THAM_DINH",
+     "NGHIA_VU_TAI_CHINH",
      "KY_DUYET", "DA_CO_KET_QUA", "TRA_KET_QUA", "TU_CHOI", "DUNG_XU_LY", "XIN_LOI"}
 )
 

@@ -35,6 +35,8 @@ class ProcedureVersion(SQLModel, table=True):
     requires_site_inspection: bool = Field(sa_column=sa.Column(sa.Boolean(), nullable=False))
     process_key: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
     steps: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    # Who decides (spec.Competence: level, agency, unit); None on versions from before agencies (issue 20).
+    competence: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
     sha256: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     active: bool = Field(sa_column=sa.Column(sa.Boolean(), nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

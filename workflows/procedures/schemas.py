@@ -9,7 +9,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.procedures.models import ProcedureVersion
-from workflows.procedures.spec import DocumentRequirement, Fee, IntakeField, Step, SupplementPolicy, TimeLimit
+from workflows.procedures.spec import (
+    Competence,
+    DocumentRequirement,
+    Fee,
+    IntakeField,
+    Step,
+    SupplementPolicy,
+    TimeLimit,
+)
 
 
 class ProcedurePublic(BaseModel):
@@ -26,6 +34,7 @@ class ProcedurePublic(BaseModel):
     process_key: str
     documents: list[DocumentRequirement]
     version: int
+    competence: Competence | None = None  # who decides: the level, the agency (cấp tỉnh), the handling unit
 
     @classmethod
     def from_version(cls, version: ProcedureVersion) -> ProcedurePublic:
@@ -82,6 +91,7 @@ def _fields(version: ProcedureVersion) -> dict[str, object]:
         "process_key": version.process_key,
         "documents": version.documents,
         "version": version.version,
+        "competence": version.competence,
     }
 
 

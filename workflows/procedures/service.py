@@ -179,4 +179,5 @@ def _content(version: ProcedureVersion) -> dict[str, Any]:
         "requires_site_inspection": version.requires_site_inspection,
         "process_key": version.process_key,
         "steps": version.steps,
+        "competence": version.competence,
     }

@@ -105,6 +105,22 @@ class DocumentRequirement(_Strict):
     count: int = Field(default=1, ge=1, le=20)
 
 
+class Competence(_Strict):
+    """Who decides: a provincial agency (`level` "tinh", `agency` its code) or "the commune where …" (`level`
+    "xa": the applicant names the commune at intake, by default the commune whose desk received it);
+    `unit` is the key of the department that handles it in that agency (`Department.unit_key`)."""
+
+    level: Literal["tinh", "xa"]
+    agency: str | None = Field(default=None, pattern=r"^[A-Z][0-9A-Z.]{1,39}$")
+    unit: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,31}$")
+
+    @model_validator(mode="after")
+    def _agency(self) -> Competence:
+        if (self.level == "tinh") != (self.agency is not None):
+            raise SpecError("Thẩm quyền cấp tỉnh nêu mã cơ quan (agency); cấp xã thì không (xã nơi …)")
+        return self
+
+
 class Step(_Strict):
     step: str
     role: str
@@ -137,6 +153,7 @@ class ProcedureSpec(_Strict):
     requires_site_inspection: bool
     process_key: str
     steps: list[Step] = Field(min_length=1)
+    competence: Competence | None = None  # None: the agency of the receiving desk decides (before issue 20)
 
     @model_validator(mode="after")
     def _coherent(self) -> ProcedureSpec:
@@ -171,6 +188,8 @@ class ProcedureSpec(_Strict):
         for fee in content["fees"]:
             if not fee["when"]:
                 del fee["when"]
+        if content["competence"] is None:
+            del content["competence"]
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -38,9 +38,10 @@ from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc
 from workflows.core.db import is_postgres, session_scope
 from workflows.deadlines import service as deadlines
+from workflows.dossiers import access
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import STEP_NAMES
-from workflows.identity.models import ROLE_LABELS, Official, Role
+from workflows.identity.models import ROLE_LABELS, Department, Official, Role
 from workflows.reminders import texts
 from workflows.reminders.models import (
     APOLOGY_DUE,
@@ -187,7 +188,7 @@ def _task_plan(session: Session, kind: str, item: WorkItem, dossier: Dossier | N
     if kind in (OVERDUE, ESCALATION) and not deadlines.is_overdue(now=now, due_at=due_at):
         return None
     department_id = dossier.department_id if dossier is not None else None
-    handlers = _handlers(session, item, department_id)
+    handlers = _handlers(session, item, dossier)
     recipients = handlers
     if kind == ESCALATION:
         handling = {o.id for o in handlers}
@@ -276,13 +277,23 @@ def _by_username(session: Session, username: str | None) -> Official | None:
     return official if official is not None and not official.disabled else None
 
 
-def _handlers(session: Session, item: WorkItem, department_id: int | None) -> list[Official]:
+def _handlers(session: Session, item: WorkItem, dossier: Dossier | None) -> list[Official]:
+    """The assignee, else who holds the lane's role where the lane works for the dossier (access.works_where):
+    the receiving desk, the competent agency (its leaders and records clerk) or the handling department."""
     assignee = _by_username(session, item.assignee)
     if assignee is not None:
         return [assignee]
-    if item.lane is None or item.lane not in Role.__members__:
+    if item.lane is None or item.lane not in Role.__members__ or dossier is None:
         return []
-    return _with_role(session, department_id, Role(item.lane))
+    if item.lane in access.DESK_LANES:
+        return _with_role(session, dossier.received_department_id, Role(item.lane))
+    if item.lane in access.AGENCY_LANES:
+        officials = session.exec(
+            select(Official).join(Department, col(Department.id) == col(Official.department_id))
+            .where(Department.agency_code == dossier.agency_code, col(Official.disabled).is_(False))
+            .order_by(col(Official.id))).all()
+        return [o for o in officials if item.lane in (o.roles or [])]
+    return _with_role(session, dossier.department_id, Role(item.lane))
 
 
 def _case_officers(session: Session, dossier: Dossier) -> list[Official]:

@@ -15,6 +15,7 @@ from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.dossiers import access
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.queries import dossier_by_code
@@ -55,7 +56,9 @@ def list_tasks(
         items.append(col(WorkItem.due_at) < now)
     elif overdue is False:
         items.append(sa.or_(col(WorkItem.due_at).is_(None), col(WorkItem.due_at) >= now))
-    dossiers = [Dossier.department_id == actor.department_id]
+    # Items where the actor works (their lane's unit of the dossier), or everything they see as a supervisor.
+    dossiers = [access.scope(actor) if scope == "all" and actor.has_role(*SUPERVISOR_ROLES)
+                else sa.or_(WorkItem.assignee == actor.username, access.lane_scope(actor, col(WorkItem.lane)))]
     if procedure_code:
         dossiers.append(Dossier.procedure_code == procedure_code)
     query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
