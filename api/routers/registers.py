@@ -18,7 +18,8 @@ from workflows.identity.models import Role
 router = APIRouter(prefix="/api/v1/registers", tags=["dossiers"])
 
 Registrar = Annotated[Actor, Depends(require_roles(Role.MOT_CUA, Role.LANH_DAO_PHONG, Role.GIAM_SAT))]
-Supervisor = Annotated[Actor, Depends(require_roles(Role.LANH_DAO_PHONG, Role.GIAM_SAT, Role.LANH_DAO_SO))]
+Supervisor = Annotated[Actor, Depends(require_roles(Role.LANH_DAO_PHONG, Role.GIAM_SAT, Role.LANH_DAO_SO,
+                                                    Role.GIAM_SAT_TINH))]
 
 
 @router.get("/mau-07", response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
@@ -32,8 +33,10 @@ def register(session: SessionDep, actor: Registrar, domain: DomainDep,
 
 
 @router.get("/statistics", response_model=statistics.Report,
-            summary="Thống kê đúng hạn theo Bộ chỉ số 766 (trước hạn, đúng hạn, quá hạn) của phòng")
+            summary="Thống kê đúng hạn theo Bộ chỉ số 766 theo cơ quan, thủ tục (phòng; cơ quan; toàn tỉnh)")
 def statistics_report(session: SessionDep, actor: Supervisor, domain: DomainDep,
                       from_: Annotated[date, Query(alias="from", description="Từ ngày (YYYY-MM-DD)")],
-                      to: Annotated[date, Query(description="Đến ngày (YYYY-MM-DD)")]) -> statistics.Report:
-    return statistics.report(session, actor=actor, services=domain, start=from_, end=to)
+                      to: Annotated[date, Query(description="Đến ngày (YYYY-MM-DD)")],
+                      agency: Annotated[str | None, Query(max_length=40, description="Chỉ một cơ quan giải quyết")]
+                      = None) -> statistics.Report:
+    return statistics.report(session, actor=actor, services=domain, start=from_, end=to, agency_code=agency)

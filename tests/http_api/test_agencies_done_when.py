@@ -86,6 +86,15 @@ class TestReceivingPointsAndCompetentAgencies:
         reveal = app_client.post(f"/api/v1/dossiers/{at_xa1['code']}/reveal", headers=login("giam_sat_tinh"),
                                  json={"reason": "Kiểm tra theo phản ánh", "fields": ["phone"]})
         assert reveal.status_code == 403
+        # Statistics: everything counts for the agency that resolves it, whichever desk received it.
+        day = at_centre["submitted_at"][:10]
+        period = {"from": day, "to": day}
+        province = app_client.get("/api/v1/registers/statistics", params=period, headers=login("giam_sat_tinh"))
+        assert province.status_code == 200, province.text
+        assert [(a["agency_code"], a["received"]) for a in province.json()["agencies"]] == [(SO, 3)]
+        assert province.json()["total"]["received"] == 3
+        commune = app_client.get("/api/v1/registers/statistics", params=period, headers=login("lanh_dao_phong_xa1"))
+        assert commune.json()["total"]["received"] == 0
         # The Sở's division head assigns the commune-received dossier to a case officer of the Sở.
         step_as(app_client, login, "lanh_dao_phong", at_xa1["code"], "phan_cong", {"case_officer": "chuyen_vien"})
         assert app_client.get(f"/api/v1/dossiers/{at_xa1['code']}", headers=login("chuyen_vien_xa1")).status_code == 404

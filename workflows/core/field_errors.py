@@ -18,6 +18,7 @@ from typing import Any
 
 # Labels of the API's request fields, as the forms that send them call them.
 LABELS: dict[str, str] = {
+    "agency": "Cơ quan giải quyết",
     "body": "Dữ liệu gửi lên",
     "accept": "Tiếp nhận ngay",
     "address": "Địa chỉ",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session, and_, col, func, or_, select
 
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import SubStatus
@@ -25,22 +26,23 @@ def _ended_between(since: datetime, until: datetime):  # type: ignore[no-untyped
 
 
 def counts(
-    session: Session, *, department_id: int | None, since: datetime, until: datetime,
-) -> dict[str, Counter[str]]:
-    """Per procedure code, for the department's dossiers that ended in [since, until): `ended`, `rated`,
-    each level, and `criterion:level` (the input of `indicator`)."""
+    session: Session, *, where: Any, since: datetime, until: datetime,
+) -> dict[tuple[str, str], Counter[str]]:
+    """Per (competent agency, procedure code), for the dossiers matching `where` (a condition on `Dossier`)
+    that ended in [since, until): `ended`, `rated`, each level, and `criterion:level` (the input of
+    `indicator`). Two queries: the ended dossiers counted in the database, the ratings themselves."""
     ended = _ended_between(since, until)
-    closed = session.exec(select(Dossier.procedure_code).where(
-        Dossier.department_id == department_id, ended)).all()
+    closed = session.exec(select(Dossier.agency_code, Dossier.procedure_code, func.count())
+                          .where(where, ended).group_by(Dossier.agency_code, Dossier.procedure_code)).all()
     ratings = session.exec(
-        select(Dossier.procedure_code, SatisfactionRating.level, SatisfactionRating.criteria)
+        select(Dossier.agency_code, Dossier.procedure_code, SatisfactionRating.level, SatisfactionRating.criteria)
         .join(Dossier, col(Dossier.id) == SatisfactionRating.dossier_id)
-        .where(Dossier.department_id == department_id, ended)).all()
-    result: dict[str, Counter[str]] = defaultdict(Counter)
-    for procedure_code in closed:
-        result[procedure_code]["ended"] += 1
-    for procedure_code, level, criteria in ratings:
-        bucket = result[procedure_code]
+        .where(where, ended)).all()
+    result: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for agency_code, procedure_code, number in closed:
+        result[(agency_code, procedure_code)]["ended"] += int(number)
+    for agency_code, procedure_code, level, criteria in ratings:
+        bucket = result[(agency_code, procedure_code)]
         bucket["rated"] += 1
         bucket[level] += 1
         for key, value in (criteria or {}).items():
