@@ -19,6 +19,7 @@ from api.main import create_app
 from api.main import dvcqg_emulator as build_dvcqg_emulator
 from connectors.zalo.emulator import create_emulator_app
 from engine.errors import DefinitionInvalid
+from workflows.agencies import service as agency_service
 from workflows.calendar.service import sync_calendar_overrides
 from workflows.core import migrate
 from workflows.core.clock import SystemClock
@@ -196,6 +197,50 @@ def deploy(paths: Annotated[list[Path], typer.Argument(help="BPMN files or direc
         wiring.close()
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("import-agencies")
+def import_agencies(
+    file: Annotated[Path, typer.Argument(help="CSV UTF-8: " + ",".join(agency_service.COLUMNS))],
+) -> None:
+    """Create or update the province's agencies from a CSV file (all rows or none; errors name row and
+    column). The same as POST /api/v1/admin/agencies/import."""
+    engine = make_db_engine(Settings().database)
+    try:
+        with session_scope(engine) as session:
+            result = agency_service.import_file(session, path=file, now=SystemClock().now())
+    except MotcuaError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        for error in exc.errors or []:
+            typer.echo(f"  {error['message']}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"agencies: {len(result.created)} created, {len(result.updated)} updated")
+
+
+@app.command("create-department")
+def create_department(
+    code: Annotated[str, typer.Argument(help="Department code, unique, e.g. H60.73.VHXH")],
+    name: Annotated[str, typer.Option("--name", help="Tên phòng, ban, e.g. Phòng Văn hóa - Xã hội")],
+    agency: Annotated[str, typer.Option("--agency", help="Agency code (GET /api/v1/agencies), e.g. H60.73")],
+    unit: Annotated[str | None, typer.Option("--unit", help="What it does, as procedures name it: MOT_CUA, "
+                                                            "VHXH, QLVH…")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Contact phone printed on forms")] = None,
+) -> None:
+    """Create a department of an agency (a commune's one-stop desk is unit MOT_CUA)."""
+    engine = make_db_engine(Settings().database)
+    try:
+        with session_scope(engine) as session:
+            agency_service.get_agency(session, code=agency)
+            identity_service.create_department(session, code=code, name=name, agency_code=agency, phone=phone,
+                                               unit_key=unit)
+    except MotcuaError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"department created: {code} ({agency})")
 
 
 @app.command("create-user")

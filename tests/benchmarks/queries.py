@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness import Client, pct
@@ -60,10 +60,18 @@ def measure(base: str, wiring: Wiring, *, samples: int) -> dict[str, Any]:
             "id_number": f"09{picked[i % len(picked)][1]:010d}", "reason": "Kiểm tra hồ sơ công dân hỏi"})
         assert page["total"] == 1, page["total"]
 
+    today = datetime.now(UTC).date()
+    month = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    client.headers("giam_sat_tinh")
+
+    def statistics(_: int) -> None:  # the province's report: every agency, one SQL aggregate (issue 20)
+        client.call("GET", "/api/v1/registers/statistics", user="giam_sat_tinh", params=month)
+
     out: dict[str, Any] = {"mine_total": first["total"]}
-    for name, fn in (("tasks", tasks), ("code", by_code), ("id", by_id)):
+    for name, fn, repeat in (("tasks", tasks, samples), ("code", by_code, samples), ("id", by_id, samples),
+                             ("statistics", statistics, max(3, samples // 10))):
         fn(0)  # warm
-        times = _timed(fn, samples)
+        times = _timed(fn, repeat)
         out[name] = {"p50": pct(times, 50), "p95": pct(times, 95), "n": len(times)}
     return out
 

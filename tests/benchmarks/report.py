@@ -53,6 +53,9 @@ def rows(sizes: list[int]) -> list[Row]:
                             ("id", "lookup by ID number")):
             out.append((f"5. {label} p95 @{size:,} (ms)", "< 20 ms" if size == big else "—", _q(size, name),
                         (lambda r, v: v < 20) if size == big else None))
+    for size in (small, big):
+        out.append((f"5. QĐ 766 statistics, whole province, one month p50 @{size:,} (ms)", "—",
+                    _q(size, "statistics", "p50"), None))
     out += [
         ("6. reminder pass over open dossiers (s)", "—", lambda r: r["scan"]["seconds"], None),
         ("6. due-reminder scan, first batch (ms)", "—", lambda r: r["scan"]["scan_ms"], None),
