@@ -1,8 +1,8 @@
 """The province's agencies (issue 20): the `agency` table; a department's unit key; a dossier's receiving
 point (agency and department) kept apart from the competent agency, and where it is now; a procedure's
 competence. Existing data is carried over: every agency code the departments name becomes an agency (named
-by the deployment's settings, `MOTCUA_AGENCY_NAME`, when it is the configured one), and every dossier was
-received where it is resolved.
+by the deployment's settings, `MOTCUA_AGENCY_NAME`, when it is the configured one), a department coded
+PHONG_<unit> gets that unit key, and every dossier was received where it is resolved.
 
 Revision ID: 0027_agencies
 Revises: 0026_dvcqg_payments
@@ -71,6 +71,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("unit_key", sa.String(32), nullable=True))
         batch.create_index("ix_department_agency_code", ["agency_code"])
 
+    # Departments coded PHONG_<unit> (the convention so far) get that unit: the catalogue's procedures name
+    # their handling unit by it (competence.unit), so an upgraded installation keeps routing its dossiers.
+    op.execute("UPDATE department SET unit_key = substr(code, 7) WHERE code LIKE 'PHONG!_%' ESCAPE '!' "
+               "AND length(code) <= 38")
     with op.batch_alter_table("procedure_version") as batch:
         batch.add_column(sa.Column("competence", sa.JSON(), nullable=True))
 
