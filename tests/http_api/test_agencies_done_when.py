@@ -7,9 +7,11 @@ citizen told of the hand-over and sent back to the commune's desk for the result
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+import pypdf
 from fastapi.testclient import TestClient
 from flows import APPLICANT, APPRAISE_OK, INSPECT, ISSUE, RETURN, REVIEW_OK, SIGN, Login
 
@@ -50,6 +52,15 @@ def texts(client: TestClient, login: Login, user: str, code: str) -> list[tuple[
     return [(m["event"], m["text"]) for m in response.json()["items"]]
 
 
+def mau_01(client: TestClient, login: Login, user: str, code: str) -> str:
+    """The text of the dossier's receipt slip (Mẫu 01), whitespace runs collapsed."""
+    items = client.get(f"/api/v1/dossiers/{code}/documents", headers=login(user)).json()["items"]
+    document = next(d for d in items if d["form_code"] == "MAU_01")
+    response = client.get(f"/api/v1/dossiers/{code}/documents/{document['id']}", headers=login(user))
+    assert response.status_code == 200, response.text
+    return " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages).split())
+
+
 class TestReceivingPointsAndCompetentAgencies:
     def test_same_procedure_at_the_centre_and_two_communes(self, app_client: TestClient, login: Login) -> None:
         at_centre = receive(app_client, login, "mot_cua")
@@ -63,6 +74,11 @@ class TestReceivingPointsAndCompetentAgencies:
             assert (dossier["agency_code"], dossier["agency_name"]) == (SO, SO_NAME)
             assert dossier["department"] == "Phòng Quản lý Văn hóa và Gia đình"
         assert at_xa1["received_agency_name"] == XA1_NAME
+        # Each desk numbers its receipt slips in its own register.
+        for dossier, desk, header in ((at_centre, "mot_cua", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH TUYÊN QUANG"),
+                                      (at_xa1, "mot_cua_xa1", "ỦY BAN NHÂN DÂN PHƯỜNG MINH XUÂN"),
+                                      (at_xa2, "mot_cua_xa2", "ỦY BAN NHÂN DÂN XÃ YÊN SƠN")):
+            assert f"{header} Số: 1/TNHS" in mau_01(app_client, login, desk, dossier["code"])
         codes = {at_centre["code"], at_xa1["code"], at_xa2["code"]}
 
         # Each commune's desk sees only what it received; a commune's other officials see none of the Sở's.
@@ -135,6 +151,12 @@ class TestLienThong:
             {"code": SO, "name": SO_NAME, "part": "giai_quyet", "hours": so_hours},
         ]
         assert received["current_agency_code"] == SO  # accepted at the desk: handed over at once
+        # The receipt slip is the commune's: its name, its register, its clerk, its desk for the result.
+        receipt = mau_01(app_client, login, "mot_cua_xa1", code)
+        assert f"Mã hồ sơ: {code} {XA1_NAME} tiếp nhận hồ sơ của: Nguyễn Thị Hồng Nhung" in receipt
+        assert "ỦY BAN NHÂN DÂN PHƯỜNG MINH XUÂN Số: 1/TNHS" in receipt
+        assert "Nông Thị Huyền Công chức Trung tâm Phục vụ hành chính công phường Minh Xuân" in receipt
+        assert "Sở Văn hóa" not in receipt
 
         for user, step, data in (("lanh_dao_phong", "phan_cong", {"case_officer": "chuyen_vien"}),
                                  ("chuyen_vien", "kiem_tra_thuc_te", INSPECT),

@@ -209,7 +209,8 @@ def issue_form(
     context = form_context(session, dossier=dossier, services=services, now=now, actor=actor, data=data,
                            form=code)
     year = to_local(now).year
-    issued = numbers.issue_number(session, agency_code=dossier.agency_code, year=year, form=code)
+    # Numbered in the register of the agency issuing it: the receiving desk's for its forms (Mẫu 01).
+    issued = numbers.issue_number(session, agency_code=context.agency_code, year=year, form=code)
     if issued is not None:
         context.document_number = issued[0]
         if code is FormCode.MAU_01:  # entered in the register: book of the year, number in it
