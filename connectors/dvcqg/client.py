@@ -71,13 +71,16 @@ class DvcqgClient:
 
     # --- calls --------------------------------------------------------------------------------------------
 
-    def call(self, service: str, params: dict[str, Any], *, share: bool = False) -> dict[str, Any]:
+    def call(self, service: str, params: dict[str, Any], *, share: bool = False,
+             madonvi: str | None = None) -> dict[str, Any]:
         """Post `service` with `params` (plus `session`, `madonvi`, `service`) and return the whole reply when
-        its `error_code` is 0. An expired session is renewed once. Raises DvcqgUnavailable (no usable
-        answer), DvcqgRefused (`error_code ≠ 0`) or DvcqgAuthFailed."""
+        its `error_code` is 0; `madonvi` is the agency the call is about (a dossier's: the agency whose code
+        starts its MaHoSo), our configured one when not given. An expired session is renewed once. Raises
+        DvcqgUnavailable (no usable answer), DvcqgRefused (`error_code ≠ 0`) or DvcqgAuthFailed."""
         path = self._paths["share" if share else "integration"]
         for attempt in (1, 2):
-            body = {"session": self._current_session(), "madonvi": self.madonvi, "service": service, **params}
+            body = {"session": self._current_session(), "madonvi": madonvi or self.madonvi, "service": service,
+                    **params}
             try:
                 reply = self._post(path, body)
             except _SessionRejected:

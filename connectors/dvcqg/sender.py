@@ -142,7 +142,8 @@ class DvcqgSender:
 
     def _call(self, message: OutgoingMessage, service: str, params: dict) -> dict:
         ensure_time_to_send(message, self._now())
-        return self._client.call(service, params)
+        # The dossier's own agency (its MaHoSo prefix): a commune's dossiers are the commune's on DVCQG.
+        return self._client.call(service, params, madonvi=message.payload.get("madonvi"))
 
 
 def refusal(exc: DvcqgRefused, *, uncertain: bool) -> RetryableDelivery | PermanentDelivery:

@@ -253,6 +253,28 @@ class Dies:
             raise WorkerKilled()  # noqa: B012
 
 
+class TestCommuneDossiers:
+    def test_a_commune_desk_dossier_is_synced_as_the_communes(
+        self, settings: Settings, now_clock: ManualClock, db: Any
+    ) -> None:
+        """Issue 20: a dossier received at a commune's desk carries the commune's code, and its calls name the
+        commune's mã định danh (`madonvi`), so DVCQG's prefix check passes and counts it for the commune."""
+        with live_server(dvcqg_settings(settings), now_clock) as (base, wiring):
+            desk = Desk(base)
+            response = requests.post(f"{base}/api/v1/dossiers", headers=desk.headers("mot_cua_xa1"), timeout=30,
+                                     json={"procedure_code": PROCEDURE, "channel": "counter", "accept": True,
+                                           "facts": {"hang_de_nghi": "mot_hai_sao"}, "applicant": APPLICANT})
+            assert response.status_code == 201, response.text
+            code = str(response.json()["code"])
+            assert code.startswith("H60.71-"), code
+            assert wait_for(lambda: all_sent(wiring, code)), [(r.kind, r.status, r.last_error)
+                                                                for r in sync_rows(wiring, code)]
+            calls = applied(base, code)
+            assert calls and {c["body"]["madonvi"] for c in calls} == {"000.00.71.H60"}
+            created = next(c["body"]["data"][0] for c in calls if c["service"] == "DongBoHoSoMC")
+            assert created["MaHoSo"] == code
+
+
 class TestRefusedRecords:
     def test_a_refused_record_is_dead_shown_and_resent_after_the_fix(
         self, settings: Settings, now_clock: ManualClock, db: Any

@@ -37,6 +37,7 @@ from connectors.dvcqg.wire import (
 )
 from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, enqueue, requeue_where
 from workflows import audit
+from workflows.agencies.models import Agency
 from workflows.collaborators import DomainServices
 from workflows.core.config import Settings
 from workflows.core.errors import Conflict, NotFound
@@ -93,7 +94,15 @@ def status_changed(
     record = replace(snapshot(session, dossier=dossier, services=services), supplements=rounds)
     return enqueue(session, idempotency_key=f"dvcqg:{dossier.code}:status:{synced + 1}", kind=DONG_BO,
                    subject_ref=subject_ref(dossier.code), recipient_ref=dossier.code, channel=CHANNEL,
-                   payload={"record": record.to_payload(), "first": synced == 0}, now=now)
+                   payload={"record": record.to_payload(), "first": synced == 0,
+                            "madonvi": madonvi(session, dossier=dossier)}, now=now)
+
+
+def madonvi(session: Session, *, dossier: Dossier) -> str | None:
+    """The mã định danh the dossier's calls carry: the receiving agency's, whose code starts its MaHoSo;
+    None (the adapter's configured one) for an agency not in the list."""
+    agency = session.get(Agency, dossier.received_agency_code)
+    return agency.national_code if agency is not None else None
 
 
 def hand_over(
@@ -115,7 +124,8 @@ def hand_over(
         due_at=entry.due_at)
     return enqueue(session, idempotency_key=f"dvcqg:{dossier.code}:progress:{entry.id}", kind=TIEN_DO,
                    subject_ref=subject_ref(dossier.code), recipient_ref=dossier.code, channel=CHANNEL,
-                   payload={"entry": progress.to_payload()}, now=entry.at)
+                   payload={"entry": progress.to_payload(), "madonvi": madonvi(session, dossier=dossier)},
+                   now=entry.at)
 
 
 def _rounds(

@@ -95,7 +95,10 @@ def build_router(state: EmulatorState) -> APIRouter:
             state.check_session(body.get("session"))
             if request.headers.get("dstcode") != DSTCODE:
                 raise EmuRefusal("-1", f"dstcode không hợp lệ (cần {DSTCODE})")
-            if str(body.get("madonvi", "")) != state.madonvi:
+            # The province's connection account speaks for the province's agencies (same level-1 code, the
+            # right-most part: H60); which agencies an account may name is unconfirmed (NATIONAL_PORTAL.md).
+            called = str(body.get("madonvi", ""))
+            if called.rsplit(".", 1)[-1] != state.madonvi.rsplit(".", 1)[-1] or called.count(".") != 3:
                 raise EmuRefusal("-1", f"madonvi {body.get('madonvi')!r} không khớp tài khoản kết nối")
             handler = services.get(service)
             if handler is None:
