@@ -6,6 +6,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -199,16 +201,14 @@ def deploy(paths: Annotated[list[Path], typer.Argument(help="BPMN files or direc
         raise typer.Exit(1)
 
 
-@app.command("import-agencies")
-def import_agencies(
-    file: Annotated[Path, typer.Argument(help="CSV UTF-8: " + ",".join(agency_service.COLUMNS))],
-) -> None:
-    """Create or update the province's agencies from a CSV file (all rows or none; errors name row and
-    column). The same as POST /api/v1/admin/agencies/import."""
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """One transaction on the configured database for a command; a refusal is printed with what it names
+    (every error line) and the command exits 1."""
     engine = make_db_engine(Settings().database)
     try:
         with session_scope(engine) as session:
-            result = agency_service.import_file(session, path=file, now=SystemClock().now())
+            yield session
     except MotcuaError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         for error in exc.errors or []:
@@ -216,6 +216,16 @@ def import_agencies(
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+
+
+@app.command("import-agencies")
+def import_agencies(
+    file: Annotated[Path, typer.Argument(help="CSV UTF-8: " + ",".join(agency_service.COLUMNS))],
+) -> None:
+    """Create or update the province's agencies from a CSV file (all rows or none; errors name row and
+    column). The same as POST /api/v1/admin/agencies/import."""
+    with _transaction() as session:
+        result = agency_service.import_file(session, path=file, now=SystemClock().now())
     typer.echo(f"agencies: {len(result.created)} created, {len(result.updated)} updated")
 
 
@@ -229,17 +239,10 @@ def create_department(
     phone: Annotated[str | None, typer.Option("--phone", help="Contact phone printed on forms")] = None,
 ) -> None:
     """Create a department of an agency (a commune's one-stop desk is unit MOT_CUA)."""
-    engine = make_db_engine(Settings().database)
-    try:
-        with session_scope(engine) as session:
-            agency_service.get_agency(session, code=agency)
-            identity_service.create_department(session, code=code, name=name, agency_code=agency, phone=phone,
-                                               unit_key=unit)
-    except MotcuaError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+    with _transaction() as session:
+        agency_service.get_agency(session, code=agency)
+        identity_service.create_department(session, code=code, name=name, agency_code=agency, phone=phone,
+                                           unit_key=unit)
     typer.echo(f"department created: {code} ({agency})")
 
 
@@ -257,18 +260,11 @@ def create_user(
     unit: Annotated[str | None, typer.Option("--unit", help="Unit of the title when not the department")] = None,
 ) -> None:
     """Create an official."""
-    engine = make_db_engine(Settings().database)
-    try:
-        with session_scope(engine) as session:
-            identity_service.create_official(
-                session, username=username, password=password, full_name=full_name,
-                department_code=department, roles=role, title=title, unit_name=unit,
-            )
-    except MotcuaError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+    with _transaction() as session:
+        identity_service.create_official(
+            session, username=username, password=password, full_name=full_name,
+            department_code=department, roles=role, title=title, unit_name=unit,
+        )
     typer.echo(f"official created: {username} ({', '.join(role)})")
 
 
