@@ -191,6 +191,18 @@ class TestLienThong:
         assert "CHUYEN_LIEN_THONG" not in [e for e, _ in texts(app_client, login, "mot_cua", received["code"])]
 
 
+class TestWhereToSubmit:
+    def test_the_public_catalogue_names_the_right_desks(self, app_client: TestClient) -> None:
+        items = {p["code"]: p for p in app_client.get("/api/v1/public/procedures").json()["items"]}
+        assert items[LE_HOI_XA]["where_to_submit"] == (
+            "Nộp trực tiếp tại Trung tâm Phục vụ hành chính công của bất kỳ xã, phường nào trong tỉnh (hồ sơ "
+            "được chuyển đến xã, phường có thẩm quyền giải quyết) hoặc qua dịch vụ bưu chính công ích.")
+        assert items[KARAOKE]["where_to_submit"] == (
+            "Nộp trực tiếp tại Bộ phận Một cửa – Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang (quầy của "
+            f"{SO_NAME}) hoặc tại Trung tâm Phục vụ hành chính công của bất kỳ xã, phường nào trong tỉnh, qua "
+            "dịch vụ bưu chính công ích, hoặc trực tuyến trên Cổng Dịch vụ công.")
+
+
 class TestAgencyList:
     def test_the_tree_and_the_import(self, app_client: TestClient, login: Login) -> None:
         listed = app_client.get("/api/v1/agencies").json()["items"]

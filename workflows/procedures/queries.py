@@ -3,8 +3,9 @@ submit."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from workflows.agencies.models import Agency
 from workflows.core.text import search_key
 from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.schemas import PublicProcedure
@@ -41,10 +42,18 @@ def public_procedure(version: ProcedureVersion, *, where: str) -> PublicProcedur
     )
 
 
-def where_to_submit(agency_name: str, centre_name: str) -> str:
+COMMUNE_CENTRES = "Trung tâm Phục vụ hành chính công của bất kỳ xã, phường nào trong tỉnh"
+
+
+def where_to_submit(agency_name: str, centre_name: str, *, level: str = "tinh") -> str:
+    """Where a citizen submits: a provincial procedure at the provincial centre's desk of the agency (or any
+    commune's centre, which forwards it), a commune-level one at any commune's centre (issue 20)."""
+    if level == "xa":
+        return (f"Nộp trực tiếp tại {COMMUNE_CENTRES} (hồ sơ được chuyển đến xã, phường có thẩm quyền giải quyết) "
+                "hoặc qua dịch vụ bưu chính công ích.")
     return (
         f"Nộp trực tiếp tại Bộ phận Một cửa – {centre_name} "
-        f"(quầy của {agency_name}), "
+        f"(quầy của {agency_name}) hoặc tại {COMMUNE_CENTRES}, "
         "qua dịch vụ bưu chính công ích, hoặc trực tuyến trên Cổng Dịch vụ công."
     )
 
@@ -53,8 +62,14 @@ def public_catalogue(
     session: Session, *, agency_name: str, centre_name: str, query: str | None = None,
 ) -> list[PublicProcedure]:
     """Current procedures, optionally filtered by words of the name or field (accents ignored)."""
-    where = where_to_submit(agency_name, centre_name)
-    items = [public_procedure(v, where=where) for v in list_current(session)]
+    names = {a.code: a.name for a in session.exec(select(Agency)).all()}
+
+    def where(version: ProcedureVersion) -> str:
+        competence = version.competence or {}
+        return where_to_submit(names.get(competence.get("agency") or "", agency_name), centre_name,
+                               level=competence.get("level", "tinh"))
+
+    items = [public_procedure(v, where=where(v)) for v in list_current(session)]
     if not query:
         return items
     words = search_key(query).split()
