@@ -61,8 +61,9 @@ def server(settings: Settings, clock: ManualClock, db: Any) -> Iterator[tuple[st
     with session_scope(wiring.db) as session:
         seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
     yield f"http://127.0.0.1:{port}", wiring
-    uv.should_exit = True
+    uv.should_exit = uv.force_exit = True  # no waiting for requests in flight
     thread.join(timeout=10)
+    wiring.close()  # its background workers stop even if the server's shutdown did not finish
 
 
 @pytest.fixture

@@ -56,8 +56,11 @@ def live_server(
     try:
         yield base, wiring
     finally:
-        server.should_exit = True
+        # Stop now, without waiting for requests still in flight (an emulator fault that stalls 20 s): a
+        # server left running would keep its relays and jobs working on the next test's database.
+        server.should_exit = server.force_exit = True
         thread.join(timeout=15)
+        wiring.close()  # its background workers, even when the server's own shutdown did not finish
         LIVE_APPS.pop(base, None)
 
 
