@@ -29,6 +29,19 @@ PII_PATTERNS = [re.compile(r"(?<!\d)(?<![0-9a-fA-F]-)" + p + r"(?!\d)") for p in
     r"0\d{2}[0-3]\d{8}",           # 12-digit CCCD numbers (province code 0xx, century digit)
 )]
 
+HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _inside_digest(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside a run of 32 or more hex digits (a SHA-256 printed on Mẫu 06 or in a
+    response): such a run holds a phone-shaped group of digits on some days, and is not personal data."""
+    while start > 0 and text[start - 1] in HEX:
+        start -= 1
+    while end < len(text) and text[end] in HEX:
+        end += 1
+    return end - start >= 32
+
+
 class Written:
     """Everything the system wrote during a test: log records of this process, response bodies the tests
     saw, and the subprocess log files."""
@@ -46,6 +59,8 @@ class Written:
         for where, text in sources:
             for pattern in PII_PATTERNS:
                 for match in pattern.finditer(text):
+                    if _inside_digest(text, match.start(), match.end()):
+                        continue
                     found.append((where, text[max(0, match.start() - 60):match.end() + 20]))
         return found
 
