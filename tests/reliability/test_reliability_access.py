@@ -37,6 +37,8 @@ ACTION_RULES: dict[str, set[str]] = {
     "POST /api/v1/dossiers/{code}/documents": DEPARTMENT - {"giam_sat"},
     "POST /api/v1/dossiers/{code}/control-slip": {"mot_cua", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/messages": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
+    # The workspace's preview of that message (issue 21): whoever may send it, nothing sent.
+    "POST /api/v1/dossiers/{code}/messages/preview": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
     "GET /api/v1/dossiers/{code}/zalo-conversation": {"mot_cua", "chuyen_vien", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/apology": {"chuyen_vien", "lanh_dao_phong", "lanh_dao_so"},
     "GET /api/v1/dossiers/{code}/payments": DEPARTMENT,
@@ -146,6 +148,7 @@ class TestAccessMatrix:
             "POST /api/v1/dossiers/{code}/reveal": {"json": {"reason": "Đối chiếu khi trả", "fields": ["address"]}},
             "POST /api/v1/dossiers/{code}/documents": {"files": {"file": ("bien-ban.pdf", PDF, "application/pdf")}},
             "POST /api/v1/dossiers/{code}/messages": {"json": {"text": "Mời ông/bà bổ sung bản sao."}},
+            "POST /api/v1/dossiers/{code}/messages/preview": {"json": {"text": "Mời ông/bà bổ sung bản sao."}},
             "POST /api/v1/dossiers/{code}/apology": {"json": {"reason": "Cần xin ý kiến Công an tỉnh",
                                                               "new_due_at": new_due}},
             "POST /api/v1/dossiers/{code}/withdraw": {"json": {"reason": "Công dân có đơn rút"}},
