@@ -47,9 +47,12 @@ class Section:
 
 
 # Libraries first (the API module, the shell, shared helpers), then the sections in navigation order.
-LIBRARIES: tuple[str, ...] = ("api.js", "shell.js")
+LIBRARIES: tuple[str, ...] = ("api.js", "shell.js", "schema-form.js")
 SECTIONS: tuple[Section, ...] = (
     Section("hop-thu.js"),     # Hộp công việc: mine, to claim, the department's (every working role)
+    Section("tiep-nhan.js"),   # Tiếp nhận hồ sơ at the desk (MOT_CUA)
+    Section("ho-so.js"),       # Hồ sơ: the department's dossiers, and one dossier's page (#/ho-so/<code>)
+    Section("cong-viec.js"),   # Xử lý công việc: one task's generated form (#/cong-viec/<id>)
 )
 # bpmn.css and bpmn-viewer.js come from the designer's npm build (`/static/build/…`), not from here.
 ASSETS: dict[str, str] = {
