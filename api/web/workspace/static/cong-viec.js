@@ -19,9 +19,9 @@
         el("dt", {}, "Thủ tục"), el("dd", {}, task.procedure_name),
         el("dt", {}, "Người nộp"), el("dd", {}, task.applicant_name),
         el("dt", {}, "Trạng thái"), el("dd", {}, task.dossier_status_name),
-        el("dt", {}, "Hạn xử lý bước"), el("dd", {}, fmt.time(task.due_at), shell.dueBadge(task.due_at, task.overdue)),
+        el("dt", {}, "Hạn xử lý bước"), el("dd", {}, fmt.time(task.due_at), shell.dueBadge(task.overdue, task.due_soon)),
         el("dt", {}, "Người xử lý"), el("dd", {}, task.assignee === me.username ? "Tôi" : task.assignee ? "Cán bộ khác đã nhận" : "Chưa có người nhận")));
-    main.replaceChildren(header, status);
+    shell.fill(main, header, status);
 
     if (!task.assignee) {
       const claim = el("button", { type: "button", class: "secondary", id: "claim" }, "Nhận việc");

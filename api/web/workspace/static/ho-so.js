@@ -43,7 +43,7 @@
   async function renderList(main) {
     const page = await api.get("/dossiers", { page: listState.page, page_size: 20 });
     const pages = Math.max(1, Math.ceil(page.total / 20));
-    main.replaceChildren(el("h1", {}, "Hồ sơ"),
+    shell.fill(main, el("h1", {}, "Hồ sơ"),
       page.items.length ? el("table", { class: "list" },
         el("thead", {}, el("tr", {}, ["Mã hồ sơ", "Thủ tục", "Người nộp", "Trạng thái", "Hẹn trả"].map((h) => el("th", {}, h)))),
         el("tbody", {}, page.items.map((d) => el("tr", {},
@@ -68,7 +68,7 @@
     const d = await api.get(path(code));
     const [history, documents, messages] = await Promise.all([
       api.get(path(code) + "/history"), api.get(path(code) + "/documents"), api.get(path(code) + "/messages")]);
-    main.replaceChildren(
+    shell.fill(main, 
       header(d, me),
       el("div", { class: "grid" },
         el("div", {}, applicantCard(d, me), timelineCard(history.items), diagramCard(d)),
@@ -195,8 +195,9 @@
     if (may(me, "register")) {
       const day = new Date(d.received_at).toISOString().slice(0, 10);
       const register = el("button", { type: "button", class: "secondary", id: "register" }, "Sổ theo dõi hồ sơ (Mẫu 07)");
-      register.addEventListener("click", () => openFile("/registers/mau-07?from=" + day + "&to=" +
-        new Date().toISOString().slice(0, 10), false).catch((e) => shell.toast(e.fullMessage, "error")));
+      const last = new Date(d.returned_at || d.finished_at || d.due_at || d.received_at).toISOString().slice(0, 10);
+      register.addEventListener("click", () => openFile("/registers/mau-07?from=" + day + "&to=" + last, false)
+        .catch((e) => shell.toast(e.fullMessage, "error")));
       extra.push(register);
     }
     return card("Biểu mẫu (Mẫu 01–07)", "forms-card",
@@ -275,7 +276,7 @@
         const how = p.attachment ? { file: "Gửi kèm tệp " + p.attachment.filename + ".",
           image: "Gửi kèm ảnh " + p.attachment.filename + ".",
           link: "Tệp không gửi được qua Zalo; công dân nhận được: " + p.attachment.link_text }[p.attachment.route] : null;
-        preview.replaceChildren(el("div", { class: "muted" }, "Công dân sẽ nhận được:"),
+        shell.fill(preview, el("div", { class: "muted" }, "Công dân sẽ nhận được:"),
           el("div", { class: "preview", id: "preview-text" }, p.text), how ? el("div", { class: "muted" }, how) : null);
         preview.classList.remove("hidden");
         send.disabled = false;

@@ -68,7 +68,7 @@
       el("span", { id: "page-info" }, "Trang " + state.page + "/" + pages + " · " + page.total + " công việc"),
       el("button", { type: "button", class: "secondary", disabled: state.page >= pages, onclick: () => move(1) }, "Trang sau ›"));
 
-    main.replaceChildren(el("h1", {}, "Hộp công việc"), tabs, filters,
+    shell.fill(main, el("h1", {}, "Hộp công việc"), tabs, filters,
       page.items.length ? table(page.items, tab, me, main) : el("div", { class: "empty" }, emptyText(tab)),
       page.total > PAGE_SIZE ? pager : null);
   }
@@ -87,8 +87,7 @@
             el("div", { class: "muted" }, t.dossier_status_name)),
           el("td", {}, t.procedure_name, el("div", { class: "muted" }, t.applicant_name)),
           el("td", {}, t.title || t.name, t.assignee && t.assignee !== me.username ? el("div", { class: "muted" }, "Cán bộ khác đã nhận") : null),
-          el("td", {}, fmt.time(t.due_at), t.overdue ? el("span", { class: "badge off" }, "Quá hạn")
-            : t.due_soon ? el("span", { class: "badge soon" }, "Sắp đến hạn") : null),
+          el("td", {}, fmt.time(t.due_at), shell.dueBadge(t.overdue, t.due_soon)),
           el("td", {}, actions(t, tab, me, main)));
         return row;
       })));

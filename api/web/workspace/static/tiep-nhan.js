@@ -24,7 +24,7 @@
     const status = el("div", { id: "intake-status" });
     const form = el("form", { class: "card", id: "intake-form", novalidate: true },
       field("Thủ tục hành chính", select, "procedure_code", true), procedurePart);
-    main.replaceChildren(el("h1", {}, "Tiếp nhận hồ sơ"), status, form);
+    shell.fill(main, el("h1", {}, "Tiếp nhận hồ sơ"), status, form);
     select.addEventListener("change", () => {
       const procedure = procedures.find((p) => p.code === select.value);
       procedurePart.replaceChildren(el("div", {}, procedure ? procedureForm(procedure, form, status, main) : []));
@@ -72,7 +72,7 @@
         : rule ? "Phí, lệ phí: " + rule.amount.toLocaleString("vi-VN") + " đồng (" + rule.condition + ")."
           : "Khai đủ thông tin để biết mức phí, lệ phí.";
     };
-    facts.forEach((f) => f.control.addEventListener("change", showFee));
+    facts.forEach((f) => ["change", "input"].forEach((kind) => f.control.addEventListener(kind, showFee)));
     showFee();
 
     form.onsubmit = async (ev) => {
@@ -179,7 +179,7 @@
       window.open(file.url, "_blank", "noopener");
       setTimeout(() => URL.revokeObjectURL(file.url), 120000);
     });
-    main.replaceChildren(el("h1", {}, "Tiếp nhận hồ sơ"),
+    shell.fill(main, el("h1", {}, "Tiếp nhận hồ sơ"),
       el("div", { class: "ok", id: "intake-done" }, "Đã tiếp nhận hồ sơ " + d.code + ". Hẹn trả kết quả: " + fmt.time(d.due_at) + "."),
       failed.length ? shell.alertBox("Chưa tải lên được: " + failed.join("; ")) : null,
       el("div", { class: "card" }, el("dl", { class: "facts" },
