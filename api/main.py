@@ -130,8 +130,8 @@ def body_rules(settings: Settings) -> list[BodyRule]:
     upload = settings.storage.max_upload_bytes + MULTIPART_OVERHEAD
     return [
         BodyRule("POST", r"/api/v1/dossiers/[^/]+/documents", upload, authenticate_first=True),
-        BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
-                 authenticate_first=True),
+        BodyRule("POST", r"/api/v1/process-definitions(/validate)?",
+                 procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD, authenticate_first=True),
         BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
         BodyRule("POST", r"/api/v1/payments/dvcqg/callback", payment_routes.MAX_CALLBACK_BYTES),
         BodyRule("POST", r"/api/v1/news/[^/]+/zalo/publish", upload, authenticate_first=True),  # a video
