@@ -36,6 +36,7 @@ from api.routers import zalo_articles as zalo_article_routes
 from api.routers import zalo_grant as zalo_grant_routes
 from api.routers import zalo_templates as zalo_template_routes
 from api.web import assets as web_assets
+from api.web import designer as designer_web
 from api.web import online as online_web
 from connectors.dvcqg.emulator import create_dvcqg_emulator_app
 from connectors.zalo.emulator import create_emulator_app
@@ -93,6 +94,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(agency_routes.router)
     app.include_router(web.build_router())
     app.include_router(web_assets.build_router())
+    app.include_router(designer_web.build_router(settings))
     app.include_router(payment_routes.build_router())
     app.include_router(payment_routes.officials)
     if settings.zalo.emulator and not settings.zalo.emulator_url:

@@ -85,6 +85,8 @@ def _elements(content: bytes) -> dict[str, tuple[str, str | None, dict[str, Any]
                 continue  # a child with an id of its own is compared on its own
             aspect = _ASPECTS.get(etree.QName(child).localname, "other")
             parts.setdefault(aspect, []).append(etree.tostring(child, method="c14n"))
+        if "lane_members" in parts:  # a lane's members are a set: the modeler may write them in another order
+            parts["lane_members"] = sorted(parts["lane_members"])
         found[element_id] = (qname.localname, element.get("name"), parts)
     return found
 

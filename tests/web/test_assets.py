@@ -29,6 +29,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 @pytest.mark.parametrize(("name", "media_type", "marker"), [
     ("bpmn-viewer.js", "text/javascript", "MotcuaBpmnViewer"),
+    ("bpmn-modeler.js", "text/javascript", "MotcuaModeler"),
+    ("quy-trinh.js", "text/javascript", "/quy-trinh/dang-nhap"),
+    ("quy-trinh.css", "text/css", ".count-badge"),
     ("bpmn.css", "text/css", ".djs-container"),
 ])
 def test_fixed_bundles_are_built_and_served(client: TestClient, name: str, media_type: str, marker: str) -> None:
@@ -75,3 +78,21 @@ def test_build_folder_holds_only_what_the_build_writes() -> None:
     # The stamp make writes after a good build: without it the build did not finish.
     assert (BUILD_DIR / ".built-stamp").is_file(), HINT
     assert Path(__file__).resolve().parents[2] / "api" / "web" / "static" / "build" == BUILD_DIR
+
+
+@pytest.mark.parametrize("path", ["/quy-trinh/", "/quy-trinh/dang-nhap", "/quy-trinh/karaoke_vu_truong/1",
+                                  "/quy-trinh/karaoke_vu_truong/1/sua"])
+def test_designer_pages_are_shells_under_a_strict_policy(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy.split("style-src-attr")[0]
+    assert "<script>" not in response.text and "/static/build/" in response.text
+
+
+@pytest.mark.parametrize("path", ["/quy-trinh/karaoke_vu_truong/0", "/quy-trinh/a%20b/1/sua",
+                                  "/quy-trinh/karaoke_vu_truong/abc"])
+def test_designer_pages_refuse_a_bad_key_or_version(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] in {"key", "version"}
