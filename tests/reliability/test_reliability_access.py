@@ -19,7 +19,11 @@ from workflows.privacy import PersonalDataCipher
 Login = Callable[[str], dict[str, str]]
 ROLES = ["mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat", "quan_tri", "mot_cua_dl"]
 ID_NUMBER, PHONE = "008190012345", "0912345678"
-ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b|POST /api/v1/process-definitions$"
+# The process designers' validation is the administrator's; where a version's dossiers wait is also the
+# province-wide supervisors' (GIAM_SAT_TINH, not among ROLES here: tests/http_api/test_process_designer.py).
+ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b"
+                        r"|POST /api/v1/process-definitions(/validate)?$"
+                        r"|GET /api/v1/process-definitions/\{key\}/versions/\{version\}/waiting$"
                         r"|(POST|PUT|DELETE) /api/v1/news|GET /api/v1/news/\{news_id\}/zalo$)")
 SUPERVISOR_TOO = {"GET /api/v1/admin/scheduler"}  # the supervisor (GIAM_SAT) watches the jobs as well
 DEPARTMENT = {"mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat"}
