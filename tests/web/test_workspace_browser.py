@@ -237,6 +237,11 @@ class TestWorkspaceWalk:
             desk.fill("#upload-note", "Bản vẽ bổ sung")
             desk.click("#upload-form button[type=submit]")
             expect(desk.locator("#documents")).to_contain_text("ban-ve-mat-bang.pdf")
+            # The procedure's diagram (bpmn-js from the front-end build) with the current step highlighted.
+            expect(desk.locator("#diagram .djs-element.highlight[data-element-id='nhan_bo_sung']")).to_have_count(1)
+            expect(desk.locator("#diagram .djs-element.highlight")).to_have_count(1)
+            desk.locator("#process").scroll_into_view_if_needed()
+            shot(desk, "ho-so-bo-sung")
             second = new_page(browser)
             sign_in(second, base, "mot_cua")
             open_step(second, base, code)

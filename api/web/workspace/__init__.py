@@ -60,13 +60,19 @@ ASSETS: dict[str, str] = {
     **{name: JS for name in LIBRARIES},
     **{section.script: JS for section in SECTIONS},
 }
-# Only our own origin; no inline script or style. img-src blob: for previews of uploaded scans; frames
-# none: the workspace holds an official's session and must not be overlaid by another site.
+# Only our own origin; no inline script, no <style> element. As the designers' pages (api/web/designer.py),
+# for the diagram's bpmn-js viewer: style *attributes* (diagram-js writes them into the markup it builds),
+# data: icons in its CSS and its icon font. blob: for the PDFs opened with the official's token; frames none:
+# the workspace holds an official's session and must not be overlaid by another site.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-src 'self' blob:; object-src 'self' blob:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self' blob:; "
+    "object-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# The diagram viewer from the front-end build (`make` builds web/ into api/web/static/build/): an IIFE that
+# defines window.MotcuaBpmnViewer; the dossier page draws no diagram without it.
+BUILD_SCRIPTS: tuple[str, ...] = ("/static/build/bpmn-viewer.js",)
+BUILD_STYLES: tuple[str, ...] = ("/static/build/bpmn.css",)
 HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
@@ -81,8 +87,10 @@ def build_router() -> APIRouter:
 
     @router.get("/can-bo/", response_class=HTMLResponse)
     def page(settings: SettingsDep) -> HTMLResponse:
-        scripts = [*LIBRARIES, *(s.script for s in SECTIONS)]
-        html = templates.get_template("can_bo.html").render(agency_name=settings.agency_name, scripts=scripts)
+        scripts = [*BUILD_SCRIPTS, *(f"/can-bo/static/{name}" for name in LIBRARIES),
+                   *(f"/can-bo/static/{s.script}" for s in SECTIONS)]
+        html = templates.get_template("can_bo.html").render(agency_name=settings.agency_name, scripts=scripts,
+                                                             styles=BUILD_STYLES)
         return HTMLResponse(html, headers=HEADERS)
 
     @router.get("/can-bo/static/{name}")
