@@ -47,6 +47,8 @@ class TestLogin:
         assert me.json() == {
             "username": "lanh_dao_phong", "full_name": "Trần Văn Minh", "roles": ["LANH_DAO_PHONG"],
             "department": {"code": "PHONG_QLVH", "name": "Phòng Quản lý Văn hóa và Gia đình"},
+            # The workspace names an official by full name and title (issue 21), never by login.
+            "title": "Trưởng phòng", "position": "Trưởng phòng Quản lý Văn hóa và Gia đình",
         }
 
     def test_wrong_password_and_unknown_user(self, client: TestClient) -> None:

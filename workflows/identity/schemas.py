@@ -47,11 +47,11 @@ class Me(BaseModel):
     full_name: str
     roles: list[Role]
     department: DepartmentPublic
+    title: str | None = None
+    position: str = Field("", description="Title and unit as forms print them")
 
 
 class OfficialPublic(Me):
-    title: str | None = None
-    position: str = Field("", description="Title and unit as forms print them")
     disabled: bool
     created_at: datetime
 
