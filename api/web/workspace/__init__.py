@@ -51,9 +51,21 @@ LIBRARIES: tuple[str, ...] = ("api.js", "shell.js")
 SECTIONS: tuple[Section, ...] = (
     Section("hop-thu.js"),     # Hộp công việc: mine, to claim, the department's (every working role)
 )
+# Supervisors' and administrators' pages (issue 21 item 5), after the everyday work: their shared helpers, then
+# the sections in navigation order.
+LIBRARIES += ("quan-tri-chung.js",)
+SECTIONS += (
+    Section("thong-ke.js"),      # Thống kê: on-time statistics per agency and procedure (supervisors)
+    Section("qua-han.js"),       # Hồ sơ quá hạn: the overdue list, who holds each (supervisors)
+    Section("su-co.js"),         # Sự cố: incidents, retry (QUAN_TRI)
+    Section("ket-noi.js"),       # Kết nối Zalo: the OA connection, reconnect; DVCQG sync failures (QUAN_TRI)
+    Section("tin-nhan-loi.js"),  # Tin nhắn lỗi: messages by state, resend one or all (QUAN_TRI)
+    Section("can-bo-ql.js"),     # Cán bộ: officials, roles, disable, enable, unlock (QUAN_TRI)
+)
 # bpmn.css and bpmn-viewer.js come from the designer's npm build (`/static/build/…`), not from here.
 ASSETS: dict[str, str] = {
     "can-bo.css": "text/css; charset=utf-8",
+    "quan-tri.css": "text/css; charset=utf-8",
     **{name: JS for name in LIBRARIES},
     **{section.script: JS for section in SECTIONS},
 }
