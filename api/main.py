@@ -35,6 +35,8 @@ from api.routers import zalo as zalo_routes
 from api.routers import zalo_articles as zalo_article_routes
 from api.routers import zalo_grant as zalo_grant_routes
 from api.routers import zalo_templates as zalo_template_routes
+from api.web import assets as web_assets
+from api.web import designer as designer_web
 from api.web import online as online_web
 from api.web import workspace as workspace_web
 from connectors.dvcqg.emulator import create_dvcqg_emulator_app
@@ -93,6 +95,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     app.include_router(agency_routes.router)
     app.include_router(web.build_router())
     app.include_router(workspace_web.build_router())
+    app.include_router(web_assets.build_router())
+    app.include_router(designer_web.build_router(settings))
     app.include_router(payment_routes.build_router())
     app.include_router(payment_routes.officials)
     if settings.zalo.emulator and not settings.zalo.emulator_url:
@@ -130,8 +134,8 @@ def body_rules(settings: Settings) -> list[BodyRule]:
     upload = settings.storage.max_upload_bytes + MULTIPART_OVERHEAD
     return [
         BodyRule("POST", r"/api/v1/dossiers/[^/]+/documents", upload, authenticate_first=True),
-        BodyRule("POST", r"/api/v1/process-definitions", procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD,
-                 authenticate_first=True),
+        BodyRule("POST", r"/api/v1/process-definitions(/validate)?",
+                 procedure_routes.MAX_BPMN_BYTES + MULTIPART_OVERHEAD, authenticate_first=True),
         BodyRule("POST", r"/api/v1/zalo/webhook", zalo_routes.MAX_BODY),
         BodyRule("POST", r"/api/v1/payments/dvcqg/callback", payment_routes.MAX_CALLBACK_BYTES),
         BodyRule("POST", r"/api/v1/news/[^/]+/zalo/publish", upload, authenticate_first=True),  # a video

@@ -1,7 +1,7 @@
 """Generic BPMN runtime over SpiffWorkflow 3.2.0 (imports nothing else of ours). See README.md."""
 
 from engine.engine import Engine
-from engine.operators import OperatorContext, OperatorRegistry
+from engine.operators import OperatorContext, OperatorParam, OperatorRegistry
 from engine.steps import validate_form
 from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
 
@@ -10,6 +10,7 @@ __all__ = [
     "Engine",
     "IncidentView",
     "OperatorContext",
+    "OperatorParam",
     "OperatorRegistry",
     "StepResult",
     "WorkItemView",

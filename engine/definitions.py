@@ -8,15 +8,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, literal, union_all
 from sqlmodel import Session, select
 
 from engine.errors import DefinitionInvalid, DefinitionNotFound
-from engine.models import ProcessDefinition
+from engine.models import Incident, ProcessDefinition, ProcessInstance, WorkItem
 from engine.spiff import SpiffSerializer
 from engine.store import as_utc
 from engine.validation import DefinitionValidator
-from engine.views import DeployResult
+from engine.views import DeployResult, Waiting
+
+UNFINISHED = ("running", "waiting", "incident")  # ProcessInstance.status of an instance not yet at its end
 
 
 class Definitions:
@@ -81,6 +83,38 @@ class Definitions:
             suffix = "" if version is None else f" version {version}"
             raise DefinitionNotFound(f"process definition '{key}'{suffix} not found")
         return row
+
+    def previous(self, session: Session, *, key: str, version: int) -> ProcessDefinition | None:
+        """The highest version of `key` below `version`, or None for the first."""
+        stmt = (select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version < version)
+                .order_by(ProcessDefinition.version.desc()))  # type: ignore[attr-defined]
+        return session.exec(stmt).first()
+
+    def waiting(self, session: Session, *, definition_id: int) -> Waiting:
+        """One aggregate statement: unfinished instances of the definition, those with open work items per
+        element, and those stopped by an open incident per element (instances, not rows: a multi-instance
+        step counts its instance once)."""
+        unfinished = (ProcessInstance.definition_id == definition_id,
+                      ProcessInstance.status.in_(UNFINISHED))  # type: ignore[attr-defined]
+        instances = select(literal("instances").label("kind"), literal("").label("element_id"),
+                           func.count(ProcessInstance.id).label("n")).where(*unfinished)
+        tasks = (select(literal("task"), WorkItem.element_id, func.count(func.distinct(WorkItem.instance_id)))
+                 .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)  # type: ignore[arg-type]
+                 .where(WorkItem.state == "open", *unfinished).group_by(WorkItem.element_id))
+        incidents = (select(literal("incident"), Incident.element_id,
+                            func.count(func.distinct(Incident.instance_id)))
+                     .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)  # type: ignore[arg-type]
+                     .where(Incident.resolved_at.is_(None), *unfinished)  # type: ignore[union-attr]
+                     .group_by(Incident.element_id))
+        total, at_tasks, at_incidents = 0, {}, {}
+        for kind, element_id, n in session.connection().execute(union_all(instances, tasks, incidents)):
+            if kind == "instances":
+                total = int(n)
+            elif kind == "task":
+                at_tasks[str(element_id)] = int(n)
+            else:
+                at_incidents[str(element_id or "")] = int(n)
+        return Waiting(instances=total, at_tasks=at_tasks, at_incidents=at_incidents)
 
     def spec(self, session: Session, definition_id: int) -> tuple[Any, dict[str, Any]]:
         # Restored from the stored JSON, never re-parsed: the converter wires loop children (trap T16).

@@ -41,7 +41,7 @@ from engine.steps import (
     validate_form,
 )
 from engine.validation import DefinitionValidator
-from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
+from engine.views import DeployResult, IncidentView, StepResult, Waiting, WorkItemView
 
 # Task-data key holding the last user task's own submission: {"step": <task id>, "data": {...}}.
 LAST_FORM_KEY = "_form"
@@ -56,14 +56,16 @@ class Engine:
         now: Callable[[], datetime],
         max_task_depth: int = 600,
         sandbox: Sandbox | None = None,
+        lanes: frozenset[str] | None = None,
     ) -> None:
+        """`lanes`: the lane names user tasks may sit in, checked at deploy (None: any)."""
         self.operators = operators
         self.now = now
         self.max_task_depth = max_task_depth
         self.sandbox = sandbox or Sandbox()
         self.serializer = SpiffSerializer()
         self._definitions = Definitions(
-            validator=DefinitionValidator(operators=operators, sandbox=self.sandbox),
+            validator=DefinitionValidator(operators=operators, sandbox=self.sandbox, lanes=lanes),
             serializer=self.serializer,
             now=now,
         )
@@ -84,6 +86,20 @@ class Engine:
 
     def definition_xml(self, session: Session, *, key: str, version: int) -> str:
         return self._definitions.get(session, key=key, version=version).bpmn_xml
+
+    def definition(self, session: Session, *, key: str, version: int | None) -> ProcessDefinition:
+        """The given version of `key`, or its latest when None (DefinitionNotFound when there is none)."""
+        return self._definitions.get(session, key=key, version=version)
+
+    def previous_definition(self, session: Session, *, key: str, version: int) -> ProcessDefinition | None:
+        """The version deployed before `version` of `key`, or None."""
+        return self._definitions.previous(session, key=key, version=version)
+
+    def waiting(self, session: Session, *, key: str, version: int) -> Waiting:
+        """Where the unfinished instances of that version wait (`Waiting`), counted in one statement."""
+        definition = self._definitions.get(session, key=key, version=version)
+        assert definition.id is not None
+        return self._definitions.waiting(session, definition_id=definition.id)
 
     # ---- commands ----------------------------------------------------------------------------------------
 

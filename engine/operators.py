@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,10 +32,27 @@ Operator = Callable[[OperatorContext, dict[str, Any]], "dict[str, Any] | None"]
 
 
 @dataclass(frozen=True)
+class OperatorParam:
+    """What a parameter of an operator means, for people who draw the diagram: the modeler's templates show
+    `label` and offer `choices` (literal value → label), and deploy validation refuses a quoted literal
+    outside `choices` on the element (an expression is left to run time)."""
+
+    name: str
+    label: str
+    required: bool = True
+    choices: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class RegisteredOperator:
     name: str
     fn: Operator
     required_params: frozenset[str] = field(default_factory=frozenset)
+    label: str | None = None
+    params: tuple[OperatorParam, ...] = ()
+
+    def param(self, name: str) -> OperatorParam | None:
+        return next((p for p in self.params if p.name == name), None)
 
 
 class OperatorRegistry:
@@ -44,13 +61,23 @@ class OperatorRegistry:
     def __init__(self) -> None:
         self._operators: dict[str, RegisteredOperator] = {}
 
-    def register(self, name: str, fn: Operator, *, required_params: Iterable[str] = ()) -> None:
+    def register(
+        self, name: str, fn: Operator, *, required_params: Iterable[str] = (), label: str | None = None,
+        params: Iterable[OperatorParam] = (),
+    ) -> None:
+        """`params` describe the parameters (their required ones count as `required_params` too); `label`
+        names the operator for people (the modeler's service-task templates)."""
         if name in self._operators:
             raise ValueError(f"operator {name!r} is already registered")
-        self._operators[name] = RegisteredOperator(name, fn, frozenset(required_params))
+        described = tuple(params)
+        required = frozenset(required_params) | {p.name for p in described if p.required}
+        self._operators[name] = RegisteredOperator(name, fn, required, label=label, params=described)
 
     def get(self, name: str) -> RegisteredOperator | None:
         return self._operators.get(name)
 
     def names(self) -> list[str]:
         return sorted(self._operators)
+
+    def all(self) -> list[RegisteredOperator]:
+        return [self._operators[name] for name in sorted(self._operators)]

@@ -107,6 +107,15 @@ def _task_state(wf: BpmnWorkflow, task_id: str) -> int | None:
     return task.state if task is not None else None
 
 
+# The `spiffworkflow:property` names a user task may carry that the engine reads (BPMN_CONVENTIONS.md), with
+# what each means to the person drawing the diagram (the modeler's user-task template).
+USER_TASK_PROPERTIES = {
+    "formJsonSchema": "Biểu mẫu (JSON Schema draft 2020-12): dữ liệu cán bộ nhập được kiểm tra theo lược đồ này",
+    "assigneeVariable": "Biến chứa tên đăng nhập của người được giao (ví dụ case_officer)",
+    "title": "Tiêu đề trong danh sách công việc (mặc định: tên bước)",
+}
+
+
 def _new_item(row: ProcessInstance, task: Any, now: datetime) -> WorkItem:
     spec = task.task_spec
     properties = dict((spec.extensions or {}).get("properties", {}))

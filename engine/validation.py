@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import threading
@@ -56,9 +57,13 @@ def _error(field: str | None, line: int | None, message: str) -> dict[str, Any]:
 class DefinitionValidator:
     """Validates BPMN bytes and parses them into specs. Built once per Engine."""
 
-    def __init__(self, *, operators: OperatorRegistry, sandbox: Sandbox) -> None:
+    def __init__(
+        self, *, operators: OperatorRegistry, sandbox: Sandbox, lanes: frozenset[str] | None = None
+    ) -> None:
+        """`lanes`: the lane names a user task may sit in (the application's roles); None accepts any."""
         self.operators = operators
         self.sandbox = sandbox
+        self.lanes = lanes
         self._lock = threading.Lock()  # the shared lxml XMLSchema keeps its error log on the object
 
     def parse(
@@ -128,9 +133,14 @@ class DefinitionValidator:
                 element_id = ts.name
                 line = lines.get(element_id)
                 if ts.manual:
-                    if not getattr(ts, "lane", None):
+                    lane = getattr(ts, "lane", None)
+                    if not lane:
                         errors.append(_error(
                             element_id, line, "nhiệm vụ người dùng (user task) không nằm trong làn (lane) nào"))
+                    elif self.lanes is not None and lane not in self.lanes:
+                        errors.append(_error(
+                            element_id, line, f"làn “{lane}” của nhiệm vụ người dùng không phải mã vai trò "
+                                              f"(cần một trong: {', '.join(sorted(self.lanes))})"))
                     errors += self._form_schema(ts, element_id, line)
                 operation = getattr(ts, "operation_name", None)
                 if operation is not None:
@@ -158,7 +168,17 @@ class DefinitionValidator:
         missing = sorted(operator.required_params - set(params))
         if missing:
             return [_error(element_id, line, f"toán tử “{name}” cần tham số: {', '.join(missing)}")]
-        return []
+        errors = []
+        for param_name, param in params.items():
+            described = operator.param(param_name)
+            literal = _string_literal(param.get("value"))
+            if described is None or not described.choices or literal is None:
+                continue  # an expression is evaluated when the task runs
+            if literal not in described.choices:
+                errors.append(_error(element_id, line, (
+                    f"toán tử “{name}”: tham số {param_name} = '{literal}' không có trong danh mục "
+                    f"({', '.join(described.choices)})")))
+        return errors
 
     def _code(self, root: Any, now: datetime) -> list[dict[str, Any]]:
         errors: list[dict[str, Any]] = []
@@ -204,6 +224,15 @@ class DefinitionValidator:
         except Exception as exc:  # noqa: BLE001 - Spiff raises bare Exception('Invalid duration')
             return f"{kind} {value!r} không phải giá trị ISO 8601 hợp lệ: {exc}"
         return None
+
+
+def _string_literal(source: Any) -> str | None:
+    """The string a parameter's Python expression is when it is a plain quoted literal, else None."""
+    try:
+        value = ast.literal_eval(source) if isinstance(source, str) else None
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _interrupting_event_subprocesses(root: Any) -> list[str]:

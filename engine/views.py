@@ -20,6 +20,16 @@ class DeployResult:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Where the unfinished instances of one definition version stand: per element id, the instances with an
+    open work item there and those stopped there by an open incident; `instances`: all unfinished ones."""
+
+    instances: int
+    at_tasks: dict[str, int]
+    at_incidents: dict[str, int]
+
+
+@dataclass(frozen=True)
 class WorkItemView:
     id: str
     instance_id: int

@@ -33,6 +33,7 @@ from workflows.dossiers import handover, national_sync
 from workflows.dossiers.operators import register_operators
 from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
+from workflows.identity.models import Role
 from workflows.identity.service import HashingSlots
 from workflows.notifications.metrics import OutboxStateCollector
 from workflows.notifications.waiting import WaitingRuleCollector
@@ -189,7 +190,9 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     operators = OperatorRegistry()
     register_operators(operators, domain)
     register_feedback_operators(operators, domain)
-    engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth)
+    # A user task's lane names the role that works it (BPMN_CONVENTIONS.md): deploy refuses any other name.
+    engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth,
+                    lanes=frozenset(Role))
     tokens = DbTokenStore(db, cipher=cipher, backoff=RefreshBackoff(
         base=timedelta(seconds=settings.zalo.refresh_backoff_seconds),
         cap=timedelta(seconds=settings.zalo.refresh_backoff_max_seconds)))

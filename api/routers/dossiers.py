@@ -21,6 +21,7 @@ from workflows.dossiers.schemas import (
     HistoryItem,
     MessageIn,
     MessageOut,
+    MessagePreviewOut,
     MessageSentOut,
     RevealIn,
     SearchByIdIn,
@@ -168,6 +169,15 @@ def send_message(code: str, body: MessageIn, session: SessionDep, actor: ActorDe
     dossier = service.get_by_code(session, code=code, actor=actor, action=Action.MESSAGE)
     return messages.send(session, dossier=dossier, actor=actor, services=domain, text=body.text,
                          document_id=body.document_id)
+
+
+@router.post("/{code}/messages/preview", response_model=MessagePreviewOut, responses=ERRORS,
+             summary="Xem trước tin nhắn Zalo: nội dung công dân sẽ đọc và cách gửi tệp (không gửi gì)")
+def preview_message(code: str, body: MessageIn, session: SessionDep, actor: ActorDep,
+                    domain: DomainDep) -> MessagePreviewOut:
+    dossier = service.get_by_code(session, code=code, actor=actor, action=Action.MESSAGE)
+    return messages.preview(session, dossier=dossier, actor=actor, services=domain, text=body.text,
+                            document_id=body.document_id)
 
 
 @router.get("/{code}/zalo-conversation", response_model=ConversationOut, responses=ERRORS,

@@ -4,19 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Response, UploadFile, status
 
-from api.auth import ActorDep, Admin
+from api.auth import ActorDep, Admin, require_roles
 from api.deps import DomainDep, EngineDep, SessionDep
 from workflows import incidents
 from workflows.core.errors import PayloadTooLarge
 from workflows.core.schemas import Page
+from workflows.identity.actor import Actor
+from workflows.identity.models import Role
 from workflows.procedures import service as procedures
 from workflows.procedures.schemas import DefinitionOut, ProcedureOut
+from workflows.process import designer
+from workflows.process.schemas import ElementTemplatesOut, ValidationOut, VersionChangesOut, WaitingOut
 
 router = APIRouter(prefix="/api/v1", tags=["procedures"])
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
+# Where instances wait: the administrator who changes a process, and the province-wide supervisors (counts
+# only, across every agency, which they see anyway); docs/ACCESS.md.
+Watcher = Annotated[Actor, Depends(require_roles(Role.QUAN_TRI, Role.GIAM_SAT_TINH))]
+Key = Annotated[str, Path(max_length=200, description="Process key (the BPMN process id)")]
+Version = Annotated[int, Path(ge=1, le=1_000_000, description="Version number")]
+BpmnFile = Annotated[UploadFile, File(description="A .bpmn file")]
+
+
+def _read(file: UploadFile) -> bytes:
+    content = file.file.read(MAX_BPMN_BYTES + 1)
+    if len(content) > MAX_BPMN_BYTES:
+        raise PayloadTooLarge("Tệp BPMN quá lớn (tối đa 2 MB).")
+    return content
 
 
 @router.get("/procedures", response_model=Page[ProcedureOut], summary="Danh mục thủ tục hành chính")
@@ -36,11 +53,8 @@ def get_procedure(code: str, session: SessionDep, actor: ActorDep) -> ProcedureO
                         422: {"description": "BPMN không hợp lệ; `errors` nêu mã phần tử"}},
              summary="Triển khai tệp BPMN (QUAN_TRI)")
 def deploy(session: SessionDep, admin: Admin, engine: EngineDep, response: Response,
-           file: Annotated[UploadFile, File(description="A .bpmn file")]) -> DefinitionOut:
-    content = file.file.read(MAX_BPMN_BYTES + 1)
-    if len(content) > MAX_BPMN_BYTES:
-        raise PayloadTooLarge("Tệp BPMN quá lớn (tối đa 2 MB).")
-    result = engine.deploy(session, content=content, filename=file.filename or "upload.bpmn")
+           file: BpmnFile) -> DefinitionOut:
+    result = engine.deploy(session, content=_read(file), filename=file.filename or "upload.bpmn")
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return DefinitionOut(key=result.key, version=result.version, sha256=result.sha256,
@@ -58,6 +72,34 @@ def list_definitions(session: SessionDep, actor: ActorDep, engine: EngineDep) ->
             responses={200: {"content": {"application/xml": {}}}}, summary="Tệp BPMN của một phiên bản")
 def definition_xml(key: str, version: int, session: SessionDep, actor: ActorDep, engine: EngineDep) -> Response:
     return Response(engine.definition_xml(session, key=key, version=version), media_type="application/xml")
+
+
+@router.post("/process-definitions/validate", response_model=ValidationOut,
+             summary="Kiểm tra tệp BPMN như khi triển khai, không triển khai (QUAN_TRI)")
+def validate_definition(session: SessionDep, admin: Admin, engine: EngineDep, file: BpmnFile) -> ValidationOut:
+    return designer.validate(session, engine=engine, content=_read(file), filename=file.filename or "upload.bpmn")
+
+
+@router.get("/process-definitions/element-templates", response_model=ElementTemplatesOut,
+            summary="Mẫu phần tử cho trình soạn thảo: service task, user task")
+def element_templates(actor: ActorDep, engine: EngineDep) -> ElementTemplatesOut:
+    return designer.element_templates(engine=engine)
+
+
+@router.get("/process-definitions/{key}/versions/{version}/changes", response_model=VersionChangesOut,
+            responses={404: {"description": "Không có phiên bản này"}},
+            summary="Khác biệt của một phiên bản so với phiên bản trước")
+def definition_changes(key: Key, version: Version, session: SessionDep, actor: ActorDep,
+                       engine: EngineDep) -> VersionChangesOut:
+    return designer.version_changes(session, engine=engine, key=key, version=version)
+
+
+@router.get("/process-definitions/{key}/versions/{version}/waiting", response_model=WaitingOut,
+            responses={404: {"description": "Không có phiên bản này"}},
+            summary="Số hồ sơ đang chờ tại mỗi phần tử (QUAN_TRI, GIAM_SAT_TINH)")
+def definition_waiting(key: Key, version: Version, session: SessionDep, watcher: Watcher,
+                       engine: EngineDep) -> WaitingOut:
+    return designer.waiting(session, engine=engine, key=key, version=version)
 
 
 @router.get("/incidents", summary="Sự cố xử lý quy trình (QUAN_TRI)")

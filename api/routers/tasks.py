@@ -11,7 +11,7 @@ from api.auth import ActorDep
 from api.deps import DomainDep, EngineDep, SessionDep
 from workflows.core.schemas import Page
 from workflows.tasks import service
-from workflows.tasks.schemas import CompleteIn, CompleteOut, TaskOut
+from workflows.tasks.schemas import CompleteIn, CompleteOut, TaskCounts, TaskOut
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -27,6 +27,8 @@ def list_tasks(
     session: SessionDep, actor: ActorDep, domain: DomainDep,
     scope: Literal["mine", "candidate", "all"] = "mine",
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=32,
+                                         description="The dossier's sub-status (DossierOut.status)")] = None,
     due_before: datetime | None = None,
     overdue: bool | None = None,
     sort: Literal["due_at"] = "due_at",
@@ -34,9 +36,20 @@ def list_tasks(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[TaskOut]:
     items, total = service.list_tasks(session, actor=actor, now=domain.clock.now(), scope=scope,
-                                      procedure_code=procedure_code, due_before=due_before, overdue=overdue,
-                                      page=page, page_size=page_size)
+                                      procedure_code=procedure_code, status=status_, due_before=due_before,
+                                      overdue=overdue, page=page, page_size=page_size, services=domain)
     return Page[TaskOut](items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/counts", response_model=TaskCounts, responses=ERRORS,
+            summary="Số công việc của từng thẻ (của tôi, chờ nhận, của phòng) và số quá hạn")
+def count_tasks(
+    session: SessionDep, actor: ActorDep, domain: DomainDep,
+    procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+) -> TaskCounts:
+    return service.counts(session, actor=actor, now=domain.clock.now(), procedure_code=procedure_code,
+                          status=status_)
 
 
 @router.get("/{task_id}", response_model=TaskOut, responses=ERRORS, summary="Chi tiết công việc")

@@ -19,7 +19,11 @@ from workflows.privacy import PersonalDataCipher
 Login = Callable[[str], dict[str, str]]
 ROLES = ["mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat", "quan_tri", "mot_cua_dl"]
 ID_NUMBER, PHONE = "008190012345", "0912345678"
-ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b|POST /api/v1/process-definitions$"
+# The process designers' validation is the administrator's; where a version's dossiers wait is also the
+# province-wide supervisors' (GIAM_SAT_TINH, not among ROLES here: tests/http_api/test_process_designer.py).
+ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b"
+                        r"|POST /api/v1/process-definitions(/validate)?$"
+                        r"|GET /api/v1/process-definitions/\{key\}/versions/\{version\}/waiting$"
                         r"|(POST|PUT|DELETE) /api/v1/news|GET /api/v1/news/\{news_id\}/zalo$)")
 SUPERVISOR_TOO = {"GET /api/v1/admin/scheduler"}  # the supervisor (GIAM_SAT) watches the jobs as well
 DEPARTMENT = {"mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat"}
@@ -37,6 +41,8 @@ ACTION_RULES: dict[str, set[str]] = {
     "POST /api/v1/dossiers/{code}/documents": DEPARTMENT - {"giam_sat"},
     "POST /api/v1/dossiers/{code}/control-slip": {"mot_cua", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/messages": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
+    # The workspace's preview of that message (issue 21): whoever may send it, nothing sent.
+    "POST /api/v1/dossiers/{code}/messages/preview": {"mot_cua", "chuyen_vien", "lanh_dao_phong"},
     "GET /api/v1/dossiers/{code}/zalo-conversation": {"mot_cua", "chuyen_vien", "lanh_dao_phong", "giam_sat"},
     "POST /api/v1/dossiers/{code}/apology": {"chuyen_vien", "lanh_dao_phong", "lanh_dao_so"},
     "GET /api/v1/dossiers/{code}/payments": DEPARTMENT,
@@ -154,6 +160,7 @@ class TestAccessMatrix:
             "POST /api/v1/dossiers/{code}/reveal": {"json": {"reason": "Đối chiếu khi trả", "fields": ["address"]}},
             "POST /api/v1/dossiers/{code}/documents": {"files": {"file": ("bien-ban.pdf", PDF, "application/pdf")}},
             "POST /api/v1/dossiers/{code}/messages": {"json": {"text": "Mời ông/bà bổ sung bản sao."}},
+            "POST /api/v1/dossiers/{code}/messages/preview": {"json": {"text": "Mời ông/bà bổ sung bản sao."}},
             "POST /api/v1/dossiers/{code}/apology": {"json": {"reason": "Cần xin ý kiến Công an tỉnh",
                                                               "new_due_at": new_due}},
             "POST /api/v1/dossiers/{code}/withdraw": {"json": {"reason": "Công dân có đơn rút"}},

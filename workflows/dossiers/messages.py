@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, messages_for
 from connectors.outbox.relay import WAITING
+from connectors.zalo import uploads
 from connectors.zalo.client import is_image
 from connectors.zalo.payload import Attachment
 from connectors.zalo.sender import ATTACHMENT_LINKED, ATTACHMENT_REFUSED
@@ -22,7 +23,7 @@ from workflows.core.errors import NotFound, ValidationFailed
 from workflows.documents.models import DossierDocument
 from workflows.dossiers import control_log, forms, progress
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.schemas import MessageOut, MessageSentOut
+from workflows.dossiers.schemas import MessageOut, MessagePreviewAttachment, MessagePreviewOut, MessageSentOut
 from workflows.identity.actor import Actor
 from workflows.notifications import texts
 from workflows.notifications.service import next_key, notify_citizen
@@ -75,22 +76,16 @@ def send(
 ) -> MessageOut:
     """Queue an official's free-text message to the applicant (with one of the dossier's documents, if named),
     signed with the agency's name, and record it in the control log and the audit trail."""
-    if not dossier.notify_zalo:
-        raise ValidationFailed("Người nộp hồ sơ chưa đồng ý nhận tin nhắn qua Zalo.", code="zalo_not_consented")
+    document = _message_document(session, dossier=dossier, document_id=document_id)
     attachment = None
-    if document_id is not None:
-        document = session.get(DossierDocument, document_id)
-        if document is None or document.dossier_code != dossier.code:
-            raise NotFound("Không tìm thấy giấy tờ của hồ sơ.", code="document_not_found")
+    if document is not None:
         # Too large or of a type Zalo does not take, it goes as this link: the dossier's page, where the
         # citizen opens it behind the second factor (workflows/lookup/downloads.py offers what was sent).
         attachment = Attachment(document_id=str(document.id), filename=document.filename,
                                 url=services.lookup_url(dossier.code))
     now = services.clock.now()
     key = next_key(session, prefix=f"{dossier.code}:MSG:")
-    # Signed with the writer's own agency: a commune desk's clerk writes for the commune, not for the Sở.
-    signed = forms.agency_name(session, code=actor.agency_code or dossier.agency_code, services=services)
-    body = f"[{signed}] Về hồ sơ {dossier.code}: {text.strip()}"
+    body = official_text(session, dossier=dossier, actor=actor, services=services, text=text)
     message = notify_citizen(session, key=key, kind="official_message", code=dossier.code,
                              recipient_ref=recipient_ref(dossier), event="TIN_NHAN", text=body,
                              attachment=attachment, sender=actor.display_name, name=dossier.applicant_name,
@@ -104,6 +99,42 @@ def send(
     if message is None:  # only on an exact duplicate key, which `next_key` rules out
         raise ValidationFailed("Tin nhắn đã được gửi.", code="duplicate_message")
     return MessageOut(id=message.id or 0, status=message.status, idempotency_key=key)
+
+
+def official_text(session: Session, *, dossier: Dossier, actor: Actor, services: DomainServices, text: str) -> str:
+    """The words the applicant reads for an official's message: signed with the writer's own agency (a
+    commune desk's clerk writes for the commune, not for the Sở) and naming the dossier."""
+    signed = forms.agency_name(session, code=actor.agency_code or dossier.agency_code, services=services)
+    return f"[{signed}] Về hồ sơ {dossier.code}: {text.strip()}"
+
+
+def preview(
+    session: Session, *, dossier: Dossier, actor: Actor, services: DomainServices, text: str,
+    document_id: int | None,
+) -> MessagePreviewOut:
+    """What `send` would queue, refused for the same reasons, nothing written: the exact text, and how the
+    document would travel (as a file, a picture, or as a link to the lookup page with the words the citizen
+    reads in its place)."""
+    document = _message_document(session, dossier=dossier, document_id=document_id)
+    out = MessagePreviewOut(text=official_text(session, dossier=dossier, actor=actor, services=services, text=text))
+    if document is not None:
+        route = uploads.route_for(document.filename, document.size)
+        out.attachment = MessagePreviewAttachment(
+            filename=document.filename, route=route.value,
+            link_text=uploads.link_text(filename=document.filename, size=document.size,
+                                        url=services.lookup_url(dossier.code)) if route == uploads.Route.LINK else None)
+    return out
+
+
+def _message_document(session: Session, *, dossier: Dossier, document_id: int | None) -> DossierDocument | None:
+    if not dossier.notify_zalo:
+        raise ValidationFailed("Người nộp hồ sơ chưa đồng ý nhận tin nhắn qua Zalo.", code="zalo_not_consented")
+    if document_id is None:
+        return None
+    document = session.get(DossierDocument, document_id)
+    if document is None or document.dossier_code != dossier.code:
+        raise NotFound("Không tìm thấy giấy tờ của hồ sơ.", code="document_not_found")
+    return document
 
 
 STATUS_NAMES = {PENDING: "Đang chờ gửi", SENDING: "Đang gửi", SENT: "Đã gửi",

@@ -10,20 +10,30 @@ from typing import Any
 
 from sqlmodel import Session
 
-from engine import OperatorContext, OperatorRegistry
+from engine import OperatorContext, OperatorParam, OperatorRegistry
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
+from workflows.documents.context import FormCode
 from workflows.dossiers import forms, messages, national_sync, payments, queries, transitions
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.statuses import FINISHING, NATIONAL, SubStatus
+from workflows.dossiers.statuses import FINISHING, NATIONAL, SUB_STATUS_NAMES, SubStatus
+from workflows.notifications.texts import EVENT_LABELS
 from workflows.procedures.service import get_version
 
 
 def register_operators(registry: OperatorRegistry, services: DomainServices) -> None:
-    """Each operator name → the function below that runs it, with the collaborators bound."""
-    registry.register("dossier/status", partial(set_status, services=services), required_params={"status"})
-    registry.register("zalo/notify", partial(notify, services=services), required_params={"event"})
-    registry.register("documents/render", partial(render_document, services=services), required_params={"form"})
+    """Each operator name → the function below that runs it, with the collaborators bound. The parameters'
+    choices are the domain's own tables, so deploy validation and the modeler's templates offer and accept
+    exactly what the operator can run."""
+    statuses = {s.value: f"{SUB_STATUS_NAMES[s]} (trạng thái {NATIONAL[s]})" for s in SubStatus}
+    registry.register("dossier/status", partial(set_status, services=services), label="Trạng thái hồ sơ",
+                      params=[OperatorParam("status", "Trạng thái mới", choices=statuses),
+                              OperatorParam("note", "Ghi chú", required=False)])
+    registry.register("zalo/notify", partial(notify, services=services), label="Thông báo Zalo cho công dân",
+                      params=[OperatorParam("event", "Sự kiện", choices=EVENT_LABELS)])
+    forms = {f.value: f"{f.label}: {f.title_vi}" for f in FormCode}
+    registry.register("documents/render", partial(render_document, services=services), label="Lập biểu mẫu",
+                      params=[OperatorParam("form", "Biểu mẫu", choices=forms)])
 
 
 def dossier_by_code(session: Session, code: str) -> Dossier:

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from engine.models import Incident, WorkItem
+from engine.models import Incident, ProcessDefinition, ProcessInstance, WorkItem
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.db import memo
@@ -94,12 +94,22 @@ def dossier_out(
         current_agency_code=dossier.current_agency_code,
         agencies=[AgencyShareOut(**asdict(s)) for s in shares(session, dossier=dossier, steps=procedure.steps,
                                                                services=services)],
+        process_key=dossier.process_key, process_version=process_version(session, dossier=dossier),
     )
 
 
 def _label(session: Session, username: str | None) -> str | None:
     named = naming.describe(session, username=username) if username else None
     return named.label if named else None
+
+
+def process_version(session: Session, *, dossier: Dossier) -> int | None:
+    """The version of the process definition the dossier's instance runs (instances stay on theirs)."""
+    if dossier.instance_id is None:
+        return None
+    return session.exec(select(ProcessDefinition.version).join(
+        ProcessInstance, col(ProcessInstance.definition_id) == col(ProcessDefinition.id))
+        .where(ProcessInstance.id == dossier.instance_id)).first()
 
 
 def history(session: Session, *, dossier: Dossier) -> list[HistoryItem]:

@@ -136,6 +136,11 @@ class DossierOut(BaseModel):
     current_agency_code: str = Field(default="", description="Where the dossier is now (liên thông)")
     agencies: list[AgencyShareOut] = Field(default_factory=list,
                                            description="Each agency's part and share of the time limit (hours)")
+    process_key: str = Field(default="", description="The BPMN process the dossier runs (for its diagram)")
+    process_version: int | None = Field(
+        default=None, description="The deployed version the instance stays on: GET /api/v1/process-definitions/"
+                                  "{process_key}/versions/{process_version}/xml; current_steps[].step are its "
+                                  "element ids")
 
 
 class AgencyShareOut(BaseModel):
@@ -216,6 +221,20 @@ class MessageOut(BaseModel):
     id: int
     status: str
     idempotency_key: str
+
+
+class MessagePreviewAttachment(BaseModel):
+    filename: str
+    route: Literal["file", "image", "link"] = Field(description="file: a file message (PDF/DOC/DOCX ≤ 5 MB); "
+                                                   "image: a picture (JPG/PNG ≤ 1 MB); link: the lookup page")
+    link_text: str | None = Field(None, description="What the citizen reads in place of a file sent as a link")
+
+
+class MessagePreviewOut(BaseModel):
+    """An official's message as the applicant will read it (`POST …/messages/preview`; nothing is sent)."""
+
+    text: str
+    attachment: MessagePreviewAttachment | None = None
 
 
 class MessageSentOut(BaseModel):

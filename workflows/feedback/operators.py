@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from engine import OperatorContext, OperatorRegistry
+from engine import OperatorContext, OperatorParam, OperatorRegistry
 from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.clock import ensure_utc, to_local
@@ -23,9 +23,10 @@ RECIPIENT_PREFIX = "feedback:"  # + the case id: the citizen behind a case (work
 
 def register_feedback_operators(registry: OperatorRegistry, services: DomainServices) -> None:
     """Each operator name → the function below that runs it (`services` bound where it needs them)."""
-    registry.register("feedback/status", set_status, required_params={"status"})
-    registry.register("feedback/answer", partial(send_answer, services=services))
-    registry.register("feedback/remind", remind)
+    registry.register("feedback/status", set_status, label="Trạng thái phản ánh, kiến nghị",
+                      params=[OperatorParam("status", "Trạng thái mới", choices=STATUS_NAMES)])
+    registry.register("feedback/answer", partial(send_answer, services=services), label="Gửi trả lời cho công dân")
+    registry.register("feedback/remind", remind, label="Nhắc hạn xử lý phản ánh")
 
 
 def case_by_code(session: Session, code: str) -> FeedbackCase:

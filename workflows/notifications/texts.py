@@ -128,6 +128,24 @@ EVENTS = frozenset(
      "NGHIA_VU_TAI_CHINH",
      "KY_DUYET", "DA_CO_KET_QUA", "TRA_KET_QUA", "TU_CHOI", "DUNG_XU_LY", "XIN_LOI"}
 )
+# What each event tells the citizen, in a word, for the people who put a `zalo/notify` task in a diagram
+# (the modeler's template offers these; a test keeps the keys equal to EVENTS).
+EVENT_LABELS = {
+    "NOP_HO_SO": "Đã nhận hồ sơ nộp trực tuyến",
+    "TIEP_NHAN": "Đã tiếp nhận hồ sơ",
+    "KHONG_TIEP_NHAN": "Không tiếp nhận hồ sơ",
+    "BO_SUNG": "Yêu cầu bổ sung hồ sơ",
+    "CHUYEN_LIEN_THONG": "Chuyển hồ sơ liên thông",
+    "PHAN_CONG": "Đã phân công thụ lý",
+    "THAM_DINH": "Đang thẩm định",
+    "NGHIA_VU_TAI_CHINH": "Thực hiện nghĩa vụ tài chính",
+    "KY_DUYET": "Trình ký duyệt",
+    "DA_CO_KET_QUA": "Đã có kết quả",
+    "TRA_KET_QUA": "Đã trả kết quả",
+    "TU_CHOI": "Từ chối giải quyết",
+    "DUNG_XU_LY": "Dừng xử lý",
+    "XIN_LOI": "Thư xin lỗi, hẹn lại ngày trả",
+}
 
 
 def _fit(value: str, limit: int) -> str:

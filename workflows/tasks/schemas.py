@@ -22,6 +22,29 @@ class TaskOut(BaseModel):
     due_at: VnDateTime | None
     overdue: bool
     form_schema: dict[str, Any] | None
+    # What an inbox shows beside the step (issue 21): the dossier's procedure, status, applicant (officials
+    # see the name; ID and phone stay masked on the dossier) and appointment; due soon by the reminders' rule.
+    due_soon: bool = Field(default=False, description="Not yet due, within half a working day of due_at "
+                                                      "(at most half the step's own time), as the reminders")
+    procedure_name: str = ""
+    dossier_status: str = ""
+    dossier_status_name: str = ""
+    applicant_name: str = ""
+    dossier_due_at: VnDateTime | None = None
+
+
+class TaskCount(BaseModel):
+    total: int
+    overdue: int
+
+
+class TaskCounts(BaseModel):
+    """The inbox's tabs, under the same filters as the list: `mine` (assigned to the caller), `candidate`
+    (unclaimed in the caller's lanes) and `all` (the department's: what `scope=all` lists)."""
+
+    mine: TaskCount
+    candidate: TaskCount
+    all: TaskCount
 
 
 class CompleteOut(BaseModel):

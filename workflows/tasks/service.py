@@ -12,37 +12,54 @@ from sqlmodel import Session, col, func, select
 from engine import Engine, validate_form
 from engine.models import WorkItem
 from workflows import audit
+from workflows.calendar import WorkingCalendar
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.deadlines import service as deadlines
 from workflows.dossiers import access
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.queries import dossier_by_code
 from workflows.dossiers.service import open_items
+from workflows.dossiers.statuses import SUB_STATUS_NAMES, SubStatus
 from workflows.identity.actor import Actor
-from workflows.identity.models import Official
+from workflows.identity.models import Department, Official
+from workflows.identity.naming import describe_official
+from workflows.procedures.service import get_version
 from workflows.process import service as process
-from workflows.tasks.schemas import CompleteOut, TaskOut
+from workflows.tasks.schemas import CompleteOut, TaskCount, TaskCounts, TaskOut
 
 Scope = Literal["mine", "candidate", "all"]
 
 
-def to_out(item: WorkItem, dossier: Dossier, *, now: datetime) -> TaskOut:
+# Due soon as the reminders count it (`reminders.jobs.ReminderPolicy.due_soon_hours`: half a working day).
+DUE_SOON_HOURS = 4.0
+
+
+def to_out(item: WorkItem, dossier: Dossier, *, now: datetime, calendar: WorkingCalendar | None = None,
+           procedure_name: str = "") -> TaskOut:
+    """The work item as the API shows it; with a `calendar`, `due_soon` is computed."""
+    due_soon = bool(calendar and item.due_at and deadlines.is_due_soon(
+        calendar, now=now, due_at=item.due_at, created_at=item.created_at, due_soon_hours=DUE_SOON_HOURS))
+    status = SubStatus(dossier.status)
     return TaskOut(
         id=item.id, step=item.element_id, name=item.name or item.element_id, title=item.title or item.name or "",
         dossier_code=dossier.code, procedure_code=dossier.procedure_code, role=item.lane, assignee=item.assignee,
         created_at=item.created_at, due_at=item.due_at, overdue=item.due_at is not None and item.due_at < now,
-        form_schema=item.form_schema,
+        form_schema=item.form_schema, due_soon=due_soon, procedure_name=procedure_name,
+        dossier_status=status.value, dossier_status_name=SUB_STATUS_NAMES[status],
+        applicant_name=dossier.applicant_name, dossier_due_at=dossier.due_at,
     )
 
 
-def list_tasks(
-    session: Session, *, actor: Actor, now: datetime, scope: Scope = "mine", procedure_code: str | None = None,
-    due_before: VnDateTime | None = None, overdue: bool | None = None, page: int = 1, page_size: int = 20,
-) -> tuple[list[TaskOut], int]:
-    """Open work items of the actor's department visible under `scope`, soonest due first."""
-    items = [WorkItem.state == "open"]
+def _visible(
+    actor: Actor, *, now: datetime, scope: Scope, procedure_code: str | None, status: str | None,
+    due_before: VnDateTime | None, overdue: bool | None,
+) -> tuple[list[Any], list[Any]]:
+    """Conditions on the work item, then on its dossier, for the open items `scope` shows the actor under
+    the filters."""
+    items: list[Any] = [WorkItem.state == "open"]
     roles = list(actor.roles)
     if scope == "mine":
         items.append(WorkItem.assignee == actor.username)
@@ -61,9 +78,23 @@ def list_tasks(
                 else sa.or_(WorkItem.assignee == actor.username, access.lane_scope(actor, col(WorkItem.lane)))]
     if procedure_code:
         dossiers.append(Dossier.procedure_code == procedure_code)
+    if status:
+        dossiers.append(Dossier.status == status)
+    return items, dossiers
+
+
+def list_tasks(
+    session: Session, *, actor: Actor, now: datetime, scope: Scope = "mine", procedure_code: str | None = None,
+    status: str | None = None, due_before: VnDateTime | None = None, overdue: bool | None = None, page: int = 1,
+    page_size: int = 20, services: DomainServices | None = None,
+) -> tuple[list[TaskOut], int]:
+    """Open work items of the actor's department visible under `scope`, soonest due first; `status` narrows
+    to dossiers in that sub-status. With `services`, each item says whether it is due soon."""
+    items, dossiers = _visible(actor, now=now, scope=scope, procedure_code=procedure_code, status=status,
+                               due_before=due_before, overdue=overdue)
     query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
              .where(*items, *dossiers))
-    if scope == "mine" and not procedure_code:
+    if scope == "mine" and not procedure_code and not status:
         # An official's own tasks are all in their department (assignment and claim check it; officials do
         # not change department), so the total needs no join: an index-only count on (assignee, state),
         # where joining thousands of items to their dossiers cost ~40 ms at a million dossiers.
@@ -75,7 +106,26 @@ def list_tasks(
         query.order_by(col(WorkItem.due_at).asc().nulls_last(), col(WorkItem.created_at))
         .offset((page - 1) * page_size).limit(page_size)
     ).all()
-    return [to_out(item, dossier, now=now) for item, dossier in rows], int(total)
+    calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now) if services else None
+    return [to_out(item, dossier, now=now, calendar=calendar,
+                   procedure_name=get_version(session, version_id=dossier.procedure_version_id).name)
+            for item, dossier in rows], int(total)
+
+
+def counts(
+    session: Session, *, actor: Actor, now: datetime, procedure_code: str | None = None, status: str | None = None,
+) -> TaskCounts:
+    """How many open items each inbox tab holds, and how many of them are overdue, under the filters."""
+    tally: dict[str, TaskCount] = {}
+    for scope in ("mine", "candidate", "all"):
+        items, dossiers = _visible(actor, now=now, scope=scope, procedure_code=procedure_code, status=status,
+                                   due_before=None, overdue=None)
+        late = func.sum(sa.case((col(WorkItem.due_at) < now, 1), else_=0))
+        total, overdue = session.exec(
+            select(func.count(), late).select_from(WorkItem)
+            .join(Dossier, col(Dossier.code) == col(WorkItem.business_key)).where(*items, *dossiers)).one()
+        tally[scope] = TaskCount(total=int(total), overdue=int(overdue or 0))
+    return TaskCounts(**tally)
 
 
 def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
@@ -87,9 +137,36 @@ def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
 
 
 def get_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:
+    """One work item; the division head's choice of case officer comes with the division's active case
+    officers as the field's choices (`oneOf`, each named by full name and title), so no login is guessed."""
     item, dossier = _load(session, task_id)
     ensure_can_see(actor, dossier)
-    return to_out(item, dossier, now=now)
+    out = to_out(item, dossier, now=now,
+                 procedure_name=get_version(session, version_id=dossier.procedure_version_id).name)
+    schema = out.form_schema or {}
+    field = (schema.get("properties") or {}).get(CASE_OFFICER)
+    if item.element_id == "phan_cong" and isinstance(field, dict):
+        choices = [{"const": o.username, "title": _named(session, o)}
+                   for o in case_officers(session, department_id=dossier.department_id)]
+        out.form_schema = {**schema, "properties": {**schema["properties"], CASE_OFFICER: {**field, "oneOf": choices}}}
+    return out
+
+
+CASE_OFFICER = "case_officer"
+
+
+def case_officers(session: Session, *, department_id: int) -> list[Official]:
+    """The active case officers (CHUYEN_VIEN) of a department, by name: who `phan_cong` may assign."""
+    rows = session.exec(select(Official).where(Official.department_id == department_id,
+                                               col(Official.disabled).is_(False))
+                        .order_by(col(Official.full_name))).all()
+    return [o for o in rows if "CHUYEN_VIEN" in o.roles]
+
+
+def _named(session: Session, official: Official) -> str:
+    department = session.get(Department, official.department_id)
+    position = describe_official(official, department).position if department else ""
+    return f"{official.full_name}, {position}" if position else official.full_name
 
 
 def claim(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:

@@ -47,9 +47,12 @@ class Section:
 
 
 # Libraries first (the API module, the shell, shared helpers), then the sections in navigation order.
-LIBRARIES: tuple[str, ...] = ("api.js", "shell.js")
+LIBRARIES: tuple[str, ...] = ("api.js", "shell.js", "schema-form.js")
 SECTIONS: tuple[Section, ...] = (
     Section("hop-thu.js"),     # Hộp công việc: mine, to claim, the department's (every working role)
+    Section("tiep-nhan.js"),   # Tiếp nhận hồ sơ at the desk (MOT_CUA)
+    Section("ho-so.js"),       # Hồ sơ: the department's dossiers, and one dossier's page (#/ho-so/<code>)
+    Section("cong-viec.js"),   # Xử lý công việc: one task's generated form (#/cong-viec/<id>)
 )
 # Supervisors' and administrators' pages (issue 21 item 5), after the everyday work: their shared helpers, then
 # the sections in navigation order.
@@ -69,13 +72,19 @@ ASSETS: dict[str, str] = {
     **{name: JS for name in LIBRARIES},
     **{section.script: JS for section in SECTIONS},
 }
-# Only our own origin; no inline script or style. img-src blob: for previews of uploaded scans; frames
-# none: the workspace holds an official's session and must not be overlaid by another site.
+# Only our own origin; no inline script, no <style> element. As the designers' pages (api/web/designer.py),
+# for the diagram's bpmn-js viewer: style *attributes* (diagram-js writes them into the markup it builds),
+# data: icons in its CSS and its icon font. blob: for the PDFs opened with the official's token; frames none:
+# the workspace holds an official's session and must not be overlaid by another site.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-src 'self' blob:; object-src 'self' blob:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self' blob:; "
+    "object-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# The diagram viewer from the front-end build (`make` builds web/ into api/web/static/build/): an IIFE that
+# defines window.MotcuaBpmnViewer; the dossier page draws no diagram without it.
+BUILD_SCRIPTS: tuple[str, ...] = ("/static/build/bpmn-viewer.js",)
+BUILD_STYLES: tuple[str, ...] = ("/static/build/bpmn.css",)
 HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
@@ -90,8 +99,10 @@ def build_router() -> APIRouter:
 
     @router.get("/can-bo/", response_class=HTMLResponse)
     def page(settings: SettingsDep) -> HTMLResponse:
-        scripts = [*LIBRARIES, *(s.script for s in SECTIONS)]
-        html = templates.get_template("can_bo.html").render(agency_name=settings.agency_name, scripts=scripts)
+        scripts = [*BUILD_SCRIPTS, *(f"/can-bo/static/{name}" for name in LIBRARIES),
+                   *(f"/can-bo/static/{s.script}" for s in SECTIONS)]
+        html = templates.get_template("can_bo.html").render(agency_name=settings.agency_name, scripts=scripts,
+                                                             styles=BUILD_STYLES)
         return HTMLResponse(html, headers=HEADERS)
 
     @router.get("/can-bo/static/{name}")

@@ -7,6 +7,7 @@
   const $ = (sel) => document.querySelector(sel);
   const sections = [];
   let me = null;
+  let generation = 0;
 
   const ROLE_LABELS = {
     MOT_CUA: "Công chức Bộ phận Một cửa", LANH_DAO_PHONG: "Lãnh đạo phòng chuyên môn",
@@ -29,6 +30,12 @@
     return node;
   }
 
+  // node.replaceChildren without the null/false of conditional parts (replaceChildren would print "null").
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false && c !== ""));
+    return node;
+  }
+
   const fmt = {
     date: (iso) => iso ? new Date(iso).toLocaleDateString("vi-VN", { timeZone: TZ, day: "2-digit", month: "2-digit",
       year: "numeric" }) : "—",
@@ -36,13 +43,11 @@
       day: "2-digit", month: "2-digit", year: "numeric" }) : "—",
   };
 
-  // The due state of a work item or dossier: overdue, due within a working day, or in time.
-  const SOON_MS = 24 * 3600 * 1000;
-  function dueBadge(dueAt, overdue) {
-    if (!dueAt) return null;
-    const left = new Date(dueAt).getTime() - Date.now();
-    if (overdue || left < 0) return el("span", { class: "badge off", "data-due": "overdue" }, "Quá hạn");
-    if (left < SOON_MS) return el("span", { class: "badge soon", "data-due": "soon" }, "Sắp đến hạn");
+  // The due state of a work item as the server computed it (its clock, the working calendar): never the
+  // browser's own clock, which may be wrong and knows no days off.
+  function dueBadge(overdue, dueSoon) {
+    if (overdue) return el("span", { class: "badge off", "data-due": "overdue" }, "Quá hạn");
+    if (dueSoon) return el("span", { class: "badge soon", "data-due": "soon" }, "Sắp đến hạn");
     return null;
   }
 
@@ -85,14 +90,18 @@
       if (id) { go("#/" + target.id); return; }
     }
     renderNav(target.nav === false ? sections.find((s) => s.id === target.parent) : target);
-    const main = $("#main");
+    // Each route renders into its own view, shown only if no later route started meanwhile: a slow page
+    // (the inbox's three calls) must not replace the one the official has already moved to.
+    const main = $("#main"), view = el("div", { class: "view", "data-view": target.id }), mine = ++generation;
     main.replaceChildren(el("p", { class: "muted" }, "Đang tải…"));
     try {
-      await target.render(main, arg, me);
+      await target.render(view, arg, me);
     } catch (error) {
       if (error instanceof api.ApiError && error.status === 401) return;
-      main.replaceChildren(alertBox(error.message || "Không tải được trang."));
+      view.replaceChildren(alertBox(error.message || "Không tải được trang."));
     }
+    if (mine !== generation) return;
+    main.replaceChildren(view);
     main.focus({ preventScroll: true });
   }
 
@@ -142,7 +151,7 @@
   api.onSignedOut((reason) => showSignIn(reason));
   window.addEventListener("hashchange", route);
 
-  window.Motcua.shell = { section, el, fmt, dueBadge, toast, alertBox, go, ROLE_LABELS, me: () => me };
+  window.Motcua.shell = { section, el, fill, fmt, dueBadge, toast, alertBox, go, ROLE_LABELS, me: () => me };
   // Sections load after this file; start once every script has run.
   document.addEventListener("DOMContentLoaded", () => { if (api.signedIn()) start(); else showSignIn(""); });
 })();
