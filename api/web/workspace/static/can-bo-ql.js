@@ -140,7 +140,6 @@
         el("td", {}, states(o)),
         el("td", {}, actions(o, slot, main, me))), el("tr", { class: "confirm-row" }, slot)];
     });
-    if (!admin.still("can-bo")) return;
     main.replaceChildren(el("h1", {}, "Cán bộ và vai trò"), outcome,
       el("div", { class: "filters" }, el("label", {}, "Phòng/ban", filter),
         el("div", { class: "actions" }, el("button", { type: "button", class: "primary", id: "them-can-bo",

@@ -35,7 +35,6 @@
         el("td", { class: "who-cell" }, holders(d)),
         el("td", {}, d.agency_name || d.department)))))
       : el("div", { class: "empty" }, "Không có hồ sơ nào quá hạn.");
-    if (!admin.still("qua-han")) return;
     main.replaceChildren(el("h1", {}, "Hồ sơ quá hạn"),
       el("p", { class: "muted", id: "tong-qua-han" }, `${admin.number(page.total)} hồ sơ đã quá hạn trả kết quả mà chưa giải quyết xong, `
         + "hồ sơ quá hạn lâu nhất ở đầu danh sách."),

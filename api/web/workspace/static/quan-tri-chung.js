@@ -69,12 +69,5 @@
     return DOSSIER_CODE.test(code || "") ? el("a", { href: "#/ho-so/" + encodeURIComponent(code) }, code) : (code || "—");
   }
 
-  // Whether the page shown is still section `id`: a list reloaded after an action may answer after the official
-  // has moved to another page, and must not draw over it.
-  function still(id) {
-    const shown = (location.hash || "").replace(/^#\/?/, "").split("/")[0];
-    return shown === id || shown === ""; // "": the home page, drawn without a hash
-  }
-
-  window.Motcua.admin = { confirmBox, result, pager, number, rate, today, holder, dossierLink, still, TZ };
+  window.Motcua.admin = { confirmBox, result, pager, number, rate, today, holder, dossierLink, TZ };
 })();

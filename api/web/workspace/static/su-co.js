@@ -36,7 +36,6 @@
         el("td", {}, el("code", {}, i.element_id)), el("td", {}, el("div", { class: "reason" }, i.reason)),
         el("td", {}, fmt.time(i.created_at)), el("td", {}, retry)), confirmRow];
     });
-    if (!admin.still("su-co")) return;
     main.replaceChildren(el("h1", {}, "Sự cố xử lý quy trình"), outcome,
       page.items.length ? el("table", { class: "list", id: "danh-sach-su-co" },
         el("thead", {}, el("tr", {}, ["Mã", "Hồ sơ", "Bước lỗi", "Lý do", "Phát sinh lúc", ""].map((t) => el("th", {}, t)))),

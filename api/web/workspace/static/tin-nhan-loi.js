@@ -60,7 +60,6 @@
           }
         } }, "Gửi lại"))));
 
-    if (!admin.still("tin-nhan-loi")) return;
     main.replaceChildren(el("h1", {}, "Tin nhắn Zalo gửi công dân"), tabs, outcome,
       el("div", { class: "actions" }, resendAll), confirmSlot,
       page.items.length ? el("table", { class: "list", id: "danh-sach-tin-nhan" },
