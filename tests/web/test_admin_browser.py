@@ -28,6 +28,15 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "motcua-demo"
 HUONG = "Lê Thị Hương, Chuyên viên Phòng Quản lý Văn hóa và Gia đình"
 REFUSED = "[zalo -201] Injected error"
+STEPS = [
+    ("lanh_dao_phong", {"case_officer": "chuyen_vien"}),
+    ("chuyen_vien", {"ngay_kiem_tra": "2026-11-25", "dat_yeu_cau": True, "bien_ban": "Đạt yêu cầu"}),
+    ("chuyen_vien", {"quyet_dinh": "dat", "ly_do": "Đủ điều kiện"}),
+    ("lanh_dao_phong", {"quyet_dinh": "trinh_ky"}),
+    ("lanh_dao_so", {"quyet_dinh": "ky"}),
+    ("van_thu", {"so_van_ban": "125/GP-SVHTTDL"}),
+    ("mot_cua", {"hinh_thuc_tra": "truc_tiep"}),
+]
 ADMIN_PAGES = ["Sự cố", "Kết nối Zalo", "Tin nhắn lỗi", "Cán bộ"]
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -64,6 +73,16 @@ class Api:
         done = requests.post(f"{self.base}/api/v1/tasks/{task['id']}/complete", headers=headers, timeout=30,
                              json={"data": {"case_officer": "chuyen_vien"}})
         assert done.status_code == 200, done.text
+
+    def finish(self, code: str) -> None:
+        """Every step of the karaoke licence, by the demo officials (README), up to the result handed back."""
+        for username, data in STEPS:
+            headers = self.headers(username)
+            tasks = requests.get(f"{self.base}/api/v1/tasks", params={"scope": "all"}, headers=headers, timeout=10)
+            task = next(t for t in tasks.json()["items"] if t["dossier_code"] == code)
+            done = requests.post(f"{self.base}/api/v1/tasks/{task['id']}/complete", headers=headers, timeout=30,
+                                 json={"data": data})
+            assert done.status_code == 200, done.text
 
     def messages(self, state: str) -> list[dict[str, Any]]:
         response = requests.get(f"{self.base}/api/v1/admin/messages", params={"state": state, "page_size": 100},
@@ -121,6 +140,7 @@ def test_supervisor_and_administrator_pages(settings: Settings, clock: ManualClo
         first = api.intake("Nguyễn Văn An")
         api.assign(first)
         second = api.intake("Trần Thị Bình")
+        api.finish(api.intake("Lê Văn Cường"))  # decided and handed back before its appointment
         # Messages Zalo refuses: dead at once.
         Citizen(base, "84912345678")
         api.faults(1.0, ["error:-201"])
@@ -148,13 +168,14 @@ def test_supervisor_and_administrator_pages(settings: Settings, clock: ManualClo
         expect(page.locator("#pham-vi")).to_contain_text("Kỳ báo cáo: 01/11/2026 – 31/12/2026 · Phạm vi: Toàn tỉnh")
         karaoke = page.locator("#bang-thong-ke tr[data-row='VHTTDL-KARAOKE']")
         expect(karaoke.locator("td").first).to_contain_text("Cấp Giấy phép đủ điều kiện kinh doanh dịch vụ karaoke")
-        expect(karaoke.locator("[data-col=received]")).to_have_text("5")
+        expect(karaoke.locator("[data-col=received]")).to_have_text("6")
+        expect(karaoke.locator("[data-col=finished_early]")).to_have_text("1")
         expect(karaoke.locator("[data-col=in_progress_late]")).to_have_text("5")
-        expect(karaoke.locator("[data-col=on_time_rate]")).to_have_text("0%")
+        expect(karaoke.locator("[data-col=on_time_rate]")).to_have_text("16,67%")
         expect(page.locator("#bang-thong-ke tr.subtotal td").first).to_have_text(
             "Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang")
         expect(page.locator("#bang-thong-ke tr.total td").first).to_have_text("Tổng cộng")
-        expect(page.locator("#bang-thong-ke tr.total [data-col=received]")).to_have_text("5")
+        expect(page.locator("#bang-thong-ke tr.total [data-col=received]")).to_have_text("6")
         (ROOT / "docs" / "images").mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ROOT / "docs" / "images" / "can-bo-thong-ke.png"), full_page=True)
         page.select_option("#co-quan", "H60.71")  # Ủy ban nhân dân phường Minh Xuân

@@ -61,6 +61,7 @@
     });
     body.push(row("total", "Tổng cộng", "*", report.total));
     return el("div", { class: "scroll" }, el("table", { class: "stats", id: "bang-thong-ke" },
+      el("colgroup", {}, el("col", { class: "name" }), Array.from({ length: 9 }, () => el("col", { class: "count" }))),
       el("thead", {},
         el("tr", {},
           el("th", { rowspan: 2 }, "Cơ quan / Thủ tục"),
