@@ -225,7 +225,15 @@ def test_supervisor_and_administrator_pages(settings: Settings, clock: ManualClo
         page.click("#ket-noi-lai")
         link = page.locator("#trang-cap-quyen")
         expect(link).to_have_text("Mở trang cấp quyền của Zalo")
-        assert "/oauth/v4/oa/permission?" in (link.get_attribute("href") or "")
+        href = link.get_attribute("href") or ""
+        assert "/oauth/v4/oa/permission?" in href
+        expect(page.locator("#zalo dd").first).to_contain_text("24/11/2026")  # granted when the server started
+        page.goto(href)  # the OA administrator on Zalo's permission page (the emulator's), then back
+        page.click("button[value=allow]")
+        expect(page.locator("h1")).to_have_text("Đã kết nối Zalo OA")
+        page.goto(f"{base}/can-bo/#/ket-noi")
+        expect(page.locator("#trang-thai-zalo")).to_have_text("Đã kết nối")
+        expect(page.locator("#zalo dd").first).to_contain_text("24/12/2026")  # granted again, a month on
         expect(page.locator("#dvcqg h2")).to_have_text("Đồng bộ Cổng Dịch vụ công quốc gia")
 
         page.click("#nav [data-section=tin-nhan-loi]")
