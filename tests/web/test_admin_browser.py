@@ -195,6 +195,8 @@ def test_supervisor_and_administrator_pages(settings: Settings, clock: ManualClo
         expect(waiting).to_have_text("Chưa có người nhận (Lãnh đạo phòng chuyên môn)")
         expect(page.locator("#tong-qua-han")).to_contain_text("5 hồ sơ đã quá hạn")
         shot(page, "can-bo-qua-han")
+        held.locator("a").click()  # the dossier page of the workspace
+        expect(page.locator("main h1")).to_have_text(f"Hồ sơ {first}")
         page.goto(f"{base}/can-bo/#/su-co")  # not theirs: the home page instead
         expect(page.locator("main h1")).to_have_text("Hộp công việc")
 
