@@ -8,7 +8,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
 
+from workflows.audit.models import AuditEntry
 from workflows.core.clock import ManualClock
 from workflows.deadlines.service import Lateness
 
@@ -104,6 +106,11 @@ class TestOfficialsRoster:
             409, "last_administrator", "Đỗ Mạnh Cường là quản trị hệ thống duy nhất đang hoạt động; không thể "
                                        "bỏ vai trò Quản trị hệ thống.")
         assert app_client.get("/api/v1/me", headers=admin).json()["roles"] == ["QUAN_TRI"]
+        with Session(app_client.app.state.wiring.db) as session:  # type: ignore[attr-defined]
+            audited = [(e.actor, e.data["before"], e.data["after"]) for e in session.exec(
+                select(AuditEntry).where(AuditEntry.action == "official.roles_changed").order_by(col(AuditEntry.id)))]
+        assert audited == [("quan_tri", ["CHUYEN_VIEN"], ["CHUYEN_VIEN", "QUAN_TRI"]),
+                           ("quan_tri", ["CHUYEN_VIEN", "QUAN_TRI"], ["CHUYEN_VIEN"])]  # refusals change nothing
 
     def test_a_disabled_official_is_enabled_again(self, app_client: TestClient, login: Login) -> None:
         admin = login("quan_tri")
