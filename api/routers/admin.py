@@ -11,8 +11,8 @@ from api.auth import Admin
 from api.deps import DomainDep, SessionDep, WiringDep
 from workflows.calendar import service as calendar_service
 from workflows.calendar.schemas import CalendarDayIn, CalendarDayOut
-from workflows.identity import throttle
-from workflows.identity.schemas import UnlockOut
+from workflows.identity import roster, throttle
+from workflows.identity.schemas import DepartmentOut, UnlockOut
 from workflows.procedures import service as procedures
 from workflows.procedures.schemas import ProcedureChanges, ProcedureOut
 
@@ -44,6 +44,12 @@ def set_day(day: date, body: CalendarDayIn, session: SessionDep, admin: Admin, d
 def delete_day(day: date, session: SessionDep, admin: Admin, domain: DomainDep) -> None:
     calendar_service.delete_calendar_day(session, day=day)
     domain.calendars.invalidate()
+
+
+@router.get("/departments", response_model=list[DepartmentOut],
+            summary="Các phòng, ban (chọn khi tạo cán bộ), kèm cơ quan")
+def list_departments(session: SessionDep, admin: Admin) -> list[DepartmentOut]:
+    return roster.departments(session)
 
 
 @router.post("/officials/{username}/unlock", response_model=UnlockOut,

@@ -11,7 +11,7 @@ from api.auth import Admin, CurrentOfficial
 from api.clients import client_of
 from api.deps import ClockDep, SessionDep, SettingsDep, WiringDep
 from workflows.core.errors import NotAuthenticated
-from workflows.identity import service, throttle, tokens
+from workflows.identity import roster, service, throttle, tokens
 from workflows.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -19,6 +19,7 @@ from workflows.identity.schemas import (
     OfficialCreate,
     OfficialPage,
     OfficialPublic,
+    OfficialRolesIn,
     RefreshRequest,
     TokenResponse,
 )
@@ -84,14 +85,13 @@ def me(official: CurrentOfficial, session: SessionDep) -> OfficialPublic:
 
 @router.get("/officials", response_model=OfficialPage, summary="List officials (QUAN_TRI)", responses=R403)
 def list_officials(
-    _: Admin, session: SessionDep,
+    _: Admin, session: SessionDep, settings: SettingsDep, clock: ClockDep,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     department: Annotated[str | None, Query(description="Department code")] = None,
 ) -> OfficialPage:
-    rows, total = service.list_officials(session, page=page, page_size=page_size, department_code=department)
-    items = [OfficialPublic.of(official, dept) for official, dept in rows]
-    return OfficialPage(items=items, total=total, page=page, page_size=page_size)
+    return roster.officials_page(session, page=page, page_size=page_size, department_code=department,
+                                 secret=settings.crypto.hmac_key.get_secret_value(), now=clock.now())
 
 
 @router.post(
@@ -115,6 +115,29 @@ def create_official(body: OfficialCreate, _: Admin, session: SessionDep, clock: 
 )
 def disable_official(username: str, _: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
     official = service.disable_official(session, username=username, now=clock.now())
+    return OfficialPublic.of(official, service.department_of(session, official=official))
+
+
+@router.post(
+    "/officials/{username}/enable", response_model=OfficialPublic,
+    summary="Enable a disabled official again (QUAN_TRI); they sign in with their password",
+    responses={**R403, 404: {"description": "Unknown username", **PROBLEM}},
+)
+def enable_official(username: str, admin: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
+    official = service.enable_official(session, username=username, actor=admin.username, now=clock.now())
+    return OfficialPublic.of(official, service.department_of(session, official=official))
+
+
+@router.put(
+    "/officials/{username}/roles", response_model=OfficialPublic,
+    summary="Replace an official's roles (QUAN_TRI); they hold from the official's next request",
+    responses={**R403, 404: {"description": "Unknown username", **PROBLEM},
+               409: {"description": "The last enabled administrator (last_administrator)", **PROBLEM}},
+)
+def set_official_roles(username: str, body: OfficialRolesIn, admin: Admin, session: SessionDep,
+                       clock: ClockDep) -> OfficialPublic:
+    official = service.set_roles(session, username=username, roles=body.roles, actor=admin.username,
+                                 now=clock.now())
     return OfficialPublic.of(official, service.department_of(session, official=official))
 
 

@@ -3,7 +3,7 @@ apology, documents, Zalo messages to the applicant and the applicant's Zalo conv
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
@@ -58,11 +58,13 @@ def list_dossiers(
     overdue: bool | None = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    sort: Annotated[Literal["newest", "due_at"], Query(description="newest: mới nộp trước; due_at: hạn sớm "
+                                                                   "nhất trước (danh sách quá hạn)")] = "newest",
 ) -> Page[DossierOut]:
     ensure_may(actor, Action.VIEW)
     items, total = queries.search(session, actor=actor, services=domain, now=domain.clock.now(), status=status_,
                                 national_status=national_status, procedure_code=procedure_code,
-                                overdue=overdue, page=page, page_size=page_size)
+                                overdue=overdue, page=page, page_size=page_size, sort=sort)
     return Page[DossierOut](items=items, total=total, page=page, page_size=page_size)
 
 

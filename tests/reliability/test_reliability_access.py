@@ -62,6 +62,14 @@ ZALO_ACTIONS = ("POST /api/v1/admin/zalo/grant", "GET /api/v1/admin/zalo")
 # The DVCQG catalogue refresh (issue 19): the administrator's alone (ADMIN_ONLY covers /admin); with no
 # national portal reachable from the test client, the administrator's preview is a 503 (or 502), not a fault.
 UPSTREAM_ACTIONS = {"GET /api/v1/admin/dvcqg/catalogue/changes", "POST /api/v1/admin/dvcqg/catalogue/apply"}
+# The officials' roster (issue 21 item 5): roles, enabling again, the departments; the administrator's alone.
+OFFICIAL_ACTIONS: dict[str, dict[str, Any]] = {
+    "GET /api/v1/officials": {},
+    "GET /api/v1/admin/departments": {},
+    "PUT /api/v1/officials/{username}/roles": {"json": {"roles": ["CHUYEN_VIEN"]}},
+    "POST /api/v1/officials/{username}/enable": {},
+    "POST /api/v1/admin/officials/{username}/unlock": {},
+}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -204,6 +212,22 @@ class TestAccessMatrix:
     def test_the_oa_grant_is_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
         assert administrators_only(app_client, login, ZALO_ACTIONS) == []
         assert count(app_client, "zalo_grant_request") == 1  # only the administrator's grant was started
+
+    def test_the_officials_roster_is_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
+        assert set(OFFICIAL_ACTIONS) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
+        problems = []
+        for label, request in OFFICIAL_ACTIONS.items():
+            method, path = label.split(" ", 1)
+            url = path.replace("{username}", "chuyen_vien_2")
+            for role in [*ROLES, "giam_sat_tinh"]:
+                status = app_client.request(method, url, headers=login(role), **request).status_code
+                if status != (200 if role == "quan_tri" else 403):
+                    problems.append(f"{role} {label} → {status}")
+            if app_client.request(method, url, **request).status_code != 401:
+                problems.append(f"anonymous {label}")
+        assert not problems, "\n".join(problems)
+        me = app_client.get("/api/v1/me", headers=login("chuyen_vien_2")).json()
+        assert me["roles"] == ["CHUYEN_VIEN"]  # only the administrator's change went through
 
     def test_a_supervisor_cannot_move_the_appointment(self, app_client: TestClient, login: Login) -> None:
         code, _ = setup_dossier(app_client, login)

@@ -19,6 +19,7 @@ from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.schemas import AgencyShareOut, ApplicantOut, DossierOut, HistoryItem, StepOut
 from workflows.dossiers.shares import shares
 from workflows.dossiers.statuses import NATIONAL_NAMES, SUB_STATUS_NAMES, SubStatus
+from workflows.identity import naming
 from workflows.identity.actor import Actor
 from workflows.identity.models import Department
 from workflows.privacy import mask_id_number, mask_phone
@@ -82,7 +83,8 @@ def dossier_out(
         supplement_count=dossier.supplement_count, counted_late=dossier.counted_late,
         notify_zalo=dossier.notify_zalo, applicant=applicant_out(dossier, services),
         current_steps=[StepOut(task_id=i.id, step=i.element_id, name=i.name or i.element_id, role=i.lane,
-                               assignee=i.assignee, due_at=i.due_at) for i in items],
+                               assignee=i.assignee, assignee_label=_label(session, i.assignee), due_at=i.due_at)
+                       for i in items],
         incident={"id": incident.id, "element_id": incident.element_id, "reason": incident.reason}
         if incident else None,
         submitted_on_dvcqg=dossier.submitted_on_dvcqg, vneid_verified=dossier.vneid_verified,
@@ -94,6 +96,11 @@ def dossier_out(
                                                                services=services)],
         process_key=dossier.process_key, process_version=process_version(session, dossier=dossier),
     )
+
+
+def _label(session: Session, username: str | None) -> str | None:
+    named = naming.describe(session, username=username) if username else None
+    return named.label if named else None
 
 
 def process_version(session: Session, *, dossier: Dossier) -> int | None:
@@ -117,8 +124,10 @@ def search(
     session: Session, *, actor: Actor, services: DomainServices, now: datetime, status: str | None = None,
     national_status: int | None = None, procedure_code: str | None = None, overdue: bool | None = None,
     id_number: str | None = None, reason: str | None = None, page: int = 1, page_size: int = 20,
+    sort: str = "newest",
 ) -> tuple[list[DossierOut], int]:
-    """Dossiers the actor sees (`access.scope`), newest first; `id_number` matches through the keyed hash."""
+    """Dossiers the actor sees (`access.scope`), newest first (`sort="due_at"`: the earliest appointment
+    first, so the longest overdue lead the overdue list); `id_number` matches through the keyed hash."""
     query = select(Dossier).where(access.scope(actor))
     if status:
         query = query.where(Dossier.status == status)
@@ -132,6 +141,7 @@ def search(
         query = query.where(Dossier.applicant_id_hash == services.cipher.lookup_hash("id_number", id_number))
         audit.record(session, actor=actor.username, action="dossier.search_by_id", at=now, reason=reason)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(sa.desc(col(Dossier.submitted_at)), sa.desc(col(Dossier.id)))
-                        .offset((page - 1) * page_size).limit(page_size)).all()
+    order = ((col(Dossier.due_at).is_(None), col(Dossier.due_at), col(Dossier.id)) if sort == "due_at"
+             else (sa.desc(col(Dossier.submitted_at)), sa.desc(col(Dossier.id))))
+    rows = session.exec(query.order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
     return [dossier_out(session, dossier=d, services=services, now=now) for d in rows], int(total)

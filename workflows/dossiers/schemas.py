@@ -89,6 +89,8 @@ class StepOut(BaseModel):
     name: str
     role: str | None
     assignee: str | None
+    assignee_label: str | None = Field(None, description="The assignee as people read them: full name, title "
+                                                         "and unit (never the login alone)")
     due_at: VnDateTime | None
 
 

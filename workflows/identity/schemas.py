@@ -54,6 +54,9 @@ class Me(BaseModel):
 class OfficialPublic(Me):
     disabled: bool
     created_at: datetime
+    login_blocked_until: datetime | None = Field(
+        None, description="Logins refused until then after failed attempts (the wait or the lock an "
+                          "administrator lifts with `…/unlock`); only in the officials list")
 
     @classmethod
     def of(cls, official: Official, department: Department) -> OfficialPublic:
@@ -95,6 +98,21 @@ class OfficialCreate(BaseModel):
         default=None, max_length=255,
         description="The unit the title is held in when it is not the department (a Sở leader: the Sở)",
     )
+
+
+class OfficialRolesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"roles": ["CHUYEN_VIEN"]}]})
+
+    roles: list[Role] = Field(min_length=1, description="The official's roles from now on (replacing them)")
+
+
+class DepartmentOut(BaseModel):
+    """A department an official may belong to, with its agency (the create form's choice)."""
+
+    code: str
+    name: str
+    agency_code: str
+    agency_name: str
 
 
 class OfficialPage(BaseModel):

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from workflows import audit
 from workflows.core.clock import SystemClock
 from workflows.core.db import memo
 from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
@@ -207,6 +208,38 @@ def set_password(session: Session, *, official: Official, password: str, now: da
     """Change the password and log the official out everywhere."""
     official.password_hash = hash_password(password)
     revoke_all_tokens(session, official=official, now=now)
+
+
+def set_roles(session: Session, *, username: str, roles: Iterable[str | Role], actor: str, now: datetime) -> Official:
+    """Replace the official's roles (they hold from the next request: roles are read with every token) and
+    audit the change. 409 `last_administrator` when it would leave no enabled administrator to undo it."""
+    official = get_official(session, username=username)
+    before, after = list(official.roles), _roles(roles)
+    if Role.QUAN_TRI.value in before and Role.QUAN_TRI.value not in after and not official.disabled:
+        _keep_an_administrator(session, official=official)
+    official.roles = after
+    audit.record(session, actor=actor, action="official.roles_changed", at=now,
+                 data={"username": username, "before": before, "after": after})
+    session.flush()
+    return official
+
+
+def enable_official(session: Session, *, username: str, actor: str, now: datetime) -> Official:
+    """Let a disabled official sign in again (with their password; their old tokens stay revoked); audited."""
+    official = get_official(session, username=username)
+    official.disabled = False
+    audit.record(session, actor=actor, action="official.enabled", at=now, data={"username": username})
+    session.flush()
+    return official
+
+
+def _keep_an_administrator(session: Session, *, official: Official) -> None:
+    others = [o for o in session.exec(select(Official).where(col(Official.disabled).is_(False),
+                                                             Official.id != official.id)).all()
+              if o.has_role(Role.QUAN_TRI)]
+    if not others:
+        raise Conflict(f"{official.full_name} là quản trị hệ thống duy nhất đang hoạt động; không thể bỏ vai trò "
+                       "Quản trị hệ thống.", code="last_administrator")
 
 
 def _key_hash(secret: str) -> str:

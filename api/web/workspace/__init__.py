@@ -54,9 +54,21 @@ SECTIONS: tuple[Section, ...] = (
     Section("ho-so.js"),       # Hồ sơ: the department's dossiers, and one dossier's page (#/ho-so/<code>)
     Section("cong-viec.js"),   # Xử lý công việc: one task's generated form (#/cong-viec/<id>)
 )
+# Supervisors' and administrators' pages (issue 21 item 5), after the everyday work: their shared helpers, then
+# the sections in navigation order.
+LIBRARIES += ("quan-tri-chung.js",)
+SECTIONS += (
+    Section("thong-ke.js"),      # Thống kê: on-time statistics per agency and procedure (supervisors)
+    Section("qua-han.js"),       # Hồ sơ quá hạn: the overdue list, who holds each (supervisors)
+    Section("su-co.js"),         # Sự cố: incidents, retry (QUAN_TRI)
+    Section("ket-noi.js"),       # Kết nối Zalo: the OA connection, reconnect; DVCQG sync failures (QUAN_TRI)
+    Section("tin-nhan-loi.js"),  # Tin nhắn lỗi: messages by state, resend one or all (QUAN_TRI)
+    Section("can-bo-ql.js"),     # Cán bộ: officials, roles, disable, enable, unlock (QUAN_TRI)
+)
 # bpmn.css and bpmn-viewer.js come from the designer's npm build (`/static/build/…`), not from here.
 ASSETS: dict[str, str] = {
     "can-bo.css": "text/css; charset=utf-8",
+    "quan-tri.css": "text/css; charset=utf-8",
     **{name: JS for name in LIBRARIES},
     **{section.script: JS for section in SECTIONS},
 }
