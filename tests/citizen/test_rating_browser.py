@@ -5,7 +5,6 @@ the lookup page itself, for a refused dossier. Screenshots go to tests/artifacts
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,20 +12,15 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
+from tests.browser import ARTIFACTS, chromium, new_page, require_chromium, shot
 from tests.http_api.live import Citizen, live_server, wait_for
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
-
-if not CHROMIUM.exists() and not os.environ.get("MOTCUA_REQUIRE_BROWSER"):
-    pytest.skip("Debian's chromium is not installed (MOTCUA_REQUIRE_BROWSER=1 makes its absence a failure)",
-                allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 - only when Chromium exists
+require_chromium()
 
 STEPS = [
     ("lanh_dao_phong", {"case_officer": "chuyen_vien"}),
@@ -40,23 +34,13 @@ STEPS = [
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                      locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-        yield context.new_page()
-        browser.close()
+    with chromium() as browser:
+        yield new_page(browser, width=390, height=844, scale=2)
 
 
 @pytest.fixture
 def now_clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 class Desk:

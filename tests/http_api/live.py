@@ -52,6 +52,9 @@ def live_server(
     LIVE_APPS[base] = app
     with session_scope(wiring.db) as session:
         seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+    # The server may have cached the working calendar before the seed wrote its days (a job at start-up):
+    # 24/11/2026, a working day by the seeded overrides, was then a holiday in one test and not in another.
+    wiring.domain.calendars.invalidate()
     assert wiring.bootstrap_emulator_tokens(), "the emulator granted no tokens"
     try:
         yield base, wiring

@@ -6,7 +6,6 @@ not set."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,22 +14,14 @@ from typing import Any
 import pytest
 import requests
 from live import live_server
+from playwright.sync_api import Page, Route, expect
 
+from tests.browser import chromium, new_page, require_chromium, shot
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
-
-if not CHROMIUM.exists() and not os.environ.get("MOTCUA_REQUIRE_BROWSER"):
-    pytest.skip(
-        "Debian's chromium is not installed (make test installs it; MOTCUA_REQUIRE_BROWSER=1 makes "
-        "its absence a failure)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, Route, expect, sync_playwright  # noqa: E402 - only when Chromium exists
+require_chromium()
 
 
 @pytest.fixture
@@ -46,21 +37,10 @@ def offline_page() -> Iterator[tuple[Page, list[str]]]:
             refused.append(url)
             route.abort("internetdisconnected")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
-        context.route("**/*", only_local)
-        yield context.new_page(), refused
-        browser.close()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    with chromium() as browser:
+        page = new_page(browser, width=1280, height=900)
+        page.context.route("**/*", only_local)
+        yield page, refused
 
 
 def test_api_docs_render_offline(

@@ -8,23 +8,20 @@ screenshot goes to docs/images/can-bo-thong-ke.png, the others to tests/artifact
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
+from tests.browser import chromium, new_page, require_chromium, shot
 from tests.http_api.live import Citizen, live_server, wait_for
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "motcua-demo"
 HUONG = "Lê Thị Hương, Chuyên viên Phòng Quản lý Văn hóa và Gia đình"
 REFUSED = "[zalo -201] Injected error"
@@ -40,11 +37,7 @@ STEPS = [
 ADMIN_PAGES = ["Sự cố", "Kết nối Zalo", "Tin nhắn lỗi", "Cán bộ"]
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
-if not CHROMIUM.exists() and not os.environ.get("MOTCUA_REQUIRE_BROWSER"):
-    pytest.skip("Debian's chromium is not installed (MOTCUA_REQUIRE_BROWSER=1 makes its absence a failure)",
-                allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 - only when Chromium exists
+require_chromium()
 
 
 class Api:
@@ -97,13 +90,8 @@ class Api:
 
 @pytest.fixture
 def browser_page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh")
-        yield context.new_page()
-        browser.close()
+    with chromium() as browser:
+        yield new_page(browser, width=1280, height=900)
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
@@ -118,11 +106,6 @@ def sign_in(page: Page, base: str, username: str) -> None:
 
 def nav(page: Page) -> list[str]:
     return [t.strip() for t in page.locator("#nav .nav-item").all_inner_texts()]
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_supervisor_and_administrator_pages(settings: Settings, clock: ManualClock, db: Any,
@@ -176,8 +159,7 @@ def test_supervisor_and_administrator_pages(settings: Settings, clock: ManualClo
             "Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang")
         expect(page.locator("#bang-thong-ke tr.total td").first).to_have_text("Tổng cộng")
         expect(page.locator("#bang-thong-ke tr.total [data-col=received]")).to_have_text("6")
-        (ROOT / "docs" / "images").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ROOT / "docs" / "images" / "can-bo-thong-ke.png"), full_page=True)
+        shot(page, "can-bo-thong-ke")  # docs/images/can-bo-thong-ke.png is a copy of a good one
         page.select_option("#co-quan", "H60.71")  # Ủy ban nhân dân phường Minh Xuân
         page.click("#loc-thong-ke button[type=submit]")
         expect(page.locator("#ket-qua-thong-ke .empty")).to_have_text("Không có hồ sơ nào trong kỳ báo cáo.")

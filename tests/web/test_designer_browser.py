@@ -6,85 +6,40 @@ fix that, deploy, and find the new version in the library. Screenshots go to tes
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from playwright.sync_api import Page, expect
 
-from api.main import create_app
-from tests.citizen.conftest import APPLICANT, BPMN_DIR, PASSWORD
+from tests.browser import chromium, new_page, quiet_server, require_chromium
+from tests.browser import shot as full_shot
+from tests.citizen.conftest import APPLICANT, PASSWORD
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
-from workflows.core.db import session_scope
-from workflows.seed import seed_all
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
-
-if not CHROMIUM.exists() and not os.environ.get("MOTCUA_REQUIRE_BROWSER"):
-    pytest.skip(
-        "Debian's chromium is not installed (make test installs it; MOTCUA_REQUIRE_BROWSER=1 makes "
-        "its absence a failure)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 - only when Chromium exists
+require_chromium()
 
 PROCESS = "phan_anh_kien_nghi"  # the smallest diagram: three lanes, a few steps
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings, clock: ManualClock, db: Any) -> Iterator[tuple[str, Any]]:
-    app = create_app(settings, clock=clock, start_background=False)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    wiring = app.state.wiring
-    with session_scope(wiring.db) as session:
-        seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
-    yield f"http://127.0.0.1:{port}", wiring
-    uv.should_exit = uv.force_exit = True  # no waiting for requests in flight
-    thread.join(timeout=10)
-    wiring.close()  # its background workers stop even if the server's shutdown did not finish
+    with quiet_server(settings, clock) as running:
+        yield running
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         # A desktop; the layout also serves a landscape tablet (the side column moves under the canvas).
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh")
-        yield context.new_page()
-        browser.close()
+        yield new_page(browser, width=1440, height=900)
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    full_shot(page, name, full_page=False)  # the screen as a designer sees it: the canvas scrolls itself
 
 
 def _flow_point(page: Page, flow_id: str) -> tuple[float, float]:

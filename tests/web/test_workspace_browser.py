@@ -8,29 +8,24 @@ the expected texts. Screenshots go to tests/artifacts/can-bo-*.png (copies in do
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import chromium, require_chromium
+from tests.browser import new_page as browser_page
+from tests.browser import shot as browser_shot
 from tests.http_api.live import Citizen, live_server, wait_for
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
-
-if not CHROMIUM.exists() and not os.environ.get("MOTCUA_REQUIRE_BROWSER"):
-    pytest.skip("Debian's chromium is not installed (make test installs it; MOTCUA_REQUIRE_BROWSER=1 makes "
-                "its absence a failure)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402 - only when Chromium exists
+require_chromium()
 
 PASSWORD = "motcua-demo"
 # Who signs in, as the header names them (full name, then title and unit): never by login.
@@ -55,20 +50,14 @@ def now_clock() -> ManualClock:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 def new_page(browser: Browser, *, tablet: bool = False) -> Page:
     """A desktop page, or the one-stop desk's tablet (1024×768, touch)."""
-    context = browser.new_context(
-        viewport={"width": 1024, "height": 768} if tablet else {"width": 1366, "height": 900},
-        has_touch=tablet, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    page = context.new_page()
+    page = (browser_page(browser, width=1024, height=768, touch=True) if tablet
+            else browser_page(browser, width=1366, height=900))
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "status of 4" not in m.text
@@ -78,8 +67,7 @@ def new_page(browser: Browser, *, tablet: bool = False) -> Page:
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"can-bo-{name}.png"), full_page=True)
+    browser_shot(page, f"can-bo-{name}")
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
@@ -141,7 +129,7 @@ def intake(page: Page, base: str) -> str:
     page.click("#accept")
     done = page.locator("#intake-done")
     expect(done).to_contain_text("Đã tiếp nhận hồ sơ H60.22-261124-")
-    expect(done).to_contain_text("Hẹn trả kết quả: 17:00 02/12/2026.")
+    expect(done).to_contain_text("Hẹn trả kết quả: 17:00 01/12/2026.")
     code = page.inner_text("#new-code")
     with page.expect_popup() as receipt:
         page.click("#print-receipt")
@@ -334,7 +322,7 @@ def expected_inbox(code: str, base: str) -> list[str]:
     procedure = "Cấp Giấy phép đủ điều kiện kinh doanh dịch vụ karaoke"
     return [
         f"Hồ sơ {code} – {procedure} đã được tiếp nhận lúc 09 giờ 00 ngày 24/11/2026. Thời hạn giải quyết 05 ngày "
-        "làm việc; hẹn trả kết quả ngày 02/12/2026.",
+        "làm việc; hẹn trả kết quả ngày 01/12/2026.",
         f"file mau_01-{code}.pdf",
         f"Hồ sơ {code} đang được thẩm định.",
         f"Hồ sơ {code} – {procedure} cần bổ sung, hoàn thiện: - Bản vẽ mặt bằng các phòng hát Lý do: Thiếu bản vẽ "
