@@ -111,7 +111,8 @@ def create_official(body: OfficialCreate, _: Admin, session: SessionDep, clock: 
 @router.post(
     "/officials/{username}/disable", response_model=OfficialPublic,
     summary="Disable an official (QUAN_TRI); their tokens stop working at once",
-    responses={**R403, 404: {"description": "Unknown username", **PROBLEM}},
+    responses={**R403, 404: {"description": "Unknown username", **PROBLEM},
+               409: {"description": "The last enabled administrator (last_administrator)", **PROBLEM}},
 )
 def disable_official(username: str, _: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
     official = service.disable_official(session, username=username, now=clock.now())

@@ -112,6 +112,21 @@ class TestOfficialsRoster:
         assert audited == [("quan_tri", ["CHUYEN_VIEN"], ["CHUYEN_VIEN", "QUAN_TRI"]),
                            ("quan_tri", ["CHUYEN_VIEN", "QUAN_TRI"], ["CHUYEN_VIEN"])]  # refusals change nothing
 
+    def test_the_last_administrator_cannot_be_disabled(self, app_client: TestClient, login: Login) -> None:
+        admin = login("quan_tri")
+        refused = app_client.post("/api/v1/officials/quan_tri/disable", headers=admin)
+        assert (refused.status_code, refused.json()["code"], refused.json()["detail"]) == (
+            409, "last_administrator", "Đỗ Mạnh Cường là quản trị hệ thống duy nhất đang hoạt động; không thể vô "
+                                       "hiệu hóa tài khoản này.")
+        assert app_client.get("/api/v1/me", headers=admin).status_code == 200  # still signed in
+        # With a second administrator, either may be disabled.
+        assert app_client.put("/api/v1/officials/chuyen_vien_2/roles", headers=admin,
+                              json={"roles": ["CHUYEN_VIEN", "QUAN_TRI"]}).status_code == 200
+        disabled = app_client.post("/api/v1/officials/chuyen_vien_2/disable", headers=admin)
+        assert disabled.status_code == 200 and disabled.json()["disabled"] is True
+        again = app_client.post("/api/v1/officials/quan_tri/disable", headers=admin)
+        assert (again.status_code, again.json()["code"]) == (409, "last_administrator")
+
     def test_a_disabled_official_is_enabled_again(self, app_client: TestClient, login: Login) -> None:
         admin = login("quan_tri")
         assert app_client.post("/api/v1/officials/chuyen_vien_2/disable", headers=admin).json()["disabled"] is True

@@ -198,7 +198,11 @@ def revoke_all_tokens(session: Session, *, official: Official, now: datetime | N
 
 
 def disable_official(session: Session, *, username: str, now: datetime | None = None) -> Official:
+    """Stop the official signing in; their tokens stop working at once. 409 `last_administrator` for the
+    last enabled administrator (nobody could enable anyone again)."""
     official = get_official(session, username=username)
+    if official.has_role(Role.QUAN_TRI) and not official.disabled:
+        _keep_an_administrator(session, official=official, refused="vô hiệu hóa tài khoản này")
     official.disabled = True
     revoke_all_tokens(session, official=official, now=now)
     return official
@@ -216,7 +220,7 @@ def set_roles(session: Session, *, username: str, roles: Iterable[str | Role], a
     official = get_official(session, username=username)
     before, after = list(official.roles), _roles(roles)
     if Role.QUAN_TRI.value in before and Role.QUAN_TRI.value not in after and not official.disabled:
-        _keep_an_administrator(session, official=official)
+        _keep_an_administrator(session, official=official, refused="bỏ vai trò Quản trị hệ thống")
     official.roles = after
     audit.record(session, actor=actor, action="official.roles_changed", at=now,
                  data={"username": username, "before": before, "after": after})
@@ -233,13 +237,16 @@ def enable_official(session: Session, *, username: str, actor: str, now: datetim
     return official
 
 
-def _keep_an_administrator(session: Session, *, official: Official) -> None:
-    others = [o for o in session.exec(select(Official).where(col(Official.disabled).is_(False),
-                                                             Official.id != official.id)).all()
-              if o.has_role(Role.QUAN_TRI)]
+def _keep_an_administrator(session: Session, *, official: Official, refused: str) -> None:
+    # The enabled officials' rows are locked in id order (PostgreSQL; SQLite serialises writers): two
+    # administrators taking each other's role at the same instant wait for one another, and the second then
+    # reads the first's change instead of both passing the check.
+    enabled = session.exec(select(Official).where(col(Official.disabled).is_(False))
+                           .order_by(col(Official.id)).with_for_update()).all()
+    others = [o for o in enabled if o.id != official.id and o.has_role(Role.QUAN_TRI)]
     if not others:
-        raise Conflict(f"{official.full_name} là quản trị hệ thống duy nhất đang hoạt động; không thể bỏ vai trò "
-                       "Quản trị hệ thống.", code="last_administrator")
+        raise Conflict(f"{official.full_name} là quản trị hệ thống duy nhất đang hoạt động; không thể {refused}.",
+                       code="last_administrator")
 
 
 def _key_hash(secret: str) -> str:
