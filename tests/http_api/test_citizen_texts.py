@@ -88,7 +88,7 @@ class TestTwoSupplementRoundsAndARefusal:
             "Lý do: Hồ sơ còn thiếu giấy tờ theo quy định. "
             "Liên hệ Bộ phận Một cửa, Trung tâm Phục vụ hành chính công tỉnh Tuyên Quang để được hướng dẫn.",
             f"Hồ sơ {code} – {PROCEDURE} đã được tiếp nhận lúc 09 giờ 00 ngày 24/11/2026. Thời hạn giải "
-            "quyết 05 ngày làm việc; hẹn trả kết quả ngày 02/12/2026.",
+            "quyết 05 ngày làm việc; hẹn trả kết quả ngày 01/12/2026.",
             f"Hồ sơ {code} đang được thẩm định.",
             f"Hồ sơ {code} – {PROCEDURE} cần bổ sung, hoàn thiện:\n"
             f"- {APPRAISAL_ITEMS}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from sqlmodel import Session, select
@@ -103,8 +104,7 @@ def seed_demo(session: Session, *, now: datetime | None = None,
             session.add(department)
     existing = {o.username: o for o in session.exec(select(Official)).all()}
     missing = [row for row in DEMO_OFFICIALS if row[0] not in existing]
-    # One argon2 hash for every demo account: hashing costs ~0.1 s each.
-    password_hash = service.hash_password(DEMO_PASSWORD) if missing else None
+    password_hash = _demo_password_hash() if missing else None
     for username, full_name, department, role, title, unit in missing:
         service.create_official(
             session, username=username, password=DEMO_PASSWORD, full_name=full_name,
@@ -119,3 +119,10 @@ def seed_demo(session: Session, *, now: datetime | None = None,
     session.flush()
     seed_dvcqg_adapter_key(session, secret=dvcqg_push_key, now=now)
     return [row[0] for row in missing]
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    # One argon2 hash for every demo account, and for every seed in this process (a test seeds each test's
+    # database): hashing costs ~0.1 s, and the demo password is published in the README anyway.
+    return service.hash_password(DEMO_PASSWORD)
