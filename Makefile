@@ -37,7 +37,7 @@ run: $(STAMP) $(WEB_STAMP)
 test: $(STAMP) $(WEB_STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/lint-imports
-	$(BIN)/pytest -m "not soak" -n 2 --dist worksteal
+	$(BIN)/pytest -m "not soak" -n 2 --dist worksteal --durations=15
 
 soak: $(STAMP)
 	$(BIN)/pytest -m soak tests/reliability -s -p no:logging

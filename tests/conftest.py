@@ -145,6 +145,18 @@ def figures() -> Counter[str]:
     return FIGURES
 
 
+# Files whose tests run longest (tens of seconds to minutes each: live servers, browsers, process kills). They
+# are collected first so that the two xdist workers start on them and finish on short tests: in file order
+# they came last and one worker ran them alone for minutes while the other had nothing left.
+LONG_FIRST = ("tests/reliability/", "tests/web/test_workspace_browser.py", "tests/web/test_admin_browser.py",
+              "tests/http_api/test_zalo_", "tests/http_api/test_dvcqg_", "tests/http_api/test_failed_messages.py",
+              "tests/scheduler/test_workers.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: file order otherwise
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield

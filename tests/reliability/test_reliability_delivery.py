@@ -181,6 +181,11 @@ def explain(system: System, grouped: dict[str, list[OutboxMessage]], users: list
 
 
 class TestFaultsAndWorkerKills:
+    # On PostgreSQL this run takes ~210 s against ~25 s on SQLite (the outbox drains slowly after the worker
+    # kills: issue 22's relay work), which alone pushed `make test` past 20 minutes; it runs in `make soak`
+    # until then. The SIGKILL-mid-transition test below still runs on both backends in `make test`.
+    @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.soak)],
+                             indirect=True)
     def test_every_message_once_in_order(self, system: System, settings: Settings, backend: str,
                                          figures: Counter[str]) -> None:
         run_delivery(system, settings, figures, backend=backend, citizens=4, dossiers=8, threads=4, seed=2026)
