@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api.deps import DomainDep, EngineDep, SessionDep
-from api.files import attachment, download_type
+from api.files import attachment, download_type, read_upload
 from api.gate import Gate
 from workflows.core import ratelimit
 from workflows.core.clock import to_local
 from workflows.feedback import service as feedback
 from workflows.feedback.schemas import FeedbackCreated, FeedbackIn
-from workflows.lookup import budget, downloads
+from workflows.lookup import budget, downloads, processing, verify
 from workflows.lookup import service as lookup
 from workflows.lookup.schemas import (
     CitizenDocumentList,
@@ -32,6 +32,9 @@ from workflows.lookup.schemas import (
     LookupByNameIn,
     LookupResult,
     NameMatchList,
+    ProcessingAnswer,
+    ProcessingIn,
+    VerifyResult,
 )
 from workflows.news import service as news
 from workflows.news.schemas import NewsList
@@ -61,6 +64,18 @@ def lookup_by_code(body: LookupByCodeIn, gate: Gate, session: SessionDep, domain
     result.documents = downloads.issued(session, dossier_code=result.code)
     result.satisfaction = rating.state_of(session, code=result.code)
     return result
+
+
+@router.post("/processing", response_model=ProcessingAnswer, responses=REFUSALS,
+             summary="Ai đã xử lý dữ liệu cá nhân trong hồ sơ của tôi (Luật 91/2025) — cần yếu tố xác thực")
+def processing_of(body: ProcessingIn, gate: Gate, session: SessionDep, domain: DomainDep) -> ProcessingAnswer:
+    # The lookup's second factor, so the same shared budget of the dossier.
+    with gate.second_factor(budget.dossier_subject, body.code):
+        answer = processing.answer(session, services=domain, code=body.code, verifier=body.verifier,
+                                   actor=gate.actor)
+        if answer is None:
+            raise lookup.refusal()
+    return answer
 
 
 @router.post(
@@ -124,6 +139,25 @@ def submit_feedback(
             f"đã để lại chậm nhất ngày {to_local(case.due_at):%d/%m/%Y}."
         ),
     )
+
+
+# The largest file `POST /verify` reads: our results and forms are far smaller; the body is bounded before it
+# is read (`api/main.py::body_rules`).
+MAX_VERIFY_BYTES = 10 * 1024 * 1024
+
+
+@router.post("/verify", response_model=VerifyResult, responses={413: {"description": "Tệp quá lớn"},
+                                                                422: REFUSALS[422], 429: REFUSALS[429]},
+             summary="Xác minh văn bản đã ký số")
+def verify_document(
+    file: Annotated[UploadFile, File(description="Tệp PDF cần xác minh")], gate: Gate, session: SessionDep,
+    domain: DomainDep,
+) -> VerifyResult:
+    """Whether the file is a document we issued (same bytes as one stored), unchanged since signing (every
+    signature intact, trusted, the last covering the whole file), who signed it and when."""
+    gate.limit("verify", ratelimit.LOOKUP)
+    content = read_upload(file, max_bytes=MAX_VERIFY_BYTES).content
+    return verify.verify(session, services=domain, content=content, max_bytes=MAX_VERIFY_BYTES)
 
 
 @router.get("/procedures", response_model=ProcedureList, summary="Dịch vụ công: danh mục thủ tục")

@@ -1,4 +1,5 @@
-"""The citizens' page `/tra-cuu` (opened by the OA menu in Zalo's web view and by the QR on forms):
+"""The citizens' page `/tra-cuu` (opened by the OA menu in Zalo's web view and by the QR on forms) and the
+verification page `/xac-minh` (the QR on signed results):
 server-rendered HTML plus a little JavaScript calling the public JSON API; no build step."""
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from workflows.core.errors import NotFound
 from workflows.ratings.schemas import CRITERIA, LEVELS
 
 WEB_DIR = Path(__file__).resolve().parent
-ASSETS = {"tra-cuu.css": "text/css; charset=utf-8", "tra-cuu.js": "text/javascript; charset=utf-8"}
+ASSETS = {"tra-cuu.css": "text/css; charset=utf-8", "tra-cuu.js": "text/javascript; charset=utf-8",
+          "xac-minh.js": "text/javascript; charset=utf-8"}
 # The page talks only to its own origin; no inline scripts, no third-party content but guide videos' links.
 # frame-ancestors 'none': the OA menu's `oa.open.url` button and the QR on the forms open the page top-level
 # (Zalo's in-app browser, or the phone's browser), never inside a frame (ZALO_API.md §4.7 "open URL"; only a Zalo Mini
@@ -48,6 +50,14 @@ def build_router() -> APIRouter:
                 "Cache-Control": "no-store",
             },
         )
+
+    @router.get("/xac-minh", response_class=HTMLResponse)
+    def verify_page(settings: SettingsDep, ma: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
+        """Where the QR code of a signed document leads: upload the PDF, read whether it is ours and intact
+        (`POST /api/v1/public/verify`). `ma` only names the dossier the QR was printed for."""
+        html = templates.get_template("xac_minh.html").render(agency_name=settings.agency_name, code=ma or "")
+        return HTMLResponse(html, headers={"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer",
+                                           "Cache-Control": "no-store"})
 
     @router.get("/tra-cuu/static/{name}")
     def asset(name: str) -> FileResponse:

@@ -136,6 +136,9 @@ class FormContext:
     official_position: str = ""
     signer_heading: str = ""
     official_phone: str = ""  # a phone for guidance, printed on Mẫu 02 (the unit's, when set)
+    # A digital signature's lines (`appearance.stamp_lines`), printed framed in the official's signing block when
+    # the form is signed as it is issued; empty leaves the block for a hand signature.
+    signature_stamp: tuple[str, ...] = ()
     unit_name: str = ""  # the unit the citizen may contact (Mẫu 02)
     reason: str = ""
     items: list[DocumentLine | tuple | str] = field(default_factory=list)  # what to supplement (Mẫu 02)

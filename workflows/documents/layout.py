@@ -24,6 +24,7 @@ MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
 LINE = 5.3  # body line height, mm
 BODY_PT = 10.5
 QR_SIZE = 22.0
+SIGNATURE_SPACE = 17.0  # mm between a signing block's hint and the signer's name: the signature goes there
 
 
 def nfc(text: object) -> str:
@@ -37,6 +38,9 @@ class FormPdf(FPDF):
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.footer_text = nfc(footer_text)
         self.lookup_url = lookup_url
+        # Where each signing block leaves room for the signature: (page index, x, y, width, height) in mm
+        # from the page's top-left corner, in the order `signatures` drew them (a digital signature goes there).
+        self.signature_boxes: list[tuple[int, float, float, float, float]] = []
         for style, suffix in (("", ""), ("B", "-Bold"), ("I", "-Italic"), ("BI", "-BoldItalic")):
             self.add_font(FONT, style, str(FONT_DIR / f"{FONT}{suffix}.ttf"))
         if landscape:
@@ -103,15 +107,17 @@ def national_header(pdf: FormPdf, *, parent_agency: str, agency: str, number: st
     pdf.set_font(FONT, "", BODY_PT)
 
 
-def title(pdf: FormPdf, text: str, subtitle: str = "", *, qr_url: str = "") -> None:
-    """The form's title, centred; with `qr_url`, the lookup QR code sits at the right of the title."""
+def title(pdf: FormPdf, text: str, subtitle: str = "", *, qr_url: str = "",
+          qr_caption: str = "Quét mã để tra cứu hồ sơ") -> None:
+    """The form's title, centred; with `qr_url`, the QR code (the lookup's, or `qr_caption`'s) sits at the
+    right of the title."""
     top = pdf.get_y()
     inset = QR_SIZE + 3 if qr_url else 0.0
     if qr_url:
         x = pdf.l_margin + pdf.epw - QR_SIZE
         pdf.image(qr_png(qr_url), x=x, y=top, w=QR_SIZE, h=QR_SIZE)
         pdf.set_font(FONT, "I", 7)
-        _centered(pdf, QR_SIZE + 4, "Quét mã để tra cứu hồ sơ", 3, x=x - 2, y=top + QR_SIZE)
+        _centered(pdf, QR_SIZE + 4, qr_caption, 3, x=x - 2, y=top + QR_SIZE)
     qr_bottom = pdf.get_y()
     # Centred in the width the QR code leaves, so that long titles keep to as few lines as possible.
     pdf.set_xy(pdf.l_margin, top + (3 if qr_url else 0))
@@ -170,11 +176,12 @@ def table(pdf: FormPdf, headings: Sequence[str], rows: Sequence[Sequence[object]
 
 
 def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, ...]], *,
-               left_note: Sequence[str] | None = None) -> None:
+               left_note: Sequence[str] | None = None, stamp: Sequence[str] = ()) -> None:
     """Signature blocks `(heading, hint, name[, position])` side by side; a heading may hold several lines
     ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"); the position, when given, prints in small italics under the name. A
     single block sits on the right half, with an optional `Nơi nhận` list on the left as on official
-    letters. Kept on one page."""
+    letters. Kept on one page. `stamp` (the lines of a digital signature: who, title, agency, when) is
+    printed framed in the room of the last block, the official's, where the signature's widget will go."""
     needed = 50.0 + (len(left_note or []) * 4.5 if left_note else 0)
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()
@@ -194,14 +201,19 @@ def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, ...]], *,
         for line in left_note[1:]:
             pdf.multi_cell(pdf.epw / 2 - 4, 4.5, nfc(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         bottoms.append(pdf.get_y())
-    for block, (x, width) in zip(blocks, columns, strict=True):
+    for index, (block, (x, width)) in enumerate(zip(blocks, columns, strict=True)):
         block_title, hint, name, position = (*block, "")[:4]
         pdf.set_xy(x, top)
         pdf.set_font(FONT, "B", 11)
         _centered(pdf, width, nfc(block_title).upper(), 5.5, x=x)
         pdf.set_font(FONT, "I", 9.5)
         _centered(pdf, width, nfc(hint), 5, x=x)
-        pdf.set_y(pdf.get_y() + 17)
+        box_width = min(width - 4, 72.0)
+        pdf.signature_boxes.append((pdf.page_no() - 1, x + (width - box_width) / 2, pdf.get_y() + 0.5, box_width,
+                                    SIGNATURE_SPACE - 1))
+        if stamp and index == len(blocks) - 1:
+            _stamp(pdf, pdf.signature_boxes[-1][1:], stamp)
+        pdf.set_y(pdf.get_y() + SIGNATURE_SPACE)
         pdf.set_font(FONT, "B", 11)
         _centered(pdf, width, nfc(name), 5.5, x=x)
         if position:
@@ -210,6 +222,32 @@ def signatures(pdf: FormPdf, blocks: Sequence[tuple[str, ...]], *,
         bottoms.append(pdf.get_y())
     pdf.set_xy(pdf.l_margin, max(bottoms) + 2)
     pdf.set_font(FONT, "", BODY_PT)
+
+
+STAMP_COLOUR = (0, 51, 153)  # the blue of digital-signature stamps on Vietnamese e-documents
+
+
+def _stamp(pdf: FormPdf, box: tuple[float, float, float, float], lines: Sequence[str]) -> None:
+    """The framed lines of a digital signature inside `box` (x, y, width, height, mm), at the largest size
+    from 7.5 pt down to 5.5 pt at which the wrapped lines fit. Leaves the cursor where it was."""
+    x, y, width, height = box
+    here = pdf.get_x(), pdf.get_y()
+    text = "\n".join(nfc(line) for line in lines)
+    for size in (7.5, 7.0, 6.5, 6.0, 5.5):
+        pdf.set_font(FONT, "", size)
+        line_height = size * 0.42
+        wrapped = pdf.multi_cell(width - 3, line_height, text, align=Align.L, dry_run=True, output="LINES")
+        if len(wrapped) * line_height <= height - 2:
+            break
+    pdf.set_draw_color(*STAMP_COLOUR)
+    pdf.set_text_color(*STAMP_COLOUR)
+    pdf.set_line_width(0.3)
+    pdf.rect(x, y, width, height)
+    pdf.set_xy(x + 1.5, y + (height - len(wrapped) * line_height) / 2)
+    pdf.multi_cell(width - 3, line_height, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(*here)
 
 
 def qr_png(url: str) -> io.BytesIO:

@@ -9,6 +9,7 @@ file store.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fpdf.enums import Align
 
@@ -25,8 +26,11 @@ from workflows.documents.context import (
     vn_datetime_short,
     vn_day,
 )
+from workflows.signing.appearance import SignatureBox
 
-__all__ = ["FormCode", "FormContext", "render_form"]
+__all__ = ["FormCode", "FormContext", "RenderedForm", "render_form", "render_signable_form"]
+
+A4_LONG, A4_SHORT = 297.0, 210.0  # mm
 
 # Fields each form cannot be printed without (the caller gets a ValueError naming them).
 _REQUIRED: dict[FormCode, tuple[str, ...]] = {
@@ -45,10 +49,24 @@ def render_form(form: FormCode, ctx: FormContext) -> bytes:
     """The PDF of `form` filled from `ctx`. Forms about one dossier (01–06) carry the lookup QR code of
     `ctx.lookup_url` when it is set; Mẫu 07 (a register of many dossiers) is landscape and has none.
     Raises ValueError when a field the form needs is empty."""
+    return render_signable_form(form, ctx).content
+
+
+@dataclass(frozen=True)
+class RenderedForm:
+    content: bytes
+    # Where each signing block leaves room for a signature, in drawing order; the official's is the last.
+    signature_boxes: tuple[SignatureBox, ...]
+
+
+def render_signable_form(form: FormCode, ctx: FormContext) -> RenderedForm:
+    """`render_form` with where its signing blocks are, for a digital signature (`ctx.signature_stamp`
+    printed in the last one)."""
     missing = [name for name in _REQUIRED[form] if not getattr(ctx, name)]
     if missing:
         raise ValueError(f"{form.value} needs: {', '.join(missing)}")
-    pdf = ly.FormPdf(landscape=form is FormCode.MAU_07,
+    landscape = form is FormCode.MAU_07
+    pdf = ly.FormPdf(landscape=landscape,
                      footer_text=form.title_vi if form is FormCode.MAU_07 or not ctx.dossier_code
                      else f"Mã hồ sơ: {ctx.dossier_code}",
                      lookup_url=_qr_url(form, ctx))
@@ -57,7 +75,10 @@ def render_form(form: FormCode, ctx: FormContext) -> bytes:
     pdf.set_author(ly.nfc(ctx.agency_name))
     ly.form_label(pdf, form)
     _BODIES[form](pdf, ctx)
-    return bytes(pdf.output())
+    page_height = A4_SHORT if landscape else A4_LONG
+    boxes = tuple(SignatureBox(page=page, x=x, y=y, width=width, height=height, page_height=page_height)
+                  for page, x, y, width, height in pdf.signature_boxes)
+    return RenderedForm(content=bytes(pdf.output()), signature_boxes=boxes)
 
 
 def _qr_url(form: FormCode, ctx: FormContext) -> str:
@@ -110,7 +131,7 @@ def _mau_01(pdf: ly.FormPdf, ctx: FormContext) -> None:
     ly.signatures(pdf, [
         ("Người nộp hồ sơ", "(Ký và ghi rõ họ tên)", ctx.applicant_name),
         ("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.official_name, ctx.official_position),
-    ])
+    ], stamp=ctx.signature_stamp)
     ly.paragraph(pdf, "Ghi chú: Giấy này được lập thành 02 liên: 01 liên giao người nộp hồ sơ; 01 liên "
                       "chuyển kèm Phiếu kiểm soát quá trình giải quyết hồ sơ và lưu tại Bộ phận Một cửa.",
                  style="I", size=8.5)
@@ -152,7 +173,8 @@ def _mau_02(pdf: ly.FormPdf, ctx: FormContext) -> None:
     ly.field(pdf, "Lý do:", ctx.reason, strong=True)
     ly.paragraph(pdf, "Trong quá trình bổ sung, hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà/Tổ chức liên hệ "
                       f"{_contact(ctx)} để được hướng dẫn.")
-    ly.signatures(pdf, [("Người hướng dẫn", "(Ký và ghi rõ họ tên)", ctx.official_name, ctx.official_position)])
+    ly.signatures(pdf, [("Người hướng dẫn", "(Ký và ghi rõ họ tên)", ctx.official_name, ctx.official_position)],
+                  stamp=ctx.signature_stamp)
 
 
 def _contact(ctx: FormContext) -> str:
@@ -180,10 +202,10 @@ def _mau_03(pdf: ly.FormPdf, ctx: FormContext) -> None:
     ly.paragraph(pdf, ctx.reason, style="B")
     ly.paragraph(pdf, "Xin thông báo để Ông/Bà/Tổ chức được biết và thực hiện.")
     if ctx.signer_heading:  # refused after appraisal: the competent leader signs for the agency
-        ly.signatures(pdf, [_letter_signer(ctx)])
+        ly.signatures(pdf, [_letter_signer(ctx)], stamp=ctx.signature_stamp)
     else:  # refused at the desk: the receiving official
         ly.signatures(pdf, [("Người tiếp nhận hồ sơ", "(Ký và ghi rõ họ tên)", ctx.official_name,
-                             ctx.official_position)])
+                             ctx.official_position)], stamp=ctx.signature_stamp)
 
 
 def _letter_signer(ctx: FormContext) -> tuple[str, str, str]:
@@ -212,7 +234,8 @@ def _mau_04(pdf: ly.FormPdf, ctx: FormContext) -> None:
     ly.field(pdf, "Thời gian hẹn trả kết quả mới:", vn_datetime(ctx.new_appointment_at), strong=True)
     ly.paragraph(pdf, "Kính mong Ông/Bà/Tổ chức thông cảm. Trân trọng./.")
     ly.signatures(pdf, [_letter_signer(ctx)],
-                  left_note=["Nơi nhận:", "- Như trên;", "- Bộ phận Một cửa;", "- Lưu: VT, hồ sơ."])
+                  left_note=["Nơi nhận:", "- Như trên;", "- Bộ phận Một cửa;", "- Lưu: VT, hồ sơ."],
+                  stamp=ctx.signature_stamp)
 
 
 def _mau_05(pdf: ly.FormPdf, ctx: FormContext) -> None:
@@ -236,7 +259,8 @@ def _mau_05(pdf: ly.FormPdf, ctx: FormContext) -> None:
     ly.paragraph(pdf, "Ông/Bà/Tổ chức liên hệ Bộ phận Một cửa để nhận lại hồ sơ, giấy tờ đã nộp (nếu có). "
                       "Trân trọng./.")
     ly.signatures(pdf, [_letter_signer(ctx)],
-                  left_note=["Nơi nhận:", "- Như trên;", "- Bộ phận Một cửa;", "- Lưu: VT, hồ sơ."])
+                  left_note=["Nơi nhận:", "- Như trên;", "- Bộ phận Một cửa;", "- Lưu: VT, hồ sơ."],
+                  stamp=ctx.signature_stamp)
 
 
 def _mau_06(pdf: ly.FormPdf, ctx: FormContext) -> None:

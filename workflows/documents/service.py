@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from workflows.core.clock import ensure_utc
 from workflows.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from workflows.documents.context import FormCode, FormContext
-from workflows.documents.models import DocumentKind, DossierDocument
+from workflows.documents.models import ERASED, DocumentKind, DossierDocument
 from workflows.documents.render import render_form
 from workflows.documents.storage import FileStore, StoredFileCorrupted
 
@@ -109,6 +109,8 @@ def read_document(
     document = session.get(DossierDocument, document_id)
     if document is None or document.dossier_code != dossier_code:
         raise NotFound("Không tìm thấy tài liệu này trong hồ sơ.", code="document_not_found")
+    if document.storage_key == ERASED:
+        raise NotFound("Tệp này đã được xóa khi hết thời hạn lưu trữ hồ sơ.", code="document_erased")
     content = store.open(document.storage_key)  # verifies the bytes against the key (their SHA-256)
     if document.sha256 != document.storage_key or len(content) != document.size:
         raise StoredFileCorrupted()

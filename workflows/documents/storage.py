@@ -9,14 +9,13 @@ encryption (no `MAGIC`) are still read, and written again encrypted when the sam
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from workflows.core.errors import MotcuaError
+from workflows.core.files import write_atomically
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 MAGIC = b"MOTCUA-ENC1\n"  # what an encrypted file starts with (no PDF, image or office file does)
@@ -60,18 +59,8 @@ class FileStore:
         digest = hashlib.sha256(content).hexdigest()
         path = self._path(digest)
         if not self._intact(path, digest):  # a damaged or not yet encrypted copy is replaced
-            path.parent.mkdir(parents=True, exist_ok=True)
             stored = MAGIC + self._cipher.encrypt_bytes(content) if self._cipher else content
-            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(stored)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_atomically(path, stored)
         return StoredFile(key=digest, sha256=digest, size=len(content))
 
     def open(self, key: str) -> bytes:
@@ -88,6 +77,16 @@ class FileStore:
             raise StoredFileCorrupted(f"Tệp đã lưu trữ {key[:12]}… bị thay đổi hoặc hư hỏng (mã kiểm tra "
                                       "SHA-256 không khớp).")
         return content
+
+    def erase(self, key: str) -> bool:
+        """Remove the file stored under `key` (retention); False when there was none. The caller checks that
+        no other document names the same content (identical files are kept once)."""
+        path = self._path(key)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

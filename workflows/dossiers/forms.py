@@ -9,18 +9,20 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from workflows import audit
 from workflows.agencies import service as agencies
 from workflows.agencies.models import Agency
 from workflows.collaborators import DomainServices
 from workflows.core.clock import to_local
 from workflows.core.db import memo
 from workflows.documents.context import ControlLogRow, vn_datetime
-from workflows.documents.models import DossierDocument
-from workflows.documents.render import FormCode, FormContext, render_form
+from workflows.documents.models import DocumentSignature, DossierDocument
+from workflows.documents.render import FormCode, FormContext, render_signable_form
 from workflows.documents.service import store_document
 from workflows.dossiers import fees, numbers, signers
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.statuses import SubStatus
+from workflows.identity import naming
 from workflows.identity.models import Department
 from workflows.notifications.texts import MessageContext
 from workflows.payments import service as payment_requests
@@ -28,6 +30,8 @@ from workflows.payments.models import OPEN
 from workflows.privacy import mask_phone
 from workflows.procedures.models import ProcedureVersion
 from workflows.procedures.service import get_version
+from workflows.signing.appearance import stamp_lines
+from workflows.signing.keys import OfficialIdentity
 
 KIND_LABELS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao chứng thực",
                "certified": "Bản sao chứng thực"}
@@ -200,11 +204,17 @@ def _log_row(entry: ControlLogEntry) -> ControlLogRow:
 
 def issue_form(
     session: Session, *, dossier: Dossier, form: str, services: DomainServices, now: datetime, actor: str,
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None, step: str | None = None,
 ) -> DossierDocument:
     """Render `form` for the dossier and store it as one of its documents (with checksum). `actor` is the
     issuing official's login. Forms 01–05 take the next number of the agency's register for the year
-    (rolled back with the transaction), printed as "Số: 15/TNHS" and stored on the document."""
+    (rolled back with the transaction), printed as "Số: 15/TNHS" and stored on the document.
+
+    When `signing.forms` is on and the official of the form's signing block is `actor` (the desk's forms,
+    or a letter its signer issues), the form is signed in that block as `actor` (`DomainServices.
+    document_signer`) and the signature recorded against `step` (the BPMN element; the form's code when
+    none). Nobody signs in another's name: a letter the agency head signs, issued by someone else, is stored
+    unsigned for the head. Raises SigningFailed when the signing fails: nothing is stored then."""
     code = FormCode(form)
     context = form_context(session, dossier=dossier, services=services, now=now, actor=actor, data=data,
                            form=code)
@@ -215,12 +225,56 @@ def issue_form(
         context.document_number = issued[0]
         if code is FormCode.MAU_01:  # entered in the register: book of the year, number in it
             context.register_book, context.register_seq = str(year), str(issued[1])
+    official = _signing_official(session, dossier=dossier, form=code, services=services, actor=actor,
+                                 organization=context.agency_name)
+    if official is not None:
+        context.signature_stamp = tuple(stamp_lines(name=official.full_name, title=official.title,
+                                                    organization=official.organization, at=now))
+    rendered = render_signable_form(code, context)
+    content, signed = rendered.content, None
+    if official is not None and rendered.signature_boxes:
+        signed = services.document_signer().sign(
+            content, official=official, box=rendered.signature_boxes[-1], field_name=FORM_SIGNATURE_FIELD,
+            reason=f"Ký {code.label} hồ sơ {dossier.code}", location=context.place_name or "Tuyên Quang", now=now)
+        content = signed.content
     document = store_document(
         session, store=services.store, dossier_code=dossier.code, kind="form",
         filename=f"{code.value.lower()}-{dossier.code}.pdf", media_type="application/pdf",
-        content=render_form(code, context), created_by=actor, form_code=code.value, now=now,
+        content=content, created_by=actor, form_code=code.value, now=now,
+        note=f"Ký số bởi {official.full_name}, {official.title}" if official is not None else None,
     )
     document.number = issued[0] if issued else None
     session.add(document)
     session.flush()
+    if signed is not None and official is not None:
+        assert document.id is not None
+        session.add(DocumentSignature(
+            document_id=document.id, dossier_code=dossier.code, step=step or code.value, signer_username=actor,
+            signer_name=official.full_name, signer_title=official.title, method=signed.method,
+            certificate_sha256=signed.certificate_sha256, certificate_serial=signed.certificate_serial,
+            signed_at=now))
+        audit.record(session, actor=actor, action="document.sign", at=now, dossier_code=dossier.code,
+                     data={"document_id": document.id, "method": signed.method, "form": code.value,
+                           "step": step or code.value})
+        session.flush()
     return document
+
+
+FORM_SIGNATURE_FIELD = "ChuKyCanBo"
+_SIGNED_FORMS = frozenset({FormCode.MAU_01, FormCode.MAU_02, FormCode.MAU_03, FormCode.MAU_04, FormCode.MAU_05})
+
+
+def _signing_official(session: Session, *, dossier: Dossier, form: FormCode, services: DomainServices, actor: str,
+                      organization: str) -> OfficialIdentity | None:
+    """Who signs `form` digitally as it is issued: `actor`, when signing forms is on, the form has an
+    official's signing block and that block is `actor`'s; else None (the block is left for a hand or a
+    later signature)."""
+    if not services.settings.signing.forms or form not in _SIGNED_FORMS:
+        return None
+    if signers.signer_for(session, form=form, dossier=dossier, actor=actor).username != actor:
+        return None
+    person = naming.describe(session, username=actor)
+    if person is None:
+        return None
+    return OfficialIdentity(username=actor, full_name=person.full_name, title=person.title or person.position,
+                            organization=organization)

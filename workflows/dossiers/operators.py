@@ -1,6 +1,7 @@
 """The BPMN service-task operators of the dossier domain: adapters from a service task's parameters to the
 domain. Each runs inside the engine step, in the dossier's transaction, and does no network I/O: it changes
-rows, renders documents, queues the applicant's messages (`messages.notify_event`)."""
+rows, renders documents, queues the applicant's messages (`messages.notify_event`). The exception is
+`documents/sign` with the remote signer, which waits for the official's confirmation (see there)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine import OperatorContext, OperatorParam, OperatorRegistry
+from engine.models import WorkItem
 from workflows.collaborators import DomainServices
 from workflows.deadlines import service as deadlines
 from workflows.documents.context import FormCode
-from workflows.dossiers import forms, messages, national_sync, payments, queries, transitions
+from workflows.dossiers import forms, messages, national_sync, payments, queries, results, transitions
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.statuses import FINISHING, NATIONAL, SUB_STATUS_NAMES, SubStatus
 from workflows.notifications.texts import EVENT_LABELS
 from workflows.procedures.service import get_version
+from workflows.signing.base import SigningFailed
 
 
 def register_operators(registry: OperatorRegistry, services: DomainServices) -> None:
@@ -34,6 +37,12 @@ def register_operators(registry: OperatorRegistry, services: DomainServices) -> 
     forms = {f.value: f"{f.label}: {f.title_vi}" for f in FormCode}
     registry.register("documents/render", partial(render_document, services=services), label="Lập biểu mẫu",
                       params=[OperatorParam("form", "Biểu mẫu", choices=forms)])
+    registry.register("documents/sign", partial(sign_document, services=services), label="Ký số văn bản",
+                      params=[OperatorParam("document", "Văn bản", choices=SIGNED_DOCUMENTS)])
+
+
+# What `documents/sign` can sign: the dossier's result, by the official who approved it in the step before.
+SIGNED_DOCUMENTS = {"KET_QUA": "Kết quả giải quyết (giấy phép, quyết định)"}
 
 
 def dossier_by_code(session: Session, code: str) -> Dossier:
@@ -96,9 +105,34 @@ def notify(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServ
     return {"queued": key is not None, "key": key}
 
 
+def sign_document(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
+    """`documents/sign`: the result, signed by the official who completed the step before (the leader's
+    "Ký duyệt"). The one operator that calls out (the remote signing service, waiting for the official's
+    confirmation up to `MOTCUA_SIGNING__REMOTE__TIMEOUT_SECONDS`); a failure or time-out fails the step,
+    which the engine records as an incident naming it, and a retry signs again."""
+    dossier = dossier_by_code(ctx.session, ctx.business_key)
+    # The approver, not whoever runs the step now: a retry of the incident runs it in an administrator's name.
+    approved = ctx.session.exec(
+        select(WorkItem).where(WorkItem.instance_id == ctx.instance_id, WorkItem.element_id == ctx.form_step,
+                               WorkItem.state == "completed")
+        .order_by(col(WorkItem.completed_at).desc(), col(WorkItem.created_at).desc())).first() \
+        if ctx.form_step else None
+    signer = (approved.completed_by if approved is not None else None) or ctx.actor or ""
+    try:
+        document = results.sign_result(ctx.session, dossier=dossier, services=services, actor=signer,
+                                       step=ctx.element_id, now=ctx.now)
+    except SigningFailed as exc:  # the incident names the step and says why
+        raise type(exc)(f"Bước “{ctx.element_name or ctx.element_id}”: {exc.detail}", code=exc.error_code) from exc
+    return {"document_id": document.id, "signed": True}
+
+
 def render_document(ctx: OperatorContext, params: dict[str, Any], *, services: DomainServices) -> dict[str, Any]:
     dossier = dossier_by_code(ctx.session, ctx.business_key)
-    document = forms.issue_form(ctx.session, dossier=dossier, form=str(params["form"]), services=services,
-                                now=ctx.now, actor=ctx.actor or "system",
-                                data=forms.round_data(ctx.data, form=ctx.form, form_step=ctx.form_step))
+    try:
+        document = forms.issue_form(ctx.session, dossier=dossier, form=str(params["form"]), services=services,
+                                    now=ctx.now, actor=ctx.actor or "system",
+                                    data=forms.round_data(ctx.data, form=ctx.form, form_step=ctx.form_step),
+                                    step=ctx.element_id)
+    except SigningFailed as exc:  # the form's signature failed: the incident names the step and says why
+        raise type(exc)(f"Bước “{ctx.element_name or ctx.element_id}”: {exc.detail}", code=exc.error_code) from exc
     return {"document_id": document.id, "form": document.form_code}

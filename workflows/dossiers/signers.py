@@ -39,6 +39,7 @@ class Signer:
     name: str = ""
     position: str = ""
     heading: str = ""
+    username: str = ""  # whose certificate a digital signature of the block would be made with
     unit_name: str = ""
     unit_phone: str = ""
 
@@ -51,7 +52,7 @@ def signer_for(session: Session, *, form: FormCode, dossier: Dossier, actor: str
     if person is None:  # issued by the system (a timer, a message): signed by hand at the desk
         return Signer()
     return Signer(name=person.full_name, position=person.position, unit_name=person.unit_name,
-                  unit_phone=person.unit_phone)
+                  unit_phone=person.unit_phone, username=actor)
 
 
 def agency_head(session: Session, *, agency_code: str) -> Signer:
@@ -64,7 +65,7 @@ def agency_head(session: Session, *, agency_code: str) -> Signer:
     if not leaders:
         return Signer(heading="Thủ trưởng cơ quan")
     leader = min(leaders, key=lambda o: (o.title or "").strip().lower() != HEAD_TITLE.lower())
-    return Signer(name=leader.full_name, heading=signing_heading(leader.title))
+    return Signer(name=leader.full_name, heading=signing_heading(leader.title), username=leader.username)
 
 
 def signing_heading(title: str | None) -> str:

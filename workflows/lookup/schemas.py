@@ -148,3 +148,49 @@ class CitizenDocumentsIn(LookupByCodeIn):
 
 class CitizenDocumentList(BaseModel):
     items: list[CitizenDocument]
+
+
+class ProcessingIn(LookupByCodeIn):
+    """The dossier code and the same second factor as the lookup."""
+
+
+class ProcessingItem(BaseModel):
+    at: VnDateTime
+    unit: str = Field(description="Đơn vị (Bộ phận Một cửa…, Phòng…), or Hệ thống")
+    role: str = Field(description="Vai trò của người xử lý (Chuyên viên thụ lý…); empty for a system")
+    kind: str = Field(description="read | reveal | change | send | other")
+    kind_name: str
+    what: str
+
+
+class ProcessingAnswer(BaseModel):
+    code: str
+    controller: str = Field(description="Cơ quan chịu trách nhiệm xử lý dữ liệu (the competent agency)")
+    items: list[ProcessingItem]
+    note: str
+
+
+class VerifiedSignature(BaseModel):
+    signer_name: str = Field(description="Họ tên người ký, theo chứng thư số")
+    signer_title: str = Field(description="Chức vụ người ký, theo chứng thư số")
+    organization: str = Field(description="Cơ quan, theo chứng thư số")
+    signed_at: VnDateTime | None = Field(description="Thời điểm ký (dấu thời gian khi có)")
+    timestamped: bool = Field(description="Có dấu thời gian hợp lệ")
+    intact: bool = Field(description="Nội dung được ký không bị thay đổi và chữ ký đúng với chứng thư")
+    trusted: bool = Field(description="Chứng thư số do tổ chức được tin cậy cấp")
+    covers_whole_file: bool = Field(description="Chữ ký bao toàn bộ tệp (không có phần thêm sau khi ký)")
+
+
+class VerifyResult(BaseModel):
+    issued: bool = Field(description="Tệp trùng khớp (SHA-256) một văn bản cơ quan đã phát hành")
+    unchanged: bool = Field(description="Mọi chữ ký số hợp lệ, tin cậy, và chữ ký sau cùng bao toàn bộ tệp")
+    signed: bool = Field(description="Tệp có chữ ký số")
+    sha256: str
+    kind: str | None = Field(description="Loại văn bản, khi do cơ quan phát hành")
+    dossier_code: str | None = Field(description="Mã hồ sơ in trên văn bản, khi do cơ quan phát hành")
+    issued_at: VnDateTime | None
+    signer_name: str | None
+    signer_title: str | None
+    signed_at: VnDateTime | None
+    signatures: list[VerifiedSignature]
+    message: str

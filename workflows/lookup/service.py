@@ -28,7 +28,7 @@ from workflows.collaborators import DomainServices
 from workflows.core.clock import VN_TZ, ensure_utc, to_local
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.core.text import search_key
-from workflows.dossiers import payments
+from workflows.dossiers import control_log, payments
 from workflows.dossiers.models import ControlLogEntry, Dossier
 from workflows.dossiers.queries import lateness
 from workflows.dossiers.statuses import NATIONAL_NAMES
@@ -152,7 +152,7 @@ def result_of(session: Session, *, services: DomainServices, dossier: Dossier, n
                 due_at=_utc(r.due_at),
                 on_time=r.on_time,
             )
-            for r in rows
+            for r in rows if r.step not in control_log.INTERNAL_STEPS
         ],
     )
 
