@@ -1,6 +1,7 @@
 """Generic BPMN runtime over SpiffWorkflow 3.2.0 (imports nothing else of ours). See README.md."""
 
 from engine.engine import Engine
+from engine.migration import MigrationCheck, MigrationProblem
 from engine.operators import OperatorContext, OperatorParam, OperatorRegistry
 from engine.steps import validate_form
 from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
@@ -9,6 +10,8 @@ __all__ = [
     "DeployResult",
     "Engine",
     "IncidentView",
+    "MigrationCheck",
+    "MigrationProblem",
     "OperatorContext",
     "OperatorParam",
     "OperatorRegistry",

@@ -15,7 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlmodel import Session, select
 
 from engine import store
-from engine.definitions import Definitions
+from engine.definitions import UNFINISHED, Definitions
 from engine.errors import (
     ConcurrentModification,
     IncidentNotFound,
@@ -26,6 +26,7 @@ from engine.errors import (
     WorkItemNotFound,
     WorkItemNotOpen,
 )
+from engine.migration import MigrationCheck, MigrationProblem, migrate_in_memory
 from engine.models import Incident, ProcessDefinition, ProcessInstance, WorkItem
 from engine.operators import OperatorContext, OperatorRegistry
 from engine.sandbox import Sandbox
@@ -94,6 +95,13 @@ class Engine:
     def previous_definition(self, session: Session, *, key: str, version: int) -> ProcessDefinition | None:
         """The version deployed before `version` of `key`, or None."""
         return self._definitions.previous(session, key=key, version=version)
+
+    def element_ids(self, session: Session, *, key: str, version: int) -> frozenset[str]:
+        """The ids Spiff knows that version's elements by (its task spec names), e.g. to check a mapping."""
+        definition = self._definitions.get(session, key=key, version=version)
+        assert definition.id is not None
+        spec, subs = self._definitions.spec(session, definition.id)
+        return frozenset(spec.task_specs) | frozenset(n for sub in subs.values() for n in sub.task_specs)
 
     def waiting(self, session: Session, *, key: str, version: int) -> Waiting:
         """Where the unfinished instances of that version wait (`Waiting`), counted in one statement."""
@@ -295,6 +303,76 @@ class Engine:
     def instance_data(self, session: Session, *, instance_id: int) -> dict[str, Any]:
         row = self._instance(session, instance_id)
         return store.current_data(self._load(session, row, self.now(), actor=None))
+
+    # ---- migration (engine/migration.py) -----------------------------------------------------------------
+
+    def migration_candidates(self, session: Session, *, key: str, to_version: int) -> list[int]:
+        """Ids of the unfinished instances (running, waiting, in incident) of `key` on a version other than
+        `to_version`, oldest first."""
+        stmt = (select(ProcessInstance.id)
+                .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)  # type: ignore[arg-type]
+                .where(ProcessInstance.process_key == key, ProcessDefinition.version != to_version,
+                       ProcessInstance.status.in_(UNFINISHED))  # type: ignore[attr-defined]
+                .order_by(ProcessInstance.id))
+        return [int(i) for i in session.exec(stmt).all() if i is not None]
+
+    def check_migration(
+        self, session: Session, *, instance_id: int, to_version: int, mapping: dict[str, str]
+    ) -> MigrationCheck:
+        """Whether the instance can move to `to_version` of its key with `mapping` (old element id -> new), and
+        why not; nothing is written (the move is made on a throwaway copy)."""
+        check, _, _ = self._plan_migration(session, instance_id=instance_id, to_version=to_version,
+                                           mapping=mapping)
+        return check
+
+    def migrate(
+        self, session: Session, *, instance_id: int, to_version: int, mapping: dict[str, str]
+    ) -> MigrationCheck:
+        """Move the instance to `to_version` when `check_migration` finds nothing in the way, else change
+        nothing and return the problems. The save is the optimistic-locked update of every step
+        (`ConcurrentModification` when someone saved the instance since it was read); open work items keep
+        their id, due time and assignee and take the new element's names, lane and form. Runs no operator."""
+        check, wf, target = self._plan_migration(session, instance_id=instance_id, to_version=to_version,
+                                                 mapping=mapping)
+        if not check.movable or wf is None or target is None:
+            return check
+        row = self._instance(session, instance_id)
+        store.save_instance(session, row, read_version=check.instance_version, values={
+            "definition_id": target.id,
+            "state_json": self.serializer.dumps(wf),
+            "serializer_version": self.serializer.version,
+            "next_timer_at": store.next_timer_at(wf),
+            "updated_at": self.now(),
+        })
+        store.refresh_work_items(session, row, wf)
+        store.sync_work_items(session, row, wf, self.now())
+        return check
+
+    def _plan_migration(
+        self, session: Session, *, instance_id: int, to_version: int, mapping: dict[str, str]
+    ) -> tuple[MigrationCheck, BpmnWorkflow | None, ProcessDefinition | None]:
+        row = self._instance(session, instance_id)
+        source = session.get(ProcessDefinition, row.definition_id)
+        assert source is not None and row.id is not None
+        target = self._definitions.get(session, key=row.process_key, version=to_version)
+        assert target.id is not None
+        base = {"instance_id": row.id, "business_key": row.business_key, "process_key": row.process_key,
+                "from_version": source.version, "to_version": target.version, "instance_version": row.version}
+        if row.status == "incident":
+            return MigrationCheck(**base, problems=(MigrationProblem("incident"),)), None, None
+        new_spec, new_subs = self._definitions.spec(session, target.id)
+        wf = self._load(session, row, self.now(), actor=None)
+        try:
+            plan = migrate_in_memory(wf, registry=self.serializer.registry, new_spec=new_spec, new_subs=new_subs,
+                                     mapping=mapping)
+            if not plan.problems:  # what would be stored must restore on the new spec
+                self.serializer.loads(self.serializer.dumps(wf), new_spec, new_subs)
+        except Exception as exc:  # noqa: BLE001 - any failure of Spiff's migration refuses this instance only
+            return MigrationCheck(**base, problems=(MigrationProblem("failed", detail=f"{type(exc).__name__}: "
+                                                                                     f"{exc}"),)), None, None
+        check = MigrationCheck(**base, problems=tuple(plan.problems), steps=tuple(plan.steps),
+                               dropped=tuple(plan.dropped))
+        return check, (wf if check.movable else None), target
 
     # ---- internals ---------------------------------------------------------------------------------------
 

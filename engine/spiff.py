@@ -199,6 +199,11 @@ class SpiffSerializer:
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
     @property
+    def registry(self) -> Any:
+        """The converter registry (what `SpiffWorkflow.bpmn.util.diff` compares specs with)."""
+        return self._serializer.registry
+
+    @property
     def version(self) -> str:
         return str(self._serializer.VERSION)
 

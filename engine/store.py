@@ -99,6 +99,21 @@ def sync_work_items(
     return opened, closed
 
 
+def refresh_work_items(session: Session, row: ProcessInstance, wf: BpmnWorkflow) -> None:
+    """After a migration: open items whose task is still READY take the element, names, lane, form and
+    properties of the spec it now runs on (same id, due time and assignee); `sync_work_items` does the rest."""
+    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+    for item in session.exec(select(WorkItem).where(WorkItem.instance_id == row.id, WorkItem.state == "open")):
+        task = ready.get(item.id)
+        if task is None:
+            continue
+        fresh = _new_item(row, task, item.created_at)
+        item.element_id, item.name, item.title, item.lane = fresh.element_id, fresh.name, fresh.title, fresh.lane
+        item.form_schema, item.properties = fresh.form_schema, fresh.properties
+        item.assignee = item.assignee or fresh.assignee
+    session.flush()
+
+
 def _task_state(wf: BpmnWorkflow, task_id: str) -> int | None:
     try:
         task = wf.get_task_from_id(UUID(task_id))

@@ -21,6 +21,8 @@ from workflows.core.config import Settings
 from workflows.documents.storage import FileStore
 from workflows.identity.actor import Actor
 from workflows.privacy import PersonalDataCipher
+from workflows.signing import load_signers
+from workflows.signing.base import DocumentSigner
 
 
 @dataclass
@@ -84,6 +86,17 @@ class DomainServices:
     calendars: CalendarProvider
     store: FileStore
     after_step: AfterStepHooks  # required: a composition that forgot the hooks must fail, not skip them
+    signer: DocumentSigner | None = None  # built from the settings on first use when the wiring gives none
+
+    def document_signer(self) -> DocumentSigner:
+        """The one signer of the documents we issue (`MOTCUA_SIGNING__BACKEND`)."""
+        if self.signer is None:
+            self.signer = load_signers().build_signer(self.settings)  # pyHanko loads on the first signature
+        return self.signer
+
+    def verify_url(self, code: str) -> str:
+        """The page where anyone holding a document we issued checks it (the QR code of a signed result)."""
+        return f"{self.settings.public_base_url.rstrip('/')}/xac-minh?ma={quote(code, safe='')}"
 
     def lookup_url(self, code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/tra-cuu?ma={code}"

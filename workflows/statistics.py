@@ -77,6 +77,17 @@ def _local_date_sqlite(element: local_date, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
 
 
+def bounds(*, start: date, end: date) -> tuple[datetime, datetime]:
+    """[since, until) of the Vietnam-local days `start`–`end` (inclusive); ValidationFailed naming `to` when
+    the period ends before it starts or runs longer than MAX_DAYS."""
+    if end < start:
+        raise ValidationFailed(errors=[{"field": "to", "message": "Đến ngày không được trước Từ ngày."}])
+    if (end - start).days > MAX_DAYS:
+        raise ValidationFailed(errors=[{"field": "to",
+                                        "message": f"Khoảng thời gian không hợp lệ (tối đa {MAX_DAYS} ngày)."}])
+    return (datetime.combine(start, time.min, VN_TZ), datetime.combine(end + timedelta(days=1), time.min, VN_TZ))
+
+
 def scope_of(actor: Actor) -> tuple[Any, str]:
     """What an official's report covers, and its name in the audit trail: the province's supervisors every
     agency; an agency's leaders and supervisors what their agency resolves; a division head their division."""
@@ -87,14 +98,14 @@ def scope_of(actor: Actor) -> tuple[Any, str]:
     return col(Dossier.department_id) == actor.department_id, f"phong:{actor.department_id}"
 
 
-def _counts(session: Session, *, where: Any, since: datetime, until: datetime,
-            end: datetime) -> dict[tuple[str, str], Counter[str]]:
-    """Every bucket per (agency, procedure) in one aggregate query."""
+def classification(*, end: datetime) -> Any:
+    """The QĐ 766 state of a dossier judged at `end`, as an SQL CASE giving one of `BUCKETS[2:]`: finished
+    (before `end`) early, on the appointment day or late, else in progress on time or late."""
     finished = sa.and_(col(Dossier.finished_at).is_not(None), col(Dossier.finished_at) < end)
     late = sa.or_(col(Dossier.counted_late), col(Dossier.finished_at) > col(Dossier.due_at))
     same_day = local_date(col(Dossier.finished_at)) == local_date(col(Dossier.due_at))
     no_due = col(Dossier.due_at).is_(None)
-    state = sa.case(
+    return sa.case(
         (sa.and_(no_due, finished), "finished_on_time"),
         (no_due, "in_progress_on_time"),
         (sa.and_(finished, late), "finished_late"),
@@ -103,16 +114,29 @@ def _counts(session: Session, *, where: Any, since: datetime, until: datetime,
         (sa.or_(col(Dossier.due_at) < end, col(Dossier.counted_late)), "in_progress_late"),
         else_="in_progress_on_time",
     )
+
+
+def in_period(*, since: datetime, until: datetime) -> Any:
+    """The dossiers a report for [since, until) covers: submitted before its end and not finished before
+    its start (received in it, or carried over into it)."""
+    return sa.and_(col(Dossier.submitted_at) < until,
+                   or_(col(Dossier.finished_at).is_(None), col(Dossier.finished_at) >= since))
+
+
+def total(condition: Any) -> Any:
+    """SQL: how many rows of the group meet `condition`."""
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def _counts(session: Session, *, where: Any, since: datetime, until: datetime,
+            end: datetime) -> dict[tuple[str, str], Counter[str]]:
+    """Every bucket per (agency, procedure) in one aggregate query."""
+    state = classification(end=end)
     received = col(Dossier.submitted_at) >= since
-
-    def total(condition: Any) -> Any:
-        return sa.func.sum(sa.case((condition, 1), else_=0))
-
     columns = [total(received), total(sa.not_(received))] + [total(state == bucket) for bucket in BUCKETS[2:]]
     rows = session.exec(
         select(Dossier.agency_code, Dossier.procedure_code, *columns)
-        .where(where, col(Dossier.submitted_at) < until,
-               or_(col(Dossier.finished_at).is_(None), col(Dossier.finished_at) >= since))
+        .where(where, in_period(since=since, until=until))
         .group_by(Dossier.agency_code, Dossier.procedure_code)).all()
     return {(agency, procedure): Counter({b: int(v or 0) for b, v in zip(BUCKETS, values, strict=True)})
             for agency, procedure, *values in rows}
@@ -122,10 +146,7 @@ def report(session: Session, *, actor: Actor, services: DomainServices, start: d
            agency_code: str | None = None) -> Report:
     """The table for `start`–`end` (local dates, inclusive) of what the actor's report covers (`scope_of`),
     narrowed to one competent agency with `agency_code`; per agency and procedure, per agency, in total."""
-    if end < start or (end - start).days > MAX_DAYS:
-        raise ValidationFailed(errors=[{"field": "to", "message": "Khoảng thời gian không hợp lệ (tối đa 1 năm)."}])
-    since = datetime.combine(start, time.min, VN_TZ)
-    until = datetime.combine(end + timedelta(days=1), time.min, VN_TZ)
+    since, until = bounds(start=start, end=end)
     where, covered = scope_of(actor)
     if agency_code:
         where = sa.and_(where, col(Dossier.agency_code) == agency_code)

@@ -15,8 +15,17 @@ from workflows.identity.actor import Actor
 from workflows.identity.models import Role
 from workflows.procedures import service as procedures
 from workflows.procedures.schemas import DefinitionOut, ProcedureOut
-from workflows.process import designer
-from workflows.process.schemas import ElementTemplatesOut, ValidationOut, VersionChangesOut, WaitingOut
+from workflows.process import designer, migration
+from workflows.process.schemas import (
+    ElementTemplatesOut,
+    MigrationIn,
+    MigrationOut,
+    MigrationPlanOut,
+    MigrationSummaryOut,
+    ValidationOut,
+    VersionChangesOut,
+    WaitingOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["procedures"])
 
@@ -100,6 +109,34 @@ def definition_changes(key: Key, version: Version, session: SessionDep, actor: A
 def definition_waiting(key: Key, version: Version, session: SessionDep, watcher: Watcher,
                        engine: EngineDep) -> WaitingOut:
     return designer.waiting(session, engine=engine, key=key, version=version)
+
+
+@router.post("/process-definitions/{key}/migrations", response_model=MigrationPlanOut | MigrationOut,
+             responses={201: {"description": "Đã chuyển: kết quả từng hồ sơ", "model": MigrationOut},
+                        404: {"description": "Không có quy trình hoặc phiên bản này"},
+                        422: {"description": "Ánh xạ nêu phần tử không có (`errors`: `mapping.<mã>`)"}},
+             summary="Chuyển các hồ sơ đang chạy sang phiên bản khác: chạy thử hoặc áp dụng (QUAN_TRI)")
+def migrate_instances(key: Key, body: MigrationIn, session: SessionDep, admin: Admin, engine: EngineDep,
+                      response: Response) -> MigrationPlanOut | MigrationOut:
+    if body.dry_run:
+        return migration.plan(session, engine=engine, key=key, to_version=body.to_version, mapping=body.mapping)
+    response.status_code = status.HTTP_201_CREATED
+    return migration.apply(session, engine=engine, actor=admin, key=key, to_version=body.to_version,
+                           mapping=body.mapping, batch_size=body.batch_size)
+
+
+@router.get("/process-definitions/{key}/migrations", response_model=Page[MigrationSummaryOut],
+            summary="Các lần chuyển phiên bản đã áp dụng cho một quy trình (QUAN_TRI)")
+def list_migrations(key: Key, session: SessionDep, admin: Admin) -> Page[MigrationSummaryOut]:
+    return Page[MigrationSummaryOut].whole(migration.history(session, key=key))
+
+
+@router.get("/process-definitions/{key}/migrations/{migration_id}", response_model=MigrationOut,
+            responses={404: {"description": "Không có lần chuyển này"}},
+            summary="Một lần chuyển phiên bản: kết quả từng hồ sơ (QUAN_TRI)")
+def get_migration(key: Key, migration_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
+                  admin: Admin) -> MigrationOut:
+    return migration.get(session, key=key, migration_id=migration_id)
 
 
 @router.get("/incidents", summary="Sự cố xử lý quy trình (QUAN_TRI)")

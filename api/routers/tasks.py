@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from api.auth import ActorDep
 from api.deps import DomainDep, EngineDep, SessionDep
 from workflows.core.schemas import Page
-from workflows.tasks import service
-from workflows.tasks.schemas import CompleteIn, CompleteOut, TaskCounts, TaskOut
+from workflows.tasks import handover, service
+from workflows.tasks.schemas import CompleteIn, CompleteOut, ReassignIn, TaskCounts, TaskOut
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -74,3 +74,13 @@ def complete(task_id: str, body: CompleteIn, session: SessionDep, actor: ActorDe
              domain: DomainDep) -> CompleteOut:
     return service.complete(session, engine=engine, services=domain, actor=actor, task_id=task_id,
                             data=body.data, expected_version=body.expected_version)
+
+
+@router.post("/{task_id}/reassign", response_model=TaskOut,
+             responses={**ERRORS, 422: {"description": "Cán bộ nhận (to_official) hoặc lý do (reason) không hợp lệ"}},
+             summary="Giao lại công việc cho cán bộ khác (lãnh đạo đơn vị thực hiện bước)")
+def reassign(task_id: str, body: ReassignIn, session: SessionDep, actor: ActorDep, domain: DomainDep) -> TaskOut:
+    now = domain.clock.now()
+    item, dossier = handover.reassign(session, actor=actor, task_id=task_id, to_official=body.to_official,
+                                      reason=body.reason, now=now)
+    return service.to_out(item, dossier, now=now)

@@ -3,12 +3,15 @@ public lookups without their second factor, unsigned webhooks; data at rest encr
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -16,14 +19,19 @@ from workflows.core.config import CryptoSettings
 from workflows.documents.storage import MAGIC
 from workflows.privacy import PersonalDataCipher
 
+# Backend-independent (the HTTP contract, no query of its own): on PostgreSQL, the production database, only.
+ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
 Login = Callable[[str], dict[str, str]]
 ROLES = ["mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat", "quan_tri", "mot_cua_dl"]
 ID_NUMBER, PHONE = "008190012345", "0912345678"
 # The process designers' validation is the administrator's; where a version's dossiers wait is also the
 # province-wide supervisors' (GIAM_SAT_TINH, not among ROLES here: tests/http_api/test_process_designer.py).
+# Migrating running instances to another version, and its records, are the administrator's (issue 23).
 ADMIN_ONLY = re.compile(r"^(\w+ /api/v1/(officials|api-keys|incidents|admin)\b"
                         r"|POST /api/v1/process-definitions(/validate)?$"
                         r"|GET /api/v1/process-definitions/\{key\}/versions/\{version\}/waiting$"
+                        r"|(GET|POST) /api/v1/process-definitions/\{key\}/migrations(/\{migration_id\})?$"
                         r"|(POST|PUT|DELETE) /api/v1/news|GET /api/v1/news/\{news_id\}/zalo$)")
 SUPERVISOR_TOO = {"GET /api/v1/admin/scheduler"}  # the supervisor (GIAM_SAT) watches the jobs as well
 DEPARTMENT = {"mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat"}
@@ -70,7 +78,32 @@ OFFICIAL_ACTIONS: dict[str, dict[str, Any]] = {
     "POST /api/v1/officials/{username}/enable": {},
     "POST /api/v1/admin/officials/{username}/unlock": {},
 }
+# Hand-overs and the audit trail (issue 23): who may reassign a task (the head of the unit where its lane
+# works: here the division's, for the dossier's open phan_cong step; the Sở leader is refused with
+# not_this_unit), who holds tasks to delegate, who reads the audit trail (the supervisors). An allowed caller
+# gets 200 or the 422 of the body's own check; the others 403, another department's 404 for the task.
+HANDOVER_RULES: dict[str, tuple[set[str], dict[str, Any]]] = {
+    "POST /api/v1/tasks/{task_id}/reassign": ({"lanh_dao_phong"}, {"json": {"to_official": "khong_ton_tai",
+                                                                             "reason": "Cân đối công việc"}}),
+    "GET /api/v1/me/delegations": (DEPARTMENT - {"giam_sat"} | {"mot_cua_dl"}, {}),
+    "POST /api/v1/me/delegations": (DEPARTMENT - {"giam_sat"} | {"mot_cua_dl"}, {"json": {
+        "delegate": "khong_ton_tai", "starts_on": "2026-11-24", "ends_on": "2026-11-25", "reason": "Nghỉ phép"}}),
+    "DELETE /api/v1/me/delegations/{delegation_id}": (DEPARTMENT - {"giam_sat"} | {"mot_cua_dl"}, {}),
+    "GET /api/v1/audit": ({"giam_sat", "giam_sat_tinh"}, {}),
+}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# Reports for the province (issue 23 item 4, docs/ACCESS.md): the indicators and the statistics files are the
+# supervisors' (as the statistics), the register's files the desk's, the division head's and the supervisor's.
+REPORT_SUPERVISORS = {"lanh_dao_phong", "lanh_dao_so", "giam_sat", "giam_sat_tinh"}
+REPORT_RULES: dict[str, set[str]] = {
+    "GET /api/v1/reports/indicators": REPORT_SUPERVISORS,
+    "GET /api/v1/reports/indicators.xlsx": REPORT_SUPERVISORS,
+    "GET /api/v1/reports/indicators.pdf": REPORT_SUPERVISORS,
+    "GET /api/v1/reports/statistics.xlsx": REPORT_SUPERVISORS,
+    "GET /api/v1/reports/statistics.pdf": REPORT_SUPERVISORS,
+    "GET /api/v1/reports/register.xlsx": {"mot_cua", "lanh_dao_phong", "giam_sat", "mot_cua_dl"},
+    "GET /api/v1/reports/register.pdf": {"mot_cua", "lanh_dao_phong", "giam_sat", "mot_cua_dl"},
+}
 
 
 def administrators_only(client: TestClient, login: Login, actions: tuple[str, ...]) -> list[str]:
@@ -109,6 +142,7 @@ def count(client: TestClient, table: str) -> int:
         return int(connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
 
 
+@ON_POSTGRESQL
 class TestAccessMatrix:
     def test_every_endpoint_for_every_role(self, app_client: TestClient, login: Login, backend: str,
                                            figures: Counter[str]) -> None:
@@ -187,6 +221,53 @@ class TestAccessMatrix:
         history = [h["step"] for h in app_client.get(f"/api/v1/dossiers/{code}/history",
                                                      headers=login("mot_cua")).json()["items"]]
         assert history.count("rut_ho_so") == 1  # only the desk's withdrawal went through
+
+    def test_reports_follow_the_role_table(self, app_client: TestClient, login: Login) -> None:
+        code, _ = setup_dossier(app_client, login)
+        day = app_client.get(f"/api/v1/dossiers/{code}", headers=login("mot_cua")).json()["submitted_at"][:10]
+        assert set(REPORT_RULES) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
+        problems = []
+        for label, allowed in REPORT_RULES.items():
+            path = label.split(" ", 1)[1]
+            for role in [*ROLES, "giam_sat_tinh"]:
+                response = app_client.get(path, headers=login(role), params={"from": day, "to": day})
+                if response.status_code != (200 if role in allowed else 403):
+                    problems.append(f"{role} {label} → {response.status_code}")
+                # The other department's desk keeps its own register: the dossier is not in it.
+                if role == "mot_cua_dl" and response.status_code == 200 and path.endswith(".xlsx"):
+                    cells = openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+                    if any(code in str(value) for row in cells for value in row if value):
+                        problems.append(f"other department {label} lists the dossier")
+            if app_client.get(path, params={"from": day, "to": day}).status_code != 401:
+                problems.append(f"anonymous {label}")
+        assert not problems, "\n".join(problems)
+
+    def test_hand_overs_and_the_audit_trail_follow_the_role_table(self, app_client: TestClient, login: Login) -> None:
+        code, task_id = setup_dossier(app_client, login)
+        assert set(HANDOVER_RULES) <= {f"{m} {p}" for m, p, _ in operations(app_client)}  # the paths are real
+        problems = []
+        for label, (allowed, request) in HANDOVER_RULES.items():
+            method, path = label.split(" ", 1)
+            url = path.replace("{task_id}", task_id).replace("{delegation_id}", "999")
+            for role in [*ROLES, "giam_sat_tinh"]:
+                response = app_client.request(method, url, headers=login(role), **request)
+                status, ok = response.status_code, role in allowed
+                if "{task_id}" in path and role in ("mot_cua_dl", "giam_sat_tinh"):
+                    ok_status = {"mot_cua_dl": 404, "giam_sat_tinh": 403}[role]
+                    if status != ok_status:
+                        problems.append(f"{role} {label} → {status}, expected {ok_status}")
+                elif ok and status not in {200, 422} | ({404} if "{delegation_id}" in path else set()):
+                    problems.append(f"{role} {label} → {status}: {response.text[:120]}")
+                elif not ok and status != 403:
+                    problems.append(f"{role} {label} → {status}, expected 403")
+                if role == "mot_cua_dl" and status < 400 and code in response.text:
+                    problems.append(f"other department {label} sees the dossier code")
+            if app_client.request(method, url, **request).status_code != 401:
+                problems.append(f"anonymous {label}")
+        assert not problems, "\n".join(problems)
+        refused = app_client.post(f"/api/v1/tasks/{task_id}/reassign", headers=login("lanh_dao_so"),
+                                  json=HANDOVER_RULES["POST /api/v1/tasks/{task_id}/reassign"][1]["json"])
+        assert refused.status_code == 403 and refused.json()["code"] == "not_this_unit", refused.text
 
     def test_failed_messages_are_for_administrators_only(self, app_client: TestClient, login: Login) -> None:
         intake = app_client.post("/api/v1/dossiers", headers=login("mot_cua"), json={
@@ -278,6 +359,20 @@ class TestAccessMatrix:
         good = app_client.post("/api/v1/public/lookup", json={"code": code, "verifier": PHONE[-4:]})
         assert good.status_code == 200 and code in good.text  # the check above can fail: the factor works
         assert not any(p in good.text for p in name_parts[1:]), good.text  # name masked, numbers absent
+
+    def test_document_verification_is_anyones_and_names_nobody(self, app_client: TestClient,
+                                                              login: Login) -> None:
+        """`POST /api/v1/public/verify` (issue 24): no login, and for a file we did not issue nothing about
+        any dossier; one of our forms is recognised by its bytes, with its code (printed on it) only."""
+        code, _ = setup_dossier(app_client, login)
+        stranger = app_client.post("/api/v1/public/verify", files={"file": ("x.pdf", PDF, "application/pdf")})
+        assert stranger.status_code == 200, stranger.text
+        assert (stranger.json()["issued"], stranger.json()["dossier_code"]) == (False, None)
+        documents = app_client.get(f"/api/v1/dossiers/{code}/documents", headers=login("mot_cua")).json()["items"]
+        form = app_client.get(f"/api/v1/dossiers/{code}/documents/{documents[0]['id']}", headers=login("mot_cua"))
+        ours = app_client.post("/api/v1/public/verify", files={"file": ("m.pdf", form.content, "application/pdf")})
+        assert (ours.json()["issued"], ours.json()["dossier_code"]) == (True, code)
+        assert PHONE not in ours.text and ID_NUMBER not in ours.text and "Nguyễn Thị Hồng Nhung" not in ours.text
 
     def test_webhook_without_a_valid_signature_is_refused(self, app_client: TestClient) -> None:
         before = count(app_client, "zalo_event")

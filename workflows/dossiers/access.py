@@ -44,6 +44,7 @@ class Action(StrEnum):
     MESSAGE = "message"  # a free-text Zalo message to the applicant
     ZALO_CONVERSATION = "zalo_conversation"  # read the applicant's Zalo conversation with the OA (audited)
     PAYMENT_CHECK = "payment_check"  # re-check an online payment with the DVCQG payment platform
+    REASSIGN = "reassign"  # give an open task of the dossier to another official of its lane
 
 
 _HANDLERS = frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.LANH_DAO_SO, Role.VAN_THU})
@@ -76,6 +77,10 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.ZALO_CONVERSATION: frozenset({Role.MOT_CUA, Role.CHUYEN_VIEN, Role.LANH_DAO_PHONG, Role.GIAM_SAT}),
     # The desk collects the fees (and the cash receipt); the citizen asks it when a paid fee is not seen.
     Action.PAYMENT_CHECK: frozenset({Role.MOT_CUA}),
+    # Who leads the unit where a task's lane works hands its work out: the division head (of the handling
+    # division, or of the receiving desk's unit), the Sở leader for the agency's own lanes
+    # (workflows/tasks/handover.py).
+    Action.REASSIGN: frozenset({Role.LANH_DAO_PHONG, Role.LANH_DAO_SO}),
 }
 
 

@@ -10,6 +10,11 @@ from workflows.collaborators import DomainServices
 from workflows.dossiers import national_sync
 from workflows.dossiers.models import ControlLogEntry
 
+# Hand-overs inside the agency (a task reassigned, an official's delegation: workflows/tasks/handover.py):
+# on the control slip and the officials' history, not on the citizen's timeline, where units only are
+# shown and nothing changed hands between them.
+INTERNAL_STEPS = frozenset({"giao_lai", "uy_quyen"})
+
 
 def hand_over(
     session: Session, *, dossier_id: int, step: str, step_name: str, at: datetime,

@@ -79,6 +79,8 @@ class Dossier(SQLModel, table=True):
     vneid_verified: bool = Field(default=False)
     applicant_tech_id: str | None = Field(default=None, max_length=64)
     dvcqg_push_sha256: str | None = Field(default=None, max_length=64)  # the push's content: a repeat is a no-op
+    # When the retention job anonymised the applicant's personal data (workflows/retention.py); None: not yet.
+    personal_data_erased_at: datetime | None = _ts(index=True)
 
     __table_args__ = (
         sa.Index("ix_dossier_department_status", "department_id", "status"),

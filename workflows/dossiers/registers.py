@@ -35,8 +35,20 @@ def register(
     session: Session, *, actor: Actor, services: DomainServices, start: date, end: date,
 ) -> bytes:
     """Mẫu 07 for dossiers the actor's department received from `start` to `end` (local dates, inclusive)."""
-    if end < start or (end - start).days > MAX_REGISTER_DAYS:
-        raise ValidationFailed(errors=[{"field": "to", "message": "Khoảng thời gian không hợp lệ (tối đa 1 năm)."}])
+    return render_form(FormCode.MAU_07, register_context(session, actor=actor, services=services, start=start,
+                                                         end=end))
+
+
+def register_context(
+    session: Session, *, actor: Actor, services: DomainServices, start: date, end: date, export: str = "pdf",
+) -> FormContext:
+    """What Mẫu 07 prints for `start`–`end` (local dates, inclusive), in the receiving desk's name: one row
+    per dossier the actor sees, by receipt time (at most MAX_REGISTER_ROWS). Audited as an export."""
+    if end < start:
+        raise ValidationFailed(errors=[{"field": "to", "message": "Đến ngày không được trước Từ ngày."}])
+    if (end - start).days > MAX_REGISTER_DAYS:
+        raise ValidationFailed(errors=[{"field": "to", "message": "Khoảng thời gian không hợp lệ (tối đa "
+                                                                 f"{MAX_REGISTER_DAYS} ngày)."}])
     since = datetime.combine(start, time.min, VN_TZ)
     until = datetime.combine(end + timedelta(days=1), time.min, VN_TZ)
     rows = session.exec(
@@ -49,11 +61,12 @@ def register(
     register_rows = [_row(session, dossier, procedure.name, services) for dossier, procedure in rows]
     desk = actor.agency_code or services.settings.agency_code
     audit.record(session, actor=actor.username, action="register.export", at=now,
-                 data={"from": start.isoformat(), "to": end.isoformat(), "rows": len(register_rows)})
-    return render_form(FormCode.MAU_07, FormContext(
+                 data={"from": start.isoformat(), "to": end.isoformat(), "rows": len(register_rows),
+                       "format": export})
+    return FormContext(
         agency_name=forms.agency_name(session, code=desk, services=services),
         parent_agency_name="UBND TỈNH TUYÊN QUANG", place_name="Tuyên Quang", agency_code=desk, issued_at=now,
-        register_rows=register_rows, period_start=start, period_end=end))
+        register_rows=register_rows, period_start=start, period_end=end)
 
 
 def _row(session: Session, dossier: Dossier, procedure_name: str, services: DomainServices) -> RegisterRow:

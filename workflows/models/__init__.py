@@ -12,7 +12,9 @@ import workflows.identity.models  # noqa: F401
 import workflows.news.models  # noqa: F401
 import workflows.payments.models  # noqa: F401
 import workflows.procedures.models  # noqa: F401
+import workflows.process.models  # noqa: F401
 import workflows.ratings.models  # noqa: F401
 import workflows.reminders.models  # noqa: F401
+import workflows.tasks.models  # noqa: F401
 import workflows.zalo.article_models  # noqa: F401
 import workflows.zalo.models  # noqa: F401

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Problem(BaseModel):
@@ -89,3 +92,79 @@ class UserTaskTemplate(BaseModel):
 class ElementTemplatesOut(BaseModel):
     service_tasks: list[ServiceTaskTemplate]
     user_task: UserTaskTemplate
+
+
+# ---- migrations of running instances (workflows.process.migration) ------------------------------------------
+
+ElementId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z_][\w.\-]*$")]
+
+
+class MigrationIn(BaseModel):
+    """A batch migration of the unfinished instances of a process key to one of its versions."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"to_version": 2, "mapping": {"xem_xet": "xem_xet_trinh_ky"}, "dry_run": True}]})
+
+    to_version: int | None = Field(default=None, ge=1, le=1_000_000,
+                                   description="The version to move to; the latest when left out")
+    mapping: dict[ElementId, ElementId] = Field(
+        default_factory=dict, max_length=500,
+        description="Old element id -> element id of the new version; an element not named keeps its id")
+    dry_run: bool = Field(default=True, description="Only say which instances can move and why not (the "
+                                                    "default: applying must be asked for)")
+    batch_size: int = Field(default=50, ge=1, le=500, description="Instances per batch when applying")
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(description="element_missing, timer, subprocess, incident, type_changed, "
+                                  "changed_meanwhile, failed")
+    element_id: str | None = None
+    message: str = Field(description="Why, for people (Vietnamese)")
+
+
+class StepMoveOut(BaseModel):
+    from_element: str
+    to_element: str
+
+
+class InstanceMigrationOut(BaseModel):
+    instance_id: int
+    business_key: str = Field(description="The dossier's (or feedback case's) code")
+    from_version: int
+    outcome: str = Field(description="Dry run: movable | refused. Applied: moved | refused | failed")
+    reasons: list[ReasonOut]
+    steps: list[StepMoveOut] = Field(description="Where each open step goes")
+    dropped: list[str] = Field(description="Finished history on elements the new version no longer has")
+
+
+class MigrationPlanOut(BaseModel):
+    """A dry run: nothing was written."""
+
+    dry_run: bool = True
+    key: str
+    to_version: int
+    mapping: dict[str, str]
+    total: int
+    movable: int
+    refused: int
+    instances: list[InstanceMigrationOut]
+
+
+class MigrationSummaryOut(BaseModel):
+    id: int
+    key: str
+    to_version: int
+    mapping: dict[str, str]
+    batch_size: int
+    actor_label: str = Field(description="Who applied it: full name and title")
+    started_at: datetime
+    finished_at: datetime | None
+    total: int
+    moved: int
+    refused: int
+    failed: int
+
+
+class MigrationOut(MigrationSummaryOut):
+    dry_run: bool = False
+    instances: list[InstanceMigrationOut]

@@ -19,6 +19,7 @@ from engine import Engine, StepResult
 from engine.models import WorkItem
 from workflows.collaborators import DomainServices, Step
 from workflows.identity.actor import SYSTEM, Actor
+from workflows.process import metrics
 
 
 def start(
@@ -45,6 +46,10 @@ def complete(
     due_at = item.due_at if item is not None else None  # read before the engine closes the item
     result = engine.complete(session, work_item_id=work_item_id, data=data, actor=actor.username,
                              expected_version=expected_version)
+    if item is not None:
+        # Observed when the engine accepted the completion; a commit that fails after it (rare) still counts.
+        metrics.observe_step(process=item.process_key, step=item.element_id, lane=item.lane,
+                             created_at=item.created_at, completed_at=now)
     _after_step(session, services=services,
                 step=Step(result=result, actor=actor, now=now, form=data, due_at=due_at))
     return result

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.core.clock import VnDateTime
+from workflows.core.schemas import StrictIn
 
 
 class TaskOut(BaseModel):
@@ -31,6 +33,9 @@ class TaskOut(BaseModel):
     dossier_status_name: str = ""
     applicant_name: str = ""
     dossier_due_at: VnDateTime | None = None
+    # How the caller holds it by a hand-over (issue 23): "Được giao lại bởi Trần Văn Minh, Trưởng phòng …"
+    # or "Thay Lê Thị Hương (ủy quyền đến 30/11/2026)"; None for an ordinary task.
+    handover: str | None = Field(default=None, description="Reassigned to the caller, or held for a delegator")
 
 
 class TaskCount(BaseModel):
@@ -60,3 +65,33 @@ class CompleteIn(BaseModel):
         {"data": {"quyet_dinh": "tiep_nhan"}}, {"data": {"case_officer": "chuyen_vien"}}]})
     data: dict[str, Any] = Field(default_factory=dict, description="Form data, validated against form_schema")
     expected_version: int | None = Field(default=None, description="Optimistic check of the dossier's process")
+
+
+class ReassignIn(StrictIn):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [
+        {"to_official": "chuyen_vien_2", "reason": "Chuyên viên Lê Thị Hương nghỉ ốm, giao đồng chí Ngọc Anh"}]})
+    to_official: str = Field(min_length=1, max_length=64, description="Login of the official who receives it")
+    reason: str = Field(min_length=1, max_length=1000, description="Lý do giao lại")
+
+
+class DelegationIn(StrictIn):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [
+        {"delegate": "chuyen_vien_2", "starts_on": "2026-11-25", "ends_on": "2026-11-27",
+         "reason": "Nghỉ phép năm"}]})
+    delegate: str = Field(min_length=1, max_length=64, description="Login of the official who stands in")
+    starts_on: date = Field(description="Từ ngày (Vietnam day, inclusive)")
+    ends_on: date = Field(description="Đến ngày (Vietnam day, inclusive)")
+    reason: str = Field(min_length=1, max_length=1000, description="Lý do ủy quyền")
+
+
+class DelegationOut(BaseModel):
+    """A delegation given or received; both officials by full name and title."""
+
+    id: int
+    delegator: str
+    delegate: str
+    starts_on: date
+    ends_on: date
+    reason: str
+    active: bool
+    revoked_at: VnDateTime | None

@@ -28,6 +28,7 @@ from workflows.identity.models import Department, Official
 from workflows.identity.naming import describe_official
 from workflows.procedures.service import get_version
 from workflows.process import service as process
+from workflows.tasks import handover
 from workflows.tasks.schemas import CompleteOut, TaskCount, TaskCounts, TaskOut
 
 Scope = Literal["mine", "candidate", "all"]
@@ -38,8 +39,9 @@ DUE_SOON_HOURS = 4.0
 
 
 def to_out(item: WorkItem, dossier: Dossier, *, now: datetime, calendar: WorkingCalendar | None = None,
-           procedure_name: str = "") -> TaskOut:
-    """The work item as the API shows it; with a `calendar`, `due_soon` is computed."""
+           procedure_name: str = "", handover_note: str | None = None) -> TaskOut:
+    """The work item as the API shows it; with a `calendar`, `due_soon` is computed; `handover_note` is how
+    the caller holds it by a hand-over (`handover.notes`)."""
     due_soon = bool(calendar and item.due_at and deadlines.is_due_soon(
         calendar, now=now, due_at=item.due_at, created_at=item.created_at, due_soon_hours=DUE_SOON_HOURS))
     status = SubStatus(dossier.status)
@@ -49,24 +51,26 @@ def to_out(item: WorkItem, dossier: Dossier, *, now: datetime, calendar: Working
         created_at=item.created_at, due_at=item.due_at, overdue=item.due_at is not None and item.due_at < now,
         form_schema=item.form_schema, due_soon=due_soon, procedure_name=procedure_name,
         dossier_status=status.value, dossier_status_name=SUB_STATUS_NAMES[status],
-        applicant_name=dossier.applicant_name, dossier_due_at=dossier.due_at,
+        applicant_name=dossier.applicant_name, dossier_due_at=dossier.due_at, handover=handover_note,
     )
 
 
 def _visible(
     actor: Actor, *, now: datetime, scope: Scope, procedure_code: str | None, status: str | None,
-    due_before: VnDateTime | None, overdue: bool | None,
+    due_before: VnDateTime | None, overdue: bool | None, delegators: list[str] | None = None,
 ) -> tuple[list[Any], list[Any]]:
     """Conditions on the work item, then on its dossier, for the open items `scope` shows the actor under
-    the filters."""
+    the filters; `delegators` (whose active delegation the actor holds) count as the actor's own."""
     items: list[Any] = [WorkItem.state == "open"]
     roles = list(actor.roles)
+    holders = [actor.username, *(delegators or [])]
+    held = WorkItem.assignee == actor.username if len(holders) == 1 else col(WorkItem.assignee).in_(holders)
     if scope == "mine":
-        items.append(WorkItem.assignee == actor.username)
+        items.append(held)
     elif scope == "candidate":
         items += [col(WorkItem.assignee).is_(None), col(WorkItem.lane).in_(roles)]
     elif not actor.has_role(*SUPERVISOR_ROLES):
-        items.append(sa.or_(WorkItem.assignee == actor.username, col(WorkItem.lane).in_(roles)))
+        items.append(sa.or_(held, col(WorkItem.lane).in_(roles)))
     if due_before:
         items.append(col(WorkItem.due_at) < due_before)
     if overdue is True:
@@ -75,7 +79,7 @@ def _visible(
         items.append(sa.or_(col(WorkItem.due_at).is_(None), col(WorkItem.due_at) >= now))
     # Items where the actor works (their lane's unit of the dossier), or everything they see as a supervisor.
     dossiers = [access.scope(actor) if scope == "all" and actor.has_role(*SUPERVISOR_ROLES)
-                else sa.or_(WorkItem.assignee == actor.username, access.lane_scope(actor, col(WorkItem.lane)))]
+                else sa.or_(held, access.lane_scope(actor, col(WorkItem.lane)))]
     if procedure_code:
         dossiers.append(Dossier.procedure_code == procedure_code)
     if status:
@@ -89,9 +93,10 @@ def list_tasks(
     page_size: int = 20, services: DomainServices | None = None,
 ) -> tuple[list[TaskOut], int]:
     """Open work items of the actor's department visible under `scope`, soonest due first; `status` narrows
-    to dossiers in that sub-status. With `services`, each item says whether it is due soon."""
+    to dossiers in that sub-status. With `services`, each item says whether it is due soon. The tasks of
+    whoever delegated to the actor (an active delegation) are the actor's too, marked as such."""
     items, dossiers = _visible(actor, now=now, scope=scope, procedure_code=procedure_code, status=status,
-                               due_before=due_before, overdue=overdue)
+                               due_before=due_before, overdue=overdue, delegators=_delegators(session, actor, now))
     query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
              .where(*items, *dossiers))
     if scope == "mine" and not procedure_code and not status:
@@ -107,9 +112,15 @@ def list_tasks(
         .offset((page - 1) * page_size).limit(page_size)
     ).all()
     calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now) if services else None
-    return [to_out(item, dossier, now=now, calendar=calendar,
+    marks = handover.notes(session, actor=actor, items=[item for item, _ in rows], now=now)
+    return [to_out(item, dossier, now=now, calendar=calendar, handover_note=marks.get(item.id),
                    procedure_name=get_version(session, version_id=dossier.procedure_version_id).name)
             for item, dossier in rows], int(total)
+
+
+def _delegators(session: Session, actor: Actor, now: datetime) -> list[str]:
+    return [d.delegator for d in handover.active_for_delegate(session, username=actor.username,
+                                                               today=handover.local_day(now))]
 
 
 def counts(
@@ -117,9 +128,10 @@ def counts(
 ) -> TaskCounts:
     """How many open items each inbox tab holds, and how many of them are overdue, under the filters."""
     tally: dict[str, TaskCount] = {}
+    delegators = _delegators(session, actor, now)
     for scope in ("mine", "candidate", "all"):
         items, dossiers = _visible(actor, now=now, scope=scope, procedure_code=procedure_code, status=status,
-                                   due_before=None, overdue=None)
+                                   due_before=None, overdue=None, delegators=delegators)
         late = func.sum(sa.case((col(WorkItem.due_at) < now, 1), else_=0))
         total, overdue = session.exec(
             select(func.count(), late).select_from(WorkItem)
@@ -141,7 +153,8 @@ def get_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> 
     officers as the field's choices (`oneOf`, each named by full name and title), so no login is guessed."""
     item, dossier = _load(session, task_id)
     ensure_can_see(actor, dossier)
-    out = to_out(item, dossier, now=now,
+    out = to_out(item, dossier, now=now, handover_note=handover.notes(session, actor=actor, items=[item],
+                                                                     now=now).get(item.id),
                  procedure_name=get_version(session, version_id=dossier.procedure_version_id).name)
     schema = out.form_schema or {}
     field = (schema.get("properties") or {}).get(CASE_OFFICER)
@@ -205,10 +218,12 @@ def complete(
     """Complete a work item with form data: checked against role, department and domain rules, then
     `process.complete` runs the engine to the next wait and the dossiers' after-step hook
     (`dossiers.progress.after_step`: due times of the next items, the control-log row) in the same
-    transaction; the audit entry last."""
+    transaction; the audit entry last. A delegate completes the delegator's task as themself, with the role
+    of its lane where the lane works (`handover.covering`); the audit entry says for whom."""
     now = services.clock.now()
     item, dossier = _load(session, task_id)
-    ensure_can_work(actor, dossier=dossier, lane=item.lane, assignee=item.assignee)
+    delegation = handover.covering(session, actor=actor, assignee=item.assignee, now=now)
+    ensure_can_work(actor, dossier=dossier, lane=item.lane, assignee=None if delegation else item.assignee)
     if item.state != "open":
         raise Conflict("Công việc đã được hoàn thành hoặc không còn mở.", code="task_already_completed")
     validate_form(item.form_schema, data)  # the form's own rules first: their messages are the most precise
@@ -216,7 +231,8 @@ def complete(
     result = process.complete(session, engine=engine, services=services, actor=actor, work_item_id=task_id,
                               data=data, expected_version=expected_version)
     audit.record(session, actor=actor.username, action="task.complete", at=now, dossier_code=dossier.code,
-                 data={"task": item.element_id, "decision": data.get("quyet_dinh")})
+                 data={"task": item.element_id, "decision": data.get("quyet_dinh"),
+                       **({"on_behalf_of": delegation.delegator} if delegation else {})})
     session.flush()
     next_items = [session.get(WorkItem, o.id) for o in result.opened]
     return CompleteOut(

@@ -20,7 +20,8 @@
         el("dt", {}, "Người nộp"), el("dd", {}, task.applicant_name),
         el("dt", {}, "Trạng thái"), el("dd", {}, task.dossier_status_name),
         el("dt", {}, "Hạn xử lý bước"), el("dd", {}, fmt.time(task.due_at), shell.dueBadge(task.overdue, task.due_soon)),
-        el("dt", {}, "Người xử lý"), el("dd", {}, task.assignee === me.username ? "Tôi" : task.assignee ? "Cán bộ khác đã nhận" : "Chưa có người nhận")));
+        el("dt", {}, "Người xử lý"), el("dd", {}, task.assignee === me.username ? "Tôi" : task.handover ? "Tôi (ủy quyền)" : task.assignee ? "Cán bộ khác đã nhận" : "Chưa có người nhận",
+          task.handover ? el("div", { class: "handover" }, task.handover) : null)));
     shell.fill(main, header, status);
 
     if (!task.assignee) {

@@ -86,7 +86,9 @@
           el("td", {}, el("a", { href: "#/ho-so/" + encodeURIComponent(t.dossier_code) }, t.dossier_code),
             el("div", { class: "muted" }, t.dossier_status_name)),
           el("td", {}, t.procedure_name, el("div", { class: "muted" }, t.applicant_name)),
-          el("td", {}, t.title || t.name, t.assignee && t.assignee !== me.username ? el("div", { class: "muted" }, "Cán bộ khác đã nhận") : null),
+          el("td", {}, t.title || t.name,
+            t.handover ? el("div", { class: "handover" }, t.handover)
+              : t.assignee && t.assignee !== me.username ? el("div", { class: "muted" }, "Cán bộ khác đã nhận") : null),
           el("td", {}, fmt.time(t.due_at), shell.dueBadge(t.overdue, t.due_soon)),
           el("td", {}, actions(t, tab, me, main)));
         return row;
