@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -14,37 +17,50 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlmodel import Session, col, select
+from uvicorn import _subprocess as uvicorn_subprocess
 
-from api.main import create_app
+from api.main import create_app, preload
 from api.main import dvcqg_emulator as build_dvcqg_emulator
 from connectors.zalo.emulator import create_emulator_app
-from engine.errors import DefinitionInvalid
+from engine.errors import DefinitionInvalid, DefinitionNotFound, EngineError
+from workflows import backup, retention
 from workflows.agencies import service as agency_service
 from workflows.calendar.service import sync_calendar_overrides
-from workflows.core import migrate
 from workflows.core.clock import SystemClock
 from workflows.core.config import Settings
 from workflows.core.db import make_db_engine, session_scope
 from workflows.core.errors import MotcuaError
+from workflows.documents.storage import FileStore
+from workflows.identity import naming, throttle
 from workflows.identity import seed as identity_seed
 from workflows.identity import service as identity_service
-from workflows.identity import throttle
-from workflows.identity.models import Role
+from workflows.identity.actor import Actor
+from workflows.identity.models import Official, Role
+from workflows.privacy import PersonalDataCipher
 from workflows.procedures.service import sync_catalogue
+from workflows.process import migration
 from workflows.seed import deploy_paths
+from workflows.signing import keys as signing_keys
+from workflows.signing.keys import OfficialIdentity
 from workflows.wiring import build_wiring
 from workflows.zalo import grant
 
 app = typer.Typer(help="motcua — hệ thống giải quyết thủ tục hành chính", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+signing_app = typer.Typer(help="Digital signatures (docs/SIGNATURES.md)", no_args_is_help=True)
+app.add_typer(signing_app, name="signing")
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every Alembic migration to the configured database."""
+    # Alembic (~6 MB) only here: the server processes never load it.
+    from workflows.core import migrate
+
     settings = Settings()
     engine = make_db_engine(settings.database)
     migrate.upgrade(engine)
@@ -84,11 +100,43 @@ def serve(
         raise typer.BadParameter("the in-process Zalo emulator keeps its state in one process: run "
                                  "`motcua zalo-emulator` and set MOTCUA_ZALO__EMULATOR_URL, or use Zalo "
                                  "(MOTCUA_ZALO__EMULATOR=false)", param_hint="--workers")
+    # The processes run one argon2 at a time between them (64 MiB each: issue 22's memory target), unless the
+    # operator named a lock file of their own.
+    own_lock = "MOTCUA_AUTH__HASH_LOCK_FILE" not in os.environ
+    if own_lock:
+        descriptor, lock_file = tempfile.mkstemp(prefix="motcua-argon2-", suffix=".lock")
+        os.close(descriptor)
+        os.environ["MOTCUA_AUTH__HASH_LOCK_FILE"] = lock_file
+    _fork_server_processes(settings)
     # Each process builds its app from the same environment (settings are read there, once per process).
     # uvicorn (≥ 0.3x) restarts a worker that has not finished startup within the health-check timeout (5 s by
     # default); a busy machine imports and migrates slower than that, so give a starting worker a minute.
-    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False, timeout_worker_healthcheck=60)
+    try:
+        uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", proxy_headers=False, timeout_worker_healthcheck=60)
+    finally:
+        if own_lock:
+            Path(os.environ["MOTCUA_AUTH__HASH_LOCK_FILE"]).unlink(missing_ok=True)
+
+
+def _fork_server_processes(settings: Settings) -> None:
+    """Make uvicorn start the server processes by forking this one once it has imported the application,
+    instead of spawning fresh interpreters that import it again: the N processes and this supervisor then
+    share the imported modules' pages (copy-on-write), where spawned ones held ~140 MB each of their own
+    (docs/PERFORMANCE.md, issue 22). uvicorn has no option for it: its supervisor takes the start method
+    from `uvicorn._subprocess.spawn`, a private name (tests/http_api/test_serve_workers.py fails if the
+    processes are no longer forked). Forking is safe here: this process has started no thread, opened no
+    connection and built no app; each server process builds its own wiring from the environment."""
+    if not hasattr(uvicorn_subprocess, "spawn") or threading.active_count() != 1:
+        typer.echo("warning: starting the server processes with spawn (each imports the application again)",
+                   err=True)
+        return
+    preload(settings)
+    uvicorn_subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+    # Objects that exist now move to the permanent generation, so the collector's passes in each process do
+    # not write to (and so copy) the pages they share.
+    gc.collect()
+    gc.freeze()
 
 
 @app.command("zalo-emulator")
@@ -202,10 +250,10 @@ def deploy(paths: Annotated[list[Path], typer.Argument(help="BPMN files or direc
 
 
 @contextmanager
-def _transaction() -> Iterator[Session]:
-    """One transaction on the configured database for a command; a refusal is printed with what it names
-    (every error line) and the command exits 1."""
-    engine = make_db_engine(Settings().database)
+def _transaction(settings: Settings | None = None) -> Iterator[Session]:
+    """One transaction on the configured database (of `settings`, else of the environment) for a command; a
+    refusal is printed with what it names (every error line) and the command exits 1."""
+    engine = make_db_engine((settings or Settings()).database)
     try:
         with session_scope(engine) as session:
             yield session
@@ -216,6 +264,69 @@ def _transaction() -> Iterator[Session]:
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+
+
+def _store(settings: Settings) -> FileStore:
+    return FileStore(settings.storage.directory, PersonalDataCipher.from_settings(settings.crypto))
+
+
+@app.command("backup")
+def backup_command(
+    to: Annotated[Path, typer.Option("--to", help="A new or empty directory to write the backup into")],
+) -> None:
+    """Back up the database (PostgreSQL: pg_dump custom format; SQLite: online backup) and the encrypted file
+    store, with a manifest of SHA-256 hashes (docs/OPERATIONS.md "Backups and retention")."""
+    settings = Settings()
+    engine = make_db_engine(settings.database)
+    try:
+        manifest = backup.backup(db=engine, store=_store(settings), to=to, now=SystemClock().now())
+    except MotcuaError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"backup written to {to}: {manifest.backend} database (revision {manifest.revision}), "
+               f"{len(manifest.files)} files, {manifest.documents} documents")
+
+
+@app.command("restore")
+def restore_command(
+    from_: Annotated[Path, typer.Option("--from", help="A directory written by `motcua backup`")],
+) -> None:
+    """Restore a backup into the configured database, which must be empty, and the file store; checks every
+    hash first and ends by opening every document with the configured data key."""
+    settings = Settings()
+    engine = make_db_engine(settings.database)
+    try:
+        report = backup.restore(db=engine, store=_store(settings), from_=from_)
+    except MotcuaError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"restored {report.backend} database (revision {report.revision}), {report.files} files; "
+               f"{report.documents_readable} documents readable")
+
+
+@app.command("retention")
+def retention_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the expired dossiers; change nothing")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many dossiers")] = 1000,
+) -> None:
+    """Erase or anonymise the personal data of closed dossiers whose retention period ended (audited), as the
+    scheduler's `retention` job does (docs/OPERATIONS.md "Backups and retention")."""
+    settings = Settings()
+    engine = make_db_engine(settings.database)
+    try:
+        done = retention.run(engine, store=_store(settings), settings=settings.retention, now=SystemClock().now,
+                             dry_run=dry_run, limit=limit)
+    finally:
+        engine.dispose()
+    verb = "would anonymise" if dry_run else "anonymised"
+    for item in done:
+        typer.echo(f"{item.code}\t{item.procedure_code}\tclosed {item.closed_at:%Y-%m-%d}\t"
+                   f"retention {item.years} years ended {item.expires_at:%Y-%m-%d}")
+    typer.echo(f"{verb} {len(done)} dossiers")
 
 
 @app.command("import-agencies")
@@ -260,10 +371,12 @@ def create_user(
     unit: Annotated[str | None, typer.Option("--unit", help="Unit of the title when not the department")] = None,
 ) -> None:
     """Create an official."""
-    with _transaction() as session:
+    settings = Settings()
+    with _transaction(settings) as session:
         identity_service.create_official(
             session, username=username, password=password, full_name=full_name,
             department_code=department, roles=role, title=title, unit_name=unit,
+            hasher=identity_service.password_hasher(settings.auth.argon2),
         )
     typer.echo(f"official created: {username} ({', '.join(role)})")
 
@@ -285,12 +398,107 @@ def unlock_user(username: Annotated[str, typer.Argument(help="Login name of the 
     typer.echo(f"{username}: " + ("unlocked" if was_locked else "was not locked; failed logins forgotten"))
 
 
-def seed_demo_data(session: Session, *, dvcqg_push_key: str | None = None) -> list[str]:
+CLI_ACTOR = Actor(username="cli", display_name="Quản trị viên (dòng lệnh trên máy chủ)", kind="system")
+
+
+@app.command("migrate-instances")
+def migrate_instances(
+    key: Annotated[str, typer.Argument(help="Process key (the BPMN process id), e.g. karaoke_vu_truong")],
+    to_version: Annotated[int | None, typer.Option("--to-version", help="Target version (default: the latest)")]
+    = None,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="old_element=new_element; repeat for several (an element not named keeps its id)")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Move the instances (without it: a dry run)")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Instances per batch (each "
+                                                                                 "batch is committed)")] = 50,
+) -> None:
+    """Move the unfinished instances of KEY on other versions to the target version: without --apply, say
+    for each whether it can move and why not; with --apply, move them batch by batch (each instance whole
+    or not at all, a commit after each batch, audited as `cli`). The same as
+    POST /api/v1/process-definitions/{key}/migrations."""
+    pairs: dict[str, str] = {}
+    for item in mapping or []:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            typer.echo(f"error: --map {item!r}: expected old_element=new_element", err=True)
+            raise typer.Exit(2)
+        pairs[old.strip()] = new.strip()
+    wiring = build_wiring(Settings())
+    try:
+        with session_scope(wiring.db) as session:
+            if apply:
+                done = migration.apply(session, engine=wiring.engine, actor=CLI_ACTOR, key=key, to_version=to_version,
+                                       mapping=pairs, batch_size=batch_size, after_batch=session.commit)
+                instances, summary = done.instances, (f"migration {done.id}: {done.moved} moved, {done.refused} "
+                                                      f"refused, {done.failed} failed of {done.total}")
+                target = done.to_version
+            else:
+                plan = migration.plan(session, engine=wiring.engine, key=key, to_version=to_version, mapping=pairs)
+                instances, summary = plan.instances, (f"dry run: {plan.movable} can move, {plan.refused} cannot, "
+                                                      f"of {plan.total}")
+                target = plan.to_version
+    except (MotcuaError, EngineError) as exc:
+        detail = "Không tìm thấy quy trình hoặc phiên bản này." if isinstance(exc, DefinitionNotFound) else \
+            getattr(exc, "detail", None) or str(exc)
+        typer.echo(f"error: {detail}", err=True)
+        for error in getattr(exc, "errors", None) or []:
+            typer.echo(f"  {error.get('field')}: {error.get('message')}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        wiring.close()
+    for instance in instances:
+        reasons = "; ".join(r.message for r in instance.reasons)
+        line = f"{instance.business_key}: {instance.outcome} (v{instance.from_version} → v{target})"
+        typer.echo(f"{line}: {reasons}" if reasons else line)
+    typer.echo(summary)
+
+
+def seed_demo_data(session: Session, *, dvcqg_push_key: str | None = None,
+                   hasher: PasswordHasher | None = None) -> list[str]:
     """Every workflows-level demo seed, in dependency order; returns what was created. `dvcqg_push_key`: the
-    secret of the DVCQG adapter's development key (the emulator pushes with it)."""
+    secret of the DVCQG adapter's development key (the emulator pushes with it); `hasher`: the settings'
+    argon2 parameters for the demo password."""
     if dvcqg_push_key:
-        return identity_seed.seed_demo(session, dvcqg_push_key=dvcqg_push_key)
-    return identity_seed.seed_demo(session)
+        return identity_seed.seed_demo(session, dvcqg_push_key=dvcqg_push_key, hasher=hasher)
+    return identity_seed.seed_demo(session, hasher=hasher)
+
+
+@signing_app.command("init-dev-ca")
+def signing_init_dev_ca(
+    officials: Annotated[list[str] | None, typer.Argument(help="Logins to issue a certificate to (default: "
+                                                               "every enabled Lãnh đạo Sở)")] = None,
+) -> None:
+    """Create the development CA and timestamp authority under MOTCUA_SIGNING__DIRECTORY (var/signing) and
+    issue officials their signing certificates, every key file encrypted with MOTCUA_SIGNING__PASSPHRASE.
+    Not for production: there the CA provider issues the officials' certificates."""
+    settings = Settings()
+    if settings.env == "production":
+        raise typer.BadParameter("the development CA is not for production (docs/SIGNATURES.md)")
+    now = SystemClock().now()
+    directory = settings.signing.directory
+    passphrase = settings.signing.passphrase.get_secret_value()
+    created = signing_keys.init_dev_ca(directory, passphrase=passphrase, now=now)
+    engine = make_db_engine(settings.database)
+    issued = []
+    try:
+        with session_scope(engine) as session:
+            for login in officials or signing_leaders(session):
+                person = naming.describe(session, username=login)
+                if person is None:
+                    raise typer.BadParameter(f"no official {login!r}")
+                signing_keys.issue_official(directory, passphrase=passphrase, now=now, official=OfficialIdentity(
+                    username=login, full_name=person.full_name, title=person.title or person.position,
+                    organization=settings.agency_name))
+                issued.append(login)
+    finally:
+        engine.dispose()
+    typer.echo(f"{'created' if created else 'kept'} the development CA in {directory}; certificates issued to: "
+               f"{', '.join(issued) or 'nobody'}")
+
+
+def signing_leaders(session: Session) -> list[str]:
+    return [o.username for o in session.exec(select(Official).where(col(Official.disabled).is_(False))).all()
+            if o.has_role(Role.LANH_DAO_SO)]
 
 
 @app.command("seed-demo")
@@ -304,7 +512,8 @@ def seed_demo() -> None:
     try:
         with session_scope(engine) as session:
             created = seed_demo_data(
-                session, dvcqg_push_key=settings.dvcqg.inbound.emulator_push_key.get_secret_value())
+                session, dvcqg_push_key=settings.dvcqg.inbound.emulator_push_key.get_secret_value(),
+                hasher=identity_service.password_hasher(settings.auth.argon2))
     finally:
         engine.dispose()
     typer.echo(f"demo data loaded; created: {', '.join(created) or 'nothing (already there)'}")

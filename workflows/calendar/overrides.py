@@ -69,6 +69,13 @@ def read_overrides(path: Path | None = None) -> list[CalendarOverride]:
     return result
 
 
+def load_library() -> None:
+    """Import the `holidays` tables now rather than at the first calendar built: their first use imports
+    every country (~280 modules, ~8 MB). The parent of forked server processes calls this so that they share
+    them (api.main.preload)."""
+    holidays.Vietnam(years=[])
+
+
 def build_calendar(
     *, years: Iterable[int], overrides: Iterable[CalendarOverride], office_hours: OfficeHours
 ) -> WorkingCalendar:
