@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, col, exists, or_, select, update
@@ -144,6 +146,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._claim_queries: dict[tuple[int, bool], Any] = {}
 
     # --- one pass -----------------------------------------------------------------------------------------
 
@@ -190,8 +193,15 @@ class OutboxRelay:
         stats.rate_limited = halt.is_set()
         return stats
 
-    def _claim(self, limit: int, *, subject_ref: str | None = None) -> list[OutgoingMessage]:
-        now = utc(self._now())
+    def _claim_query(self, limit: int, *, by_subject: bool) -> Any:
+        """The claim's SELECT, built once per (limit, by subject) and run with `now` (and `subject_ref`)
+        as parameters. Built afresh on every claim it cost more of the server's CPU than running it: the
+        aliased entity of the NOT EXISTS makes new attribute proxies on every construction (py-spy under
+        8 completing clients: a fifth of the server's GIL time was the relay building this query)."""
+        key = (limit, by_subject)
+        query = self._claim_queries.get(key)
+        if query is not None:
+            return query
         earlier = aliased(OutboxMessage)
         blocked = exists().where(
             earlier.subject_ref == OutboxMessage.subject_ref,
@@ -199,6 +209,7 @@ class OutboxRelay:
             or_(earlier.sequence < OutboxMessage.sequence,
                 and_(earlier.sequence == OutboxMessage.sequence, earlier.id < OutboxMessage.id)),
         )
+        now = bindparam("now", type_=OutboxMessage.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.channel == self._channel, col(OutboxMessage.status).in_(ACTIVE),
@@ -206,12 +217,20 @@ class OutboxRelay:
             .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
             .limit(limit)
         )
+        if by_subject:
+            query = query.where(OutboxMessage.subject_ref == bindparam("subject_ref", type_=sa.String))
+        if self._engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+        self._claim_queries[key] = query
+        return query
+
+    def _claim(self, limit: int, *, subject_ref: str | None = None) -> list[OutgoingMessage]:
+        query = self._claim_query(limit, by_subject=subject_ref is not None)
+        params: dict[str, Any] = {"now": utc(self._now())}
         if subject_ref is not None:
-            query = query.where(OutboxMessage.subject_ref == subject_ref)
+            params["subject_ref"] = subject_ref
         with Session(self._engine, expire_on_commit=False) as session:
-            if self._engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-            rows = list(session.exec(query).all())
+            rows = list(session.exec(query, params=params).all())
             # The lease starts once we hold the rows: on SQLite the claim may have waited long for the write
             # lock, and a lease counted from before that wait could run out under a send still in flight.
             lease_until = utc(self._now()) + self._lease

@@ -35,9 +35,14 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: int = 1) -> dict[str, Any]:
-    """Every figure with one server process; then, when `workers` > 1, complete-task with 8 clients again
-    against `workers` processes (RSS summed over them)."""
+PARTS = ("http", "timers", "queries", "reminders", "multi")
+
+
+def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: int = 1,
+                parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
+    """The figures of `parts` with one server process (the raw engine always, as every target is a ratio to
+    it); then, with "multi" and `workers` > 1, complete-task with 8 clients again against `workers` server
+    processes and a separate `motcua worker` for the jobs (RSS summed over the server's processes)."""
     out: dict[str, Any] = {"backend": backend, "workers": workers}
     with harness.bench_database(backend, workdir) as url:
         port = harness.free_port()
@@ -55,33 +60,41 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: 
                 walks = scenarios.new_dossiers(client, sizes["raw"] // 7 + 1, notify=True)
                 raw = scenarios.raw_engine_cycles(wiring, walks, sizes["raw"])
                 out["raw"] = {"n": len(raw), "p50": harness.pct(raw, 50), "p95": harness.pct(raw, 95)}
-                say(f"{backend}: complete-task over HTTP, 1 client")
-                one = scenarios.complete_tasks(server.base, 1, sizes["one"], emulator=server.emulator)
-                say(f"{backend}: complete-task over HTTP, 8 clients")
-                eight = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
-                out["rss_load"] = server.peak_rss
-                out["http1"] = {k: v for k, v in one.items() if k != "walks"}
-                out["http8"] = {k: v for k, v in eight.items() if k != "walks"}
-                say(f"{backend}: notification latency")
-                out["notify"] = scenarios.notification_latency(wiring, one["walks"] + eight["walks"])
-                say(f"{backend}: timer lateness ({sizes['timers']} waiting timers)")
-                out["timers"] = scenarios.timer_lateness(wiring, waiting=sizes["timers"],
-                                                         measured=sizes["timers_measured"],
-                                                         window=sizes["timer_window"])
-                out["queries"] = {}
-                for size in sizes["sizes"]:
-                    say(f"{backend}: loading up to {size:,} dossiers")
-                    out.setdefault("load", {})[size] = loader.load_until(wiring, total=size)
-                    say(f"{backend}: queries at {size:,} dossiers "
-                        f"(loaded in {out['load'][size]['seconds']:.0f} s)")
-                    server.reset_peak()
-                    out["queries"][size] = queries.measure(server.base, wiring, samples=sizes["samples"])
-                    out["rss_load"] = max(out["rss_load"], server.peak_rss)
-                say(f"{backend}: scheduler reminder pass")
-                out["scan"] = queries.reminder_pass(wiring)
+                if "http" in parts:
+                    say(f"{backend}: complete-task over HTTP, 1 client")
+                    one = scenarios.complete_tasks(server.base, 1, sizes["one"], emulator=server.emulator)
+                    say(f"{backend}: complete-task over HTTP, 8 clients")
+                    eight = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
+                    out["rss_load"] = server.peak_rss
+                    out["http1"] = {k: v for k, v in one.items() if k != "walks"}
+                    out["http8"] = {k: v for k, v in eight.items() if k != "walks"}
+                    say(f"{backend}: notification latency")
+                    out["notify"] = scenarios.notification_latency(wiring, one["walks"] + eight["walks"])
+                if "timers" in parts:
+                    say(f"{backend}: timer lateness ({sizes['timers']} waiting timers)")
+                    out["timers"] = scenarios.timer_lateness(wiring, waiting=sizes["timers"],
+                                                             measured=sizes["timers_measured"],
+                                                             window=sizes["timer_window"])
+                if "queries" in parts:
+                    out["queries"] = {}
+                    for size in sizes["sizes"]:
+                        say(f"{backend}: loading up to {size:,} dossiers")
+                        out.setdefault("load", {})[size] = loader.load_until(wiring, total=size)
+                        say(f"{backend}: queries at {size:,} dossiers "
+                            f"(loaded in {out['load'][size]['seconds']:.0f} s)")
+                        server.reset_peak()
+                        out["queries"][size] = queries.measure(server.base, wiring, samples=sizes["samples"])
+                        out["rss_load"] = max(out.get("rss_load", 0.0), server.peak_rss)
+                    if "http" in parts:
+                        say(f"{backend}: complete-task over HTTP, 8 clients, at {sizes['sizes'][-1]:,} dossiers")
+                        big = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
+                        out["http8_big"] = {k: v for k, v in big.items() if k != "walks"}
+                if "reminders" in parts:
+                    say(f"{backend}: scheduler reminder pass")
+                    out["scan"] = queries.reminder_pass(wiring)
                 out["rss_end"] = server.rss()
-            if workers > 1:
-                say(f"{backend}: complete-task over HTTP, 8 clients, {workers} server processes")
+            if "multi" in parts and workers > 1:
+                say(f"{backend}: complete-task over HTTP, 8 clients, {workers} server processes and a worker")
                 port = harness.free_port()
                 settings = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
                 harness.forget_zalo_tokens(wiring)  # they belonged to the previous server's emulator
@@ -92,6 +105,7 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: 
                     multi = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
                     out["http8_multi"] = {k: v for k, v in multi.items() if k != "walks"}
                     out["rss_load_multi"] = server.peak_rss
+                    out["notify_multi"] = scenarios.notification_latency(wiring, multi["walks"])
         finally:
             wiring.close()
     return out
@@ -102,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run of every figure)")
     parser.add_argument("--write-doc", action="store_true", help="record the run in docs/PERFORMANCE.md")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"what to measure besides the raw engine, of {','.join(PARTS)}")
     parser.add_argument("--pg-workers", type=int, default=2,
                         help="server processes on PostgreSQL (one per core; SQLite always runs one)")
     args = parser.parse_args(argv)
@@ -116,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
         for backend in backends:
             workers = args.pg_workers if backend == "postgresql" else 1
-            results.append(run_backend(backend, sizes, Path(tmp), workers=workers))
+            results.append(run_backend(backend, sizes, Path(tmp), workers=workers,
+                                       parts=tuple(p for p in args.parts.split(",") if p)))
     text = report.table(results, sizes=sizes["sizes"])
     print()
     print(text)

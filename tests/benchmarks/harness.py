@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,13 +107,24 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants (uvicorn's supervisor and its worker processes)."""
-    total = rss_mb(pid)
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the process's private pages plus its share of the pages it shares (with the
+    processes forked from the same parent, and the libraries). Summed over processes it is the memory they
+    take together, which RSS would count once per process."""
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def tree_rss_mb(pid: int, *, measure: Callable[[int], float] = rss_mb) -> float:
+    """RSS (or `measure`) of a process and all its descendants (the supervisor and its server processes)."""
+    total = measure(pid)
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as children:
             for child in children.read().split():
-                total += tree_rss_mb(int(child))
+                total += tree_rss_mb(int(child), measure=measure)
     except OSError:
         pass
     return total
@@ -132,8 +143,9 @@ class Server:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def rss(self) -> float:
-        """All the server's processes together."""
-        return tree_rss_mb(self.process.pid)
+        """All the server's processes together: RSS for one process, PSS summed for several (RSS would
+        count what they share once per process)."""
+        return tree_rss_mb(self.process.pid, measure=pss_mb if self.workers > 1 else rss_mb)
 
     def sample_forever(self) -> None:
         while not self._stop.wait(0.1):
@@ -154,7 +166,7 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
            # The reminder pass is measured on its own (one run at start, none during the query figures).
            "MOTCUA_SCHEDULER__REMINDER_INTERVAL_SECONDS": "86400"}
     log = open(workdir / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
-    emulator, emulator_process = f"{settings.public_base_url}/zalo-emulator", None
+    emulator, emulator_process, worker_process = f"{settings.public_base_url}/zalo-emulator", None, None
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
     if workers > 1:  # the in-process emulator cannot be shared by several processes
         emulator_port = free_port()
@@ -162,7 +174,10 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
         emulator_process = subprocess.Popen([sys.executable, "-m", "api.cli", "zalo-emulator", "--port",
                                              str(emulator_port)], cwd=ROOT, env=env, stdout=log,
                                             stderr=subprocess.STDOUT)
-        command += ["--workers", str(workers)]
+        # The jobs (relay, timers, reminders) run in a worker of their own, as a centre scaled out would.
+        command += ["--workers", str(workers), "--no-scheduler"]
+        worker_process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
+                                          stdout=log, stderr=subprocess.STDOUT)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(base=settings.public_base_url, process=process, emulator=emulator, workers=workers)
     try:
@@ -180,7 +195,7 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
         yield server
     finally:
         server._stop.set()
-        for running in (process, emulator_process):
+        for running in (process, worker_process, emulator_process):
             if running is None:
                 continue
             running.terminate()

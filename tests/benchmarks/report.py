@@ -16,35 +16,52 @@ from sqlalchemy import create_engine, text
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 NOTES_MARK = "<!-- notes: kept by bench.py when it rewrites this file -->"
 
-Row = tuple[str, str, Callable[[dict[str, Any]], float | None], Callable[[dict[str, Any], float], bool] | None]
+Row = tuple[str, str, Callable[[dict[str, Any]], float | None],
+            Callable[[dict[str, Any], float], bool | None] | None]
 
 
 def _q(size: int, name: str, key: str = "p95") -> Callable[[dict[str, Any]], float | None]:
     return lambda r: r["queries"][size][name][key] if size in r.get("queries", {}) else None
 
 
+def _raw_rate(r: dict[str, Any]) -> float:
+    """Completions a second the raw engine manages on one thread: 1000 / its p50 cycle."""
+    return 1000 / r["raw"]["p50"]
+
+
+def _pg(check: Callable[[dict[str, Any], float], bool]) -> Callable[[dict[str, Any], float], bool | None]:
+    """A target set for PostgreSQL (a centre under load); SQLite's figure is shown without a verdict."""
+    return lambda r, v: check(r, v) if r["backend"] == "postgresql" else None
+
+
+def _scales(r: dict[str, Any], v: float) -> bool:
+    # Issue 22: eight clients complete at least 1.5x the raw engine's single-thread rate, and twice one client.
+    return v >= 1.5 * _raw_rate(r) and v >= 2 * r["http1"]["throughput"]
+
+
 def rows(sizes: list[int]) -> list[Row]:
     small, big = sizes
     out: list[Row] = [
-        ("1. raw engine cycle p50 (ms)", "floor (ref. ≈4 ms)", lambda r: r["raw"]["p50"], None),
+        ("1. raw engine cycle p50 (ms)", "floor", lambda r: r["raw"]["p50"], None),
         ("1. raw engine cycle p95 (ms)", "—", lambda r: r["raw"]["p95"], None),
-        ("2. HTTP complete, 1 client p50 (ms)", "≤ 3× raw p50",
-         lambda r: r["http1"]["p50"], lambda r, v: v <= 3 * r["raw"]["p50"]),
+        ("1. raw engine rate, one thread (tasks/s)", "= 1000 / raw p50", _raw_rate, None),
+        ("2. HTTP complete, 1 client p50 (ms)", "≤ 1.5× raw p50",
+         lambda r: r["http1"]["p50"], lambda r, v: v <= 1.5 * r["raw"]["p50"]),
         ("2. HTTP complete, 1 client p95 (ms)", "—", lambda r: r["http1"]["p95"], None),
-        ("2. HTTP complete, 1 client p99 (ms)", "—", lambda r: r["http1"]["p99"], None),
         ("2. HTTP complete, 1 client (tasks/s)", "—", lambda r: r["http1"]["throughput"], None),
         ("2. HTTP complete, 8 clients p50 (ms)", "—", lambda r: r["http8"]["p50"], None),
-        ("2. HTTP complete, 8 clients p95 (ms)", "—", lambda r: r["http8"]["p95"], None),
         ("2. HTTP complete, 8 clients p99 (ms)", "—", lambda r: r["http8"]["p99"], None),
-        ("2. HTTP complete, 8 clients (tasks/s)", "≥ 150/s",
-         lambda r: r["http8"]["throughput"], lambda r, v: v >= 150),
-        ("2. same, several server processes p50 (ms)", "—", lambda r: r["http8_multi"]["p50"], None),
-        ("2. same, several server processes p99 (ms)", "—", lambda r: r["http8_multi"]["p99"], None),
-        ("2. same, several server processes (tasks/s)", "≥ 150/s",
-         lambda r: r["http8_multi"]["throughput"], lambda r, v: v >= 150),
-        ("3. notification commit→emulator p50 (ms)", "—", lambda r: r["notify"]["p50"], None),
-        ("3. notification commit→emulator p99 (ms)", "< 1000 ms",
+        ("2. HTTP complete, 8 clients, one process (tasks/s)", "—", lambda r: r["http8"]["throughput"], None),
+        ("2. same, 2 server processes + a worker p50 (ms)", "—", lambda r: r["http8_multi"]["p50"], None),
+        ("2. same, 2 server processes + a worker p99 (ms)", "—", lambda r: r["http8_multi"]["p99"], None),
+        ("2. same, 2 server processes + a worker (tasks/s)", "PG: ≥ 1.5× raw rate and ≥ 2× 1 client",
+         lambda r: r["http8_multi"]["throughput"], _pg(_scales)),
+        ("3. notification commit→Zalo p50, under 8 clients (ms)", "—", lambda r: r["notify"]["p50"], None),
+        ("3. notification commit→Zalo p99, under 8 clients (ms)", "< 1000 ms",
          lambda r: r["notify"]["p99"], lambda r, v: v < 1000),
+        ("3. notifications unsent at the end", "0", lambda r: r["notify"]["unsent"], lambda r, v: v == 0),
+        ("3. same, 2 server processes + a worker p99 (ms)", "< 1000 ms",
+         lambda r: r["notify_multi"]["p99"], lambda r, v: v < 1000),
         ("4. timer lateness p50 (ms)", "—", lambda r: r["timers"]["p50"], None),
         ("4. timer lateness p99 (ms)", "< 5000 ms", lambda r: r["timers"]["p99"], lambda r, v: v < 5000),
     ]
@@ -57,11 +74,14 @@ def rows(sizes: list[int]) -> list[Row]:
         out.append((f"5. QĐ 766 statistics, whole province, one month p50 @{size:,} (ms)", "—",
                     _q(size, "statistics", "p50"), None))
     out += [
-        ("6. reminder pass over open dossiers (s)", "—", lambda r: r["scan"]["seconds"], None),
-        ("6. due-reminder scan, first batch (ms)", "—", lambda r: r["scan"]["scan_ms"], None),
-        ("7. server RSS at rest (MB)", "< 400 MB", lambda r: r["rss_rest"], lambda r, v: v < 400),
-        ("7. server RSS under load, peak (MB)", "< 400 MB", lambda r: r["rss_load"], lambda r, v: v < 400),
-        ("7. same, several server processes together (MB)", "< 400 MB", lambda r: r["rss_load_multi"],
+        (f"5. HTTP complete, 8 clients, one process, @{big:,} (tasks/s)", "≥ 90 % of the figure above",
+         lambda r: r["http8_big"]["throughput"], lambda r, v: v >= 0.9 * r["http8"]["throughput"]),
+        ("5. reminder pass over 100,000 open dossiers (s)", "< 10 s", lambda r: r["scan"]["seconds"],
+         lambda r, v: v < 10),
+        ("5. due-reminder scan, first batch (ms)", "—", lambda r: r["scan"]["scan_ms"], None),
+        ("6. server RSS at rest (MB)", "—", lambda r: r["rss_rest"], None),
+        ("6. server RSS under load, peak, one process (MB)", "—", lambda r: r["rss_load"], None),
+        ("6. 2 server processes under load, together (MB)", "< 400 MB", lambda r: r["rss_load_multi"],
          lambda r, v: v < 400),
     ]
     return out
@@ -85,7 +105,11 @@ def table(results: list[dict[str, Any]], *, sizes: list[int]) -> str:
                 value = None
             verdict = ""
             if check is not None and value is not None and value == value:
-                verdict = " PASS" if check(result, value) else " **MISS**"
+                try:
+                    passed = check(result, value)
+                except (KeyError, TypeError, ZeroDivisionError):
+                    passed = None  # what it is compared with was not measured in this run
+                verdict = "" if passed is None else " PASS" if passed else " **MISS**"
             cells.append(_fmt(value) + verdict)
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
     lines.append("")
@@ -97,20 +121,27 @@ def table(results: list[dict[str, Any]], *, sizes: list[int]) -> str:
 def details(r: dict[str, Any]) -> str:
     workers = r.get("workers", 1)
     parts = ["one server process with the Zalo emulator mounted in it"
-             + (f"; the 'several server processes' rows: `serve --workers {workers}`, the emulator in a process of its "
-                "own (not counted in the RSS)" if workers > 1 else ""),
-             f"raw n={r['raw']['n']}", f"HTTP n={r['http1']['n']}+{r['http8']['n']}",
-             f"notifications n={r['notify']['n']} (unsent {r['notify']['unsent']})",
-             f"timers fired {r['timers']['n']} of {r['timers']['n'] + r['timers']['missing']} measured "
-             f"among {r['timers']['waiting']:,} waiting"]
+             + (f"; the 'server processes + a worker' rows: `serve --workers {workers} --no-scheduler` and "
+                "`motcua worker` for the jobs, the emulator in a process of its own (standing in for Zalo: "
+                "not counted in the memory, which is the sum of the server processes' PSS)"
+                if workers > 1 else ""),
+             f"raw n={r['raw']['n']}"]
+    if "http1" in r:
+        parts.append(f"HTTP n={r['http1']['n']}+{r['http8']['n']}")
+        parts.append(f"notifications n={r['notify']['n']} (unsent {r['notify']['unsent']})")
+    if "timers" in r:
+        t = r["timers"]
+        parts.append(f"timers fired {t['n']} of {t['n'] + t['missing']} measured among {t['waiting']:,} waiting")
     for size, load in r.get("load", {}).items():
         q = r["queries"][size]
         parts.append(f"load to {size:,}: {load['inserted']:,} rows in {load['seconds']:.0f} s, "
                      f"'mine' holds {q['mine_total']:,} tasks")
-    scan = r["scan"]
-    parts.append(f"reminder pass: {scan['open']:,} open dossiers, {scan['recorded']} reminders recorded"
-                 + (f", error {scan['error']}" if scan["error"] else ""))
-    parts.append(f"RSS at the end {r['rss_end']:.0f} MB")
+    if "scan" in r:
+        scan = r["scan"]
+        parts.append(f"reminder pass: {scan['open']:,} open dossiers, {scan['recorded']} reminders recorded"
+                     + (f", error {scan['error']}" if scan["error"] else ""))
+    if "rss_end" in r:
+        parts.append(f"RSS at the end {r['rss_end']:.0f} MB")
     return "; ".join(parts) + "."
 
 

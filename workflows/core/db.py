@@ -3,6 +3,9 @@ written once for both backends."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +17,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from workflows.core.config import DatabaseSettings
@@ -32,7 +36,7 @@ def make_db_engine(settings: DatabaseSettings) -> Engine:
         # Every table's DateTime(timezone=True) reads back aware UTC, as on PostgreSQL.
         engine.dialect.colspecs = {**engine.dialect.colspecs, sqltypes.DateTime: UtcSqliteDateTime}
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        WriterGate(timeout=30.0).attach(engine)
         return engine
     return create_engine(
         settings.url, echo=settings.echo, pool_size=settings.pool_size, max_overflow=settings.pool_size,
@@ -76,10 +80,91 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
-    # SQLite has one writer: taking the write lock at BEGIN turns a read-then-write race into a wait
-    # instead of a "database is locked" failure in the middle of a transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+WRITER_PRIORITY = "motcua_writer_priority"  # execution option: this engine's transactions go first at the gate
+
+
+class WriterGate:
+    """Turns at SQLite's single write lock for the threads of one process: first come, first served, and the
+    background jobs that deliver to citizens ahead of requests.
+
+    Every transaction starts with `BEGIN IMMEDIATE` (taking the write lock at BEGIN turns a read-then-write
+    race into a wait instead of a "database is locked" failure in the middle of a transaction). SQLite's own
+    wait for that lock is a busy handler that sleeps and polls, its sleeps growing: under eight officials
+    completing steps, a thread that had waited long (the outbox relay, the timer job) kept losing to fresh
+    requests, and citizens heard of their dossier a minute late (issue 22). Here a transaction queues for
+    its turn before its BEGIN, and a transaction of an engine made with
+    `engine.execution_options(motcua_writer_priority=True)` (the relays) queues ahead of the others: a relay
+    transaction is short and each one a citizen waits for, while a request waits a few ms more. Other
+    processes on the same file (the CLI) still meet the busy handler.
+
+    Turns belong to connections, not threads (a request's session may be used from several pool threads).
+    """
+
+    def __init__(self, *, timeout: float) -> None:
+        self._timeout = timeout
+        self._turn = threading.Condition()
+        self._queues: tuple[deque[object], deque[object]] = (deque(), deque())  # (priority, others)
+        self._holder: Any = None  # the DBAPI connection whose transaction holds the turn
+
+    def attach(self, engine: Engine) -> None:
+        """Take a turn at each BEGIN; give it back once COMMIT or ROLLBACK has run (not before: the next
+        BEGIN IMMEDIATE would meet the lock still held and fall back to the busy handler's sleeps)."""
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self._release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        event.listen(engine, "begin", self.begin)
+        for name in ("checkin", "invalidate", "close", "detach"):
+            event.listen(engine.pool, name, self.dropped)
+
+    def begin(self, connection: Any) -> None:
+        dbapi = connection.connection.dbapi_connection
+        queue = self._queues[0 if connection.get_execution_options().get(WRITER_PRIORITY) else 1]
+        me = object()
+        with self._turn:
+            queue.append(me)
+
+            def my_turn() -> bool:
+                first = self._queues[0] or self._queues[1]
+                return self._holder is None and first[0] is me
+
+            if not self._turn.wait_for(my_turn, timeout=self._timeout):
+                queue.remove(me)
+                self._turn.notify_all()  # the head of the line may have changed
+                raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(
+                    f"database is locked (no turn at the writer gate in {self._timeout:.0f} s)"))
+            queue.popleft()
+            self._holder = dbapi
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release(dbapi)
+            raise
+
+    def dropped(self, dbapi_connection: Any, *_: Any) -> None:
+        # A connection given back to the pool, invalidated or closed holds no transaction: if its end was
+        # never signalled, its turn must not block the others.
+        self._release(dbapi_connection)
+
+    def _release(self, connection: Any) -> None:
+        dbapi = getattr(connection, "dbapi_connection", connection)  # a pool proxy or the sqlite3 connection
+        with self._turn:
+            if self._holder is dbapi and dbapi is not None:
+                self._holder = None
+                self._turn.notify_all()
 
 
 def is_postgres(engine: Engine) -> bool:

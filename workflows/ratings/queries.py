@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,23 +27,26 @@ def _ended_between(since: datetime, until: datetime):  # type: ignore[no-untyped
 
 
 def counts(
-    session: Session, *, where: Any, since: datetime, until: datetime,
-) -> dict[tuple[str, str], Counter[str]]:
-    """Per (competent agency, procedure code), for the dossiers matching `where` (a condition on `Dossier`)
-    that ended in [since, until): `ended`, `rated`, each level, and `criterion:level` (the input of
-    `indicator`). Two queries: the ended dossiers counted in the database, the ratings themselves."""
+    session: Session, *, where: Any, since: datetime, until: datetime, group: Sequence[Any] | None = None,
+) -> dict[tuple[Any, ...], Counter[str]]:
+    """Per (competent agency, procedure code), or per the values of the `group` expressions (on `Dossier`),
+    for the dossiers matching `where` (a condition on `Dossier`) that ended in [since, until): `ended`,
+    `rated`, each level, and `criterion:level` (the input of `indicator`). Two queries: the ended dossiers
+    counted in the database, the ratings themselves."""
+    keys = list(group) if group is not None else [Dossier.agency_code, Dossier.procedure_code]
     ended = _ended_between(since, until)
-    closed = session.exec(select(Dossier.agency_code, Dossier.procedure_code, func.count())
-                          .where(where, ended).group_by(Dossier.agency_code, Dossier.procedure_code)).all()
+    closed = session.exec(select(*keys, func.count()).where(where, ended).group_by(*keys)).all()
     ratings = session.exec(
-        select(Dossier.agency_code, Dossier.procedure_code, SatisfactionRating.level, SatisfactionRating.criteria)
+        select(*keys, SatisfactionRating.level, SatisfactionRating.criteria)
         .join(Dossier, col(Dossier.id) == SatisfactionRating.dossier_id)
         .where(where, ended)).all()
-    result: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for agency_code, procedure_code, number in closed:
-        result[(agency_code, procedure_code)]["ended"] += int(number)
-    for agency_code, procedure_code, level, criteria in ratings:
-        bucket = result[(agency_code, procedure_code)]
+    result: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    width = len(keys)
+    for row in closed:
+        result[tuple(row[:width])]["ended"] += int(row[width])
+    for row in ratings:
+        bucket = result[tuple(row[:width])]
+        level, criteria = row[width], row[width + 1]
         bucket["rated"] += 1
         bucket[level] += 1
         for key, value in (criteria or {}).items():

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 DUE_SOON, OVERDUE, ESCALATION, APOLOGY_DUE = "due_soon", "overdue", "escalation", "apology_due"
-KINDS = (DUE_SOON, OVERDUE, ESCALATION, APOLOGY_DUE)
+# The receiver of a hand-over is told once (workflows/tasks/handover.py).
+REASSIGNED, DELEGATED = "reassigned", "delegated"
+KINDS = (DUE_SOON, OVERDUE, ESCALATION, APOLOGY_DUE, REASSIGNED, DELEGATED)
 
 
 class OfficialNotification(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from workflows.core.clock import to_local
 from workflows.reminders.models import APOLOGY_DUE, DUE_SOON, ESCALATION, OVERDUE
@@ -47,3 +47,22 @@ def render(kind: str, *, code: str, step: str, due_at: datetime, hours_left: flo
                   "trước thời hạn."),
         )
     raise ValueError(f"unknown reminder kind {kind!r}")
+
+
+def reassigned(*, code: str, step: str, by: str, reason: str, due_at: datetime | None) -> ReminderText:
+    """To the official a division head gave a task to."""
+    due = f" Hạn xử lý: {when(due_at)}." if due_at is not None else ""
+    return ReminderText(
+        title=f"Được giao lại: {step} — hồ sơ {code}",
+        body=f"{by} đã giao lại cho đồng chí bước «{step}» của hồ sơ {code}.{due} Lý do: {reason}",
+    )
+
+
+def delegated(*, delegator: str, starts_on: date, ends_on: date, reason: str, tasks: int) -> ReminderText:
+    """To the official who stands in for a colleague on leave."""
+    return ReminderText(
+        title=f"Được ủy quyền xử lý công việc thay {delegator.split(',')[0]}",
+        body=(f"{delegator} ủy quyền cho đồng chí xử lý công việc từ ngày {starts_on:%d/%m/%Y} đến hết ngày "
+              f"{ends_on:%d/%m/%Y} (hiện có {tasks} công việc). Các công việc này hiển thị trong mục «Của tôi», "
+              f"ghi «Thay …». Lý do: {reason}"),
+    )
