@@ -32,12 +32,14 @@ run: $(STAMP) $(WEB_STAMP)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua deploy bpmn
 	$(BIN)/motcua seed-demo
+	$(BIN)/motcua signing init-dev-ca
 	$(BIN)/motcua serve --port $(PORT)
 
 test: $(STAMP) $(WEB_STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v pdfsig >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	$(BIN)/lint-imports
-	$(BIN)/pytest -m "not soak" -n 2 --dist worksteal --durations=15
+	$(BIN)/pytest -m "not soak" -n 3 --dist worksteal --durations=15
 
 soak: $(STAMP)
 	$(BIN)/pytest -m soak tests/reliability -s -p no:logging

@@ -85,7 +85,7 @@ def quiet_server(settings: Settings, clock: ManualClock) -> Iterator[tuple[str, 
     wiring = app.state.wiring
     try:
         with session_scope(wiring.db) as session:
-            seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+            seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True, hasher=wiring.password_hasher)
         # The server may have cached the working calendar before the seed wrote its days (a job at start-up):
         # 24/11/2026, a working day by the seeded overrides, was then a holiday in one test and not in another.
         wiring.domain.calendars.invalidate()

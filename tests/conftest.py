@@ -5,8 +5,8 @@ admin connection; each test session creates its own database and drops it at the
 not meet. With `MOTCUA_TEST_POSTGRES=required` (set by .ci/run) an unreachable server is an error and the
 run fails when no PostgreSQL test passed; otherwise PostgreSQL tests are skipped when it is unreachable.
 
-`make test` runs the tests in two pytest-xdist worker processes (`--dist worksteal`: a file's tests may run
-in either). Each worker is a pytest session of its own (its own PostgreSQL database, SQLite file under its
+`make test` runs the tests in three pytest-xdist worker processes (`--dist worksteal`: a file's tests may run
+in any). Each worker is a pytest session of its own (its own PostgreSQL database, SQLite file under its
 own basetemp, `_migrated` engines); the tallies kept in this module (`_pg_passed`, `FIGURES`) are counted in
 each worker, handed to the controller in `config.workeroutput` and added up there before the controller
 reports and decides the exit status.
@@ -14,6 +14,7 @@ reports and decides the exit status.
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections import Counter
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import fastapi.dependencies.models as fastapi_models
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -129,14 +131,42 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def signing_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The development CA and officials' key files, made once per worker on first use (keys take time)."""
+    return tmp_path_factory.mktemp("signing")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, signing_directory: Path) -> Settings:
     return Settings(
         env="test",
         database=DatabaseSettings(url=database_url, pool_size=20),
         storage={"directory": tmp_path / "files"},  # type: ignore[arg-type]
         scheduler={"enabled": False},  # type: ignore[arg-type]
+        # The forms are signed as they are issued only in the tests of the signed forms (test_signatures.py,
+        # test_forms_read.py, which turn it on): each signature costs ~0.2 s of CPU, and every intake issues
+        # Mẫu 01, which made the suite minutes longer. Results are signed everywhere (the `ky_so` step).
+        signing={"directory": signing_directory, "forms": False},  # type: ignore[arg-type]
+        # argon2 at its smallest: the suite logs in over a thousand times, and at the production parameters
+        # (64 MiB, 3 passes: ~0.25 s each) that was about 5 minutes of the run. What the parameters cost is
+        # a setting's matter; tests/identity checks that a login at other parameters rehashes.
+        auth={"argon2": {"memory_kib": 1024, "time_cost": 1, "parallelism": 1}},  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture(autouse=True)
+def _forget_built_apps() -> Iterator[None]:
+    """Let each test's app be freed when the test ends. FastAPI (0.165) keeps the endpoints and dependencies
+    it classified in three module-level LRU caches of 4,096 entries; ours are closures over the app and its
+    wiring, so every app a test built stayed alive. A worker then held millions of objects, and a full
+    collection of them stopped every thread of the process for 4–6 s (measured with `gc.callbacks`): the
+    in-thread emulators missed their clients' timeouts. A server builds one app, so only tests need this."""
+    yield
+    for name in ("_is_gen_callable_cached", "_is_async_gen_callable_cached", "_is_coroutine_callable_cached"):
+        cached = getattr(fastapi_models, name, None)
+        if cached is not None:
+            cached.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +176,7 @@ def figures() -> Counter[str]:
 
 
 # Files whose tests run longest (tens of seconds to minutes each: live servers, browsers, process kills). They
-# are collected first so that the two xdist workers start on them and finish on short tests: in file order
+# are collected first so that the xdist workers start on them and finish on short tests: in file order
 # they came last and one worker ran them alone for minutes while the other had nothing left.
 LONG_FIRST = ("tests/reliability/", "tests/web/test_workspace_browser.py", "tests/web/test_admin_browser.py",
               "tests/http_api/test_zalo_", "tests/http_api/test_dvcqg_", "tests/http_api/test_failed_messages.py",
@@ -155,6 +185,14 @@ LONG_FIRST = ("tests/reliability/", "tests/web/test_workspace_browser.py", "test
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: file order otherwise
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What the imports and the collection made lives as long as the process: moved out of the collector's
+    view, so that a full collection during a test (which stops the live servers' threads while it runs) walks
+    only what the tests made since."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlmodel import Session
 
 from engine import DeployResult, Engine
@@ -30,7 +31,10 @@ def seed_reference(session: Session, *, engine: Engine, bpmn_dir: Path, clock: C
 
 def seed_all(
     session: Session, *, engine: Engine, bpmn_dir: Path, demo: bool, clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> None:
+    """The reference data (calendar, catalogue, processes) and, with `demo`, the demo agencies and officials
+    (their password hashed with `hasher`, the settings' `auth.argon2`)."""
     seed_reference(session, engine=engine, bpmn_dir=bpmn_dir, clock=clock)
     if demo:
-        seed_demo(session, now=clock.now() if clock else None)
+        seed_demo(session, now=clock.now() if clock else None, hasher=hasher)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from argon2 import PasswordHasher
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
@@ -24,20 +25,23 @@ from connectors.zalo.connection import RefreshBackoff
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
+from workflows import retention
 from workflows.collaborators import AfterStepHooks, CalendarProvider, DomainServices
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
-from workflows.core.db import make_db_engine
+from workflows.core.db import WRITER_PRIORITY, make_db_engine
 from workflows.documents.storage import FileStore
 from workflows.dossiers import handover, national_sync
 from workflows.dossiers.operators import register_operators
 from workflows.feedback import service as feedback
 from workflows.feedback.operators import register_feedback_operators
 from workflows.identity.models import Role
-from workflows.identity.service import HashingSlots
+from workflows.identity.service import HashingSlots, password_hasher
+from workflows.metrics import BusinessCollector
 from workflows.notifications.metrics import OutboxStateCollector
 from workflows.notifications.waiting import WaitingRuleCollector
 from workflows.privacy import PersonalDataCipher, install_log_masking
+from workflows.process.metrics import STEP_SECONDS
 from workflows.scheduler import Scheduler, zalo_token_refresher
 from workflows.zalo.article_jobs import JOB as ARTICLES_JOB
 from workflows.zalo.article_jobs import ArticleJob
@@ -71,6 +75,7 @@ class Wiring:
     relay: OutboxRelay
     scheduler: Scheduler
     hashing: HashingSlots
+    password_hasher: PasswordHasher  # the settings' argon2 parameters (auth.argon2)
     templates: TemplateChecker
     dvcqg: DvcqgClient
     payments: PaymentPlatform
@@ -183,6 +188,9 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     install_log_masking()  # no phone or ID number reaches a log (DESIGN.md "Data protection")
     clock = clock or SystemClock()
     db = make_db_engine(settings.database)
+    # What delivers to citizens goes first at SQLite's writer gate (workflows.core.db.WriterGate); the same
+    # pool and the same database, no effect on PostgreSQL.
+    delivery_db = db.execution_options(**{WRITER_PRIORITY: True})
     cipher = PersonalDataCipher.from_settings(settings.crypto)
     store = FileStore(settings.storage.directory, cipher)  # scans and forms carry personal numbers
     domain = DomainServices(settings=settings, clock=clock, cipher=cipher, calendars=CalendarProvider(settings),
@@ -193,16 +201,17 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     # A user task's lane names the role that works it (BPMN_CONVENTIONS.md): deploy refuses any other name.
     engine = Engine(operators=operators, now=clock.now, max_task_depth=settings.max_task_depth,
                     lanes=frozenset(Role))
-    tokens = DbTokenStore(db, cipher=cipher, backoff=RefreshBackoff(
+    tokens = DbTokenStore(delivery_db, cipher=cipher, backoff=RefreshBackoff(
         base=timedelta(seconds=settings.zalo.refresh_backoff_seconds),
         cap=timedelta(seconds=settings.zalo.refresh_backoff_max_seconds)))
     zalo = ZaloClient(**zalo_base_urls(settings), app_id=settings.zalo.app_id,
                       app_secret=settings.zalo.app_secret.get_secret_value(), tokens=tokens,
                       session=requests.Session(), timeout=settings.zalo.timeout_seconds, now=clock.now)
     book = book_from_settings(settings.zalo)
-    sender = ZaloSender(client=zalo, db_engine=db, now=clock.now, load_attachment=AttachmentLoader(db, store),
+    sender = ZaloSender(client=zalo, db_engine=delivery_db, now=clock.now,
+                        load_attachment=AttachmentLoader(delivery_db, store),
                         templates=book, template_mode=settings.zalo.template_mode)
-    relay = OutboxRelay(db_engine=db, sender=sender, resolve_recipient=RecipientResolver(db, cipher),
+    relay = OutboxRelay(db_engine=delivery_db, sender=sender, resolve_recipient=RecipientResolver(delivery_db, cipher),
                         now=clock.now, max_attempts=settings.zalo.max_attempts,
                         base_delay=settings.zalo.retry_base_seconds, max_delay=settings.zalo.retry_max_seconds,
                         lease=timedelta(seconds=settings.scheduler.outbox_lease_seconds),
@@ -215,15 +224,22 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     articles = ArticleJob(db=db, api=ArticleApi(zalo), store=store, now=clock.now, notify=relay.notify)
     registry.register(ConnectionCollector(tokens))
     dvcqg = dvcqg_client(settings, clock)
-    dvcqg_relay = dvcqg_sync_relay(settings, clock, db=db, client=dvcqg, cipher=cipher)
+    registry.register(BusinessCollector(db, clock=clock, dvcqg=dvcqg))  # dossiers, tasks, incidents, sync
+    registry.register(STEP_SECONDS)  # step latency, observed by `process.complete`
+    dvcqg_relay = dvcqg_sync_relay(settings, clock, db=delivery_db, client=dvcqg, cipher=cipher)
+    extra_jobs = {ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds),
+                  DVCQG_SYNC_JOB: (lambda: relay_pass(dvcqg_relay), settings.scheduler.outbox_interval_seconds)}
+    if settings.retention.enabled:  # closed dossiers whose retention ended lose their personal data
+        extra_jobs[retention.JOB] = (retention.job(db, store=store, settings=settings.retention, now=clock.now),
+                                     settings.retention.interval_seconds)
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now),
-                          extra_jobs={ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds),
-                                      DVCQG_SYNC_JOB: (lambda: relay_pass(dvcqg_relay),
-                                                       settings.scheduler.outbox_interval_seconds)})
+                          extra_jobs=extra_jobs)
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
-                  hashing=HashingSlots(settings.auth.max_concurrent_hashes),
+                  hashing=HashingSlots(settings.auth.max_concurrent_hashes,
+                                       lock_file=settings.auth.hash_lock_file),
+                  password_hasher=password_hasher(settings.auth.argon2),
                   templates=TemplateChecker(client=zalo, book=book, tokens=tokens, now=clock.now,
                                             mode=settings.zalo.template_mode),
                   dvcqg=dvcqg, dvcqg_relay=dvcqg_relay, payments=payment_platform(settings, clock))

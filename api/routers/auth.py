@@ -50,7 +50,7 @@ def login(
                              now=clock.now())
     try:
         official = service.authenticate(session, username=form.username, password=form.password,
-                                        slots=wiring.hashing)
+                                        slots=wiring.hashing, hasher=wiring.password_hasher)
     except NotAuthenticated:
         throttle.failed(session, attempt=attempt, username=form.username, now=clock.now())
         session.commit()  # the failure's audit must outlive this failed request
@@ -99,11 +99,12 @@ def list_officials(
     summary="Create an official (QUAN_TRI)",
     responses={**R403, 409: {"description": "Username taken", **PROBLEM}},
 )
-def create_official(body: OfficialCreate, _: Admin, session: SessionDep, clock: ClockDep) -> OfficialPublic:
+def create_official(body: OfficialCreate, _: Admin, session: SessionDep, clock: ClockDep,
+                    wiring: WiringDep) -> OfficialPublic:
     official = service.create_official(
         session, username=body.username, password=body.password, full_name=body.full_name,
         department_code=body.department_code, roles=body.roles, now=clock.now(), title=body.title,
-        unit_name=body.unit_name,
+        unit_name=body.unit_name, hasher=wiring.password_hasher,
     )
     return OfficialPublic.of(official, service.department_of(session, official=official))
 

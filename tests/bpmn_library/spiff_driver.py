@@ -26,7 +26,7 @@ from workflows.dossiers.statuses import SubStatus
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 PROCESSES = {"mot_cua_chuan": "mot_cua_chuan.bpmn", "karaoke_vu_truong": "karaoke_vu_truong.bpmn"}
-SHORT = {"dossier/status": "status", "zalo/notify": "notify", "documents/render": "render"}
+SHORT = {"dossier/status": "status", "zalo/notify": "notify", "documents/render": "render", "documents/sign": "sign"}
 
 
 def parse(process_id: str) -> tuple[Any, dict[str, Any]]:

@@ -34,6 +34,7 @@ OPERATORS = {
     "dossier/status": ("status", STATUSES, {"note"}),
     "zalo/notify": ("event", EVENTS, set()),
     "documents/render": ("form", {f"MAU_0{i}" for i in range(1, 8)}, set()),
+    "documents/sign": ("document", {"KET_QUA"}, set()),
 }
 
 

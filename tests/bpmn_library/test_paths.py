@@ -71,7 +71,7 @@ def assign(run: Run, process: str) -> None:
 def sign_and_return(run: Run) -> None:
     """From a READY xem_xet to the end of a granted dossier."""
     assert run.complete("xem_xet", **FORMS["xem_xet"]) == [S("CHO_KY_DUYET"), N("KY_DUYET")]
-    assert run.complete("ky_duyet", **FORMS["ky_duyet"]) == [S("CHO_PHAT_HANH")]
+    assert run.complete("ky_duyet", **FORMS["ky_duyet"]) == [("sign", "KET_QUA"), S("CHO_PHAT_HANH")]
     assert run.complete("phat_hanh", **FORMS["phat_hanh"]) == [S("DA_XU_LY_XONG"), N("DA_CO_KET_QUA")]
     assert run.complete("tra_ket_qua", **FORMS["tra_ket_qua"]) == [S("DA_TRA_KET_QUA"), N("TRA_KET_QUA")]
     assert run.wf.is_completed() and run.ready() == []

@@ -37,7 +37,7 @@ def app_client(settings: Settings, clock: ManualClock, db: Any) -> Iterator[Test
     with TestClient(app) as client:
         wiring = app.state.wiring
         with session_scope(wiring.db) as session:
-            seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+            seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True, hasher=wiring.password_hasher)
         yield client
 
 

@@ -1,5 +1,6 @@
-"""The satisfaction rating through HTTP on both backends: a finished dossier is rated once behind the lookup's
-second factor (201, then 409), a wrong verifier gets the lookup's refusal and its rate limit, an unfinished
+"""The satisfaction rating through HTTP (rating once, at once and the statistics on both backends; the refusals
+and the messages, which query nothing of their own, on PostgreSQL): a finished dossier is rated once behind the
+lookup's second factor (201, then 409), a wrong verifier gets the lookup's refusal and its rate limit, an unfinished
 dossier 409, bad input a Vietnamese 422 with nothing written; the supervisors' statistics show the QĐ 766
 satisfaction indicator; the final message links to the rating and the fee message offers no payment."""
 
@@ -9,6 +10,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import select
@@ -24,6 +26,9 @@ from workflows.documents.context import FormCode
 from workflows.ratings import service as rating
 from workflows.ratings.models import SatisfactionRating
 from workflows.ratings.schemas import RatingIn
+
+# Backend-independent (the HTTP contract, no query of its own): on PostgreSQL, the production database, only.
+ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 RATINGS = "/api/v1/public/ratings"
 LOOKUP = "/api/v1/public/lookup"
@@ -150,6 +155,7 @@ class TestConcurrentRatings:
         assert len(ratings_in(app_client)) == 1
 
 
+@ON_POSTGRESQL
 class TestRefusals:
     def test_wrong_verifier_gets_the_lookups_refusal(self, app_client: TestClient, login: Login) -> None:
         code = returned(app_client, login)
@@ -239,6 +245,7 @@ class TestStatistics:
         assert other.json()["total"]["satisfaction"]["rated"] == 0  # another department's ratings stay out
 
 
+@ON_POSTGRESQL
 class TestMessages:
     def test_final_message_links_to_the_rating_without_personal_data(
         self, app_client: TestClient, login: Login

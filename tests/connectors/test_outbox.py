@@ -357,9 +357,10 @@ class TestRelay:
 
 
 @pytest.mark.parametrize("kinds", [["http_500", "timeout", "rate_limit", "token_expired"]])
-def test_two_hundred_messages_arrive_exactly_once_in_order(zalo: ZaloWorld, kinds: list[str]) -> None:
+def test_a_hundred_messages_arrive_exactly_once_in_order(zalo: ZaloWorld, kinds: list[str]) -> None:
     """A third of Zalo calls fail (5xx, timeouts, -32, expired token); every message still arrives once,
-    in order per subject, over CS (with files) and templates by phone."""
+    in order per subject, over CS (with files) and templates by phone. Twenty subjects of five steps: each
+    relay pass waits for its slowest call (a timeout), so the run's length follows the steps per subject."""
     citizens = Citizens()
     expected: dict[str, list[tuple[str, str]]] = {}
     for s in range(20):
@@ -370,7 +371,7 @@ def test_two_hundred_messages_arrive_exactly_once_in_order(zalo: ZaloWorld, kind
         else:
             user = linked(zalo, citizens, f"c{s}")
             expected[user["user_id"]] = []
-        for n in range(10):
+        for n in range(5):
             attach = None if n % 4 else {"document_id": f"d{s}-{n}", "filename": f"bien-nhan-{s}-{n}.pdf"}
             template = dict(TEMPLATE, ma_ho_so=f"HS-{s}", trang_thai=f"Bước {n}")
             with Session(zalo.db) as session:
@@ -384,8 +385,10 @@ def test_two_hundred_messages_arrive_exactly_once_in_order(zalo: ZaloWorld, kind
                 expected[user["user_id"]].append(("text", f"HS-{s} bước {n}"))
                 if attach:
                     expected[user["user_id"]].append(("file", attach["filename"]))
-    zalo.faults(0.33, kinds, seed=1, stall_seconds=1.3)
-    relay = make_relay(zalo, citizens, zalo.new_client(timeout=1.0), max_attempts=100, base_delay=1.0,
+    # A timeout Zalo processed is a duplicate template (no conversation to check; docs/RELIABILITY.md): the
+    # client's timeout is kept well above a slow CI machine's answer time, and the stall above the timeout.
+    zalo.faults(0.33, kinds, seed=1, stall_seconds=1.6)
+    relay = make_relay(zalo, citizens, zalo.new_client(timeout=1.3), max_attempts=100, base_delay=1.0,
                        max_delay=8.0, concurrency=10)
     for _ in range(2000):
         if relay.run_once(limit=50).claimed == 0:
@@ -393,7 +396,7 @@ def test_two_hundred_messages_arrive_exactly_once_in_order(zalo: ZaloWorld, kind
                 break
             zalo.clock.advance(timedelta(seconds=8))
     assert {r.status for r in rows(zalo.db)} == {SENT}
-    assert zalo.stats()["faults"] > 50  # the failures really happened
+    assert zalo.stats()["faults"] > 25  # the failures really happened
     for key, wanted in expected.items():
         inbox = zalo.inbox(phone=key) if key.startswith("84") else zalo.inbox(user_id=key)
         got = [("template", m["template_data"]["trang_thai"]) if m["type"] == "template"

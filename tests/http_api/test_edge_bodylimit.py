@@ -23,6 +23,7 @@ from tests.http_api.live import free_port
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.identity.seed import DEMO_PASSWORD, seed_demo
+from workflows.identity.service import password_hasher
 
 MiB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -32,7 +33,7 @@ JSON_LIMIT = "Dữ liệu gửi lên vượt quá giới hạn cho phép (1 MB).
 @pytest.fixture
 def client(settings: Settings, clock: ManualClock, db: Engine) -> Iterator[TestClient]:
     with Session(db) as session:
-        seed_demo(session, now=clock.now())
+        seed_demo(session, now=clock.now(), hasher=password_hasher(settings.auth.argon2))
         session.commit()
     settings = settings.model_copy(update={
         "storage": settings.storage.model_copy(update={"max_upload_bytes": 2 * MiB})})

@@ -18,6 +18,7 @@ from api.main import create_app
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 from workflows.identity.seed import DEMO_PASSWORD, seed_demo
+from workflows.identity.service import password_hasher
 
 METRICS_TOKEN = secrets.token_urlsafe(32)
 OPERATORS_ONLY = "Chỉ người vận hành (mã thông báo giám sát) hoặc quản trị hệ thống được xem thông tin này."
@@ -28,7 +29,7 @@ Serve = Callable[..., Any]
 @pytest.fixture
 def serve(settings: Settings, clock: ManualClock, db: Engine) -> Serve:
     with Session(db) as session:
-        seed_demo(session, now=clock.now())
+        seed_demo(session, now=clock.now(), hasher=password_hasher(settings.auth.argon2))
         session.commit()
 
     @contextmanager

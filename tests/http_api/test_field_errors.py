@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from field_checks import bad_values, non_null, problems_of
 from flows import (
@@ -31,7 +32,11 @@ from flows import (
 )
 from lxml import etree
 
-USERS = ("quan_tri", "mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu")
+# Backend-independent (the HTTP contract, no query of its own): on PostgreSQL, the production database, only.
+ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = ON_POSTGRESQL
+
+USERS = ("quan_tri", "mot_cua", "lanh_dao_phong", "chuyen_vien", "lanh_dao_so", "van_thu", "giam_sat")
 PATH_SAMPLES = {"integer": "1", "string": "H60.22-261124-0001"}
 
 

@@ -21,6 +21,9 @@ from live import live_server
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
 
+# Backend-independent (the HTTP contract, no query of its own): on PostgreSQL, the production database, only.
+ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
 PROCEDURE = "VHTTDL-LU-HANH-NOI-DIA"  # process_key mot_cua_chuan: a new version of it runs the script
 DEFINITIONS = "/api/v1/process-definitions"
 NS = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -64,6 +67,7 @@ def assert_refused(response: Any, field: str, message: str) -> None:
     assert error["field"] == field and message in error["message"], error
 
 
+@ON_POSTGRESQL
 class TestHostileBpmnOverHttp:
     def test_hostile_timer_expression_is_refused_at_deploy(self, app_client: TestClient, login: Login) -> None:
         before = len(app_client.get(DEFINITIONS, headers=login("quan_tri")).json()["items"])
@@ -109,6 +113,7 @@ class TestHostileBpmnOverHttp:
 # of every answer as JSON when its stdin closes.
 POLLER = """
 import json, select, sys, time, urllib.request
+
 seconds = []
 while not select.select([sys.stdin], [], [], 0)[0]:
     started = time.monotonic()

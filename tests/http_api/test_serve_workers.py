@@ -79,6 +79,7 @@ def test_two_server_processes_carry_a_dossier_and_notify_through_the_standalone_
             _process(["serve", "--workers", "2", "--port", str(port)], env, tmp_path / "server.log") as server:
         _wait(f"{emulator}/stats", emu, tmp_path / "emulator.log")
         _wait(f"{base}/readyz", server, tmp_path / "server.log")
+        assert len(_forked_children(server.pid)) == 2  # sharing the imported application (issue 22)
         http = requests.Session()
 
         def login(username: str) -> dict[str, str]:
@@ -112,6 +113,13 @@ def test_two_server_processes_carry_a_dossier_and_notify_through_the_standalone_
         messages = http.get(f"{emulator}/inbox", params={"phone": "84912000111"}, timeout=10).json()["messages"]
         assert len(messages) == len(rows)  # each message once, though both processes run a relay
         assert messages[0]["template_data"]["trang_thai"] == "Được tiếp nhận"
+
+
+def _forked_children(pid: int) -> list[int]:
+    """The children of `pid` forked from it (same command line), not spawned (`multiprocessing.spawn`)."""
+    parent = Path(f"/proc/{pid}/cmdline").read_bytes()
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children if Path(f"/proc/{child}/cmdline").read_bytes() == parent]
 
 
 def _deploy(db: Engine, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from test_failed_messages import Admin, faults, message, texts_with
 from test_zalo_citizen import ask
 from test_zalo_e2e import Officials, follow_and_share
+from test_zalo_handover import settled
 
 from connectors.outbox import OutboxMessage
 from connectors.zalo.users import get_user
@@ -112,9 +113,13 @@ class TestStopAndResume:
             officials = Officials(base)
             code = officials.intake("0912345678", "Nguyễn Văn An")
             assert wait_for(lambda: texts_with(citizen, "đã được tiếp nhận"))
+            # The receipt file follows the text: failed under the faults, it would wait for its retry (the
+            # test clock stands still) and hold back the dossier's next message, never tried.
+            assert wait_for(lambda: settled(wiring))
             faults(base, 1.0, ["http_500"])  # Zalo fails for now: the message waits for its retry
             waiting = message(base, officials.headers("mot_cua"), code, "Mời ông/bà đến nhận kết quả sớm.")
-            assert wait_for(lambda: row(wiring, waiting).attempts == 1 and row(wiring, waiting).status == "pending")
+            assert wait_for(lambda: row(wiring, waiting).attempts == 1 and row(wiring, waiting).status == "pending"), \
+                row(wiring, waiting)
             faults(base, 0, [])
             # accents and case as typed: still the keyword
             assert reply_to(citizen, "Hủy thông báo", "Đã tắt thông báo") == consent.STOPPED

@@ -24,9 +24,10 @@ STEPS = [
     ("van_thu", {"so_van_ban": "125/GP-SVHTTDL"}),
     ("mot_cua", {"hinh_thuc_tra": "truc_tiep"}),
 ]
-# What the citizen should read, in order, for a karaoke dossier accepted at the counter.
+# What the citizen should read, in order, for a karaoke dossier accepted at the counter: the receipt, and
+# the signed result with "đã có kết quả" (issue 24).
 EXPECTED = [("text", "đã được tiếp nhận"), ("file", "mau_01"), ("text", "đang được thẩm định"),
-            ("text", "ký duyệt"), ("text", "đã có kết quả"), ("text", "đã nhận kết quả")]
+            ("text", "ký duyệt"), ("text", "đã có kết quả"), ("file", "ket-qua"), ("text", "đã nhận kết quả")]
 
 
 class Officials:

@@ -149,7 +149,8 @@ class TestVideoSize:
         app = create_app(small, clock=clock, start_background=False)
         with TestClient(app) as client:
             with session_scope(app.state.wiring.db) as session:
-                seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+                seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True,
+                     hasher=app.state.wiring.password_hasher)
             token = client.post("/api/v1/auth/token", data={"username": "quan_tri", "password": "motcua-demo"})
             admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
             news_id = client.post("/api/v1/news", json=GUIDE, headers=admin).json()["id"]

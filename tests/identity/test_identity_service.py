@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from workflows.core.clock import ManualClock, ensure_utc
-from workflows.core.config import AuthSettings
+from workflows.core.config import Argon2Settings, AuthSettings
 from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from workflows.identity import naming, service, tokens
 from workflows.identity.models import ApiKey, Official, RefreshToken, Role
@@ -47,6 +47,25 @@ class TestPasswords:
         assert created.password_hash.startswith("$argon2id$")
         assert "mat-khau-2026" not in created.password_hash
         assert service.authenticate(session, username="nguyen_an", password="mat-khau-2026").id == created.id
+
+    def test_the_settings_parameters_hash_new_passwords_and_rehash_old_ones_at_login(
+        self, session: Session, demo: None, clock: ManualClock
+    ) -> None:
+        light = service.password_hasher(Argon2Settings(memory_kib=1024, time_cost=1, parallelism=1))
+        created = service.create_official(
+            session, username="nguyen_an", password="mat-khau-2026", full_name="Nguyễn Văn An",
+            department_code="PHONG_QLVH", roles=[Role.CHUYEN_VIEN], now=clock.now(), hasher=light)
+        assert created.password_hash.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+        # The demo accounts were hashed at argon2-cffi's defaults; a login under other settings rehashes.
+        before = service.get_official(session, username="chuyen_vien").password_hash
+        assert before.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        service.authenticate(session, username="chuyen_vien", password=DEMO_PASSWORD, hasher=light)
+        after = service.get_official(session, username="chuyen_vien").password_hash
+        assert after.startswith("$argon2id$v=19$m=1024,t=1,p=1$") and after != before
+        assert service.authenticate(session, username="chuyen_vien", password=DEMO_PASSWORD, hasher=light)
+        with pytest.raises(NotAuthenticated):  # an unknown user is checked against a hash of the same cost
+            service.authenticate(session, username="no_such_user", password=DEMO_PASSWORD, hasher=light)
+        assert service._dummy_hash(light).startswith("$argon2id$v=19$m=1024,t=1,p=1$")
 
     def test_unknown_user_and_wrong_password_fail_alike(self, session: Session, demo: None) -> None:
         with pytest.raises(NotAuthenticated) as wrong:

@@ -117,7 +117,8 @@ def app_client(settings: Settings, clock: ManualClock, db: Any, written: Written
     app = create_app(settings, clock=clock, start_background=False)
     with TestClient(app) as client:
         with session_scope(app.state.wiring.db) as session:
-            seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+            seed_all(session, engine=app.state.wiring.engine, bpmn_dir=BPMN_DIR, demo=True,
+                     hasher=app.state.wiring.password_hasher)
 
         def record(response: Any) -> None:
             if response.request.url.path == "/openapi.json":

@@ -56,7 +56,7 @@ def seed(settings: Settings) -> None:
     wiring = build_wiring(settings)
     try:
         with Session(wiring.db) as session:
-            seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True)
+            seed_all(session, engine=wiring.engine, bpmn_dir=BPMN_DIR, demo=True, hasher=wiring.password_hasher)
             session.commit()
     finally:
         wiring.close()

@@ -8,11 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+
+# Backend-independent (the HTTP contract, no query of its own): on PostgreSQL, the production database, only.
+ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 Login = Callable[[str], dict[str, str]]
 MAX_EXAMPLES = 6
@@ -36,6 +40,7 @@ def check_operation(operation: Any, headers: dict[str, str], written: Any, sent:
     run()
 
 
+@ON_POSTGRESQL
 def test_generated_requests_never_5xx_and_match_the_schema(app_client: TestClient, login: Login, written: Any,
                                                           backend: str, figures: Counter[str]) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app_client.app)

@@ -317,8 +317,8 @@ def about(messages: list[dict[str, Any]], code: str) -> list[str]:
 
 
 def expected_inbox(code: str, base: str) -> list[str]:
-    """What the citizen reads, in order: each step the process announces, Mẫu 01 and Mẫu 02 as files, the
-    official's message signed with the agency, the invitation to rate."""
+    """What the citizen reads, in order: each step the process announces, Mẫu 01, Mẫu 02 and the signed result
+    as files, the official's message signed with the agency, the invitation to rate."""
     procedure = "Cấp Giấy phép đủ điều kiện kinh doanh dịch vụ karaoke"
     return [
         f"Hồ sơ {code} – {procedure} đã được tiếp nhận lúc 09 giờ 00 ngày 24/11/2026. Thời hạn giải quyết 05 ngày "
@@ -332,6 +332,7 @@ def expected_inbox(code: str, base: str) -> list[str]:
         f"Hồ sơ {code} đã được trình lãnh đạo {AGENCY} ký duyệt.",
         f"Hồ sơ {code} đã có kết quả. Mời ông/bà nhận kết quả tại Bộ phận Một cửa, Trung tâm Phục vụ hành chính "
         "công tỉnh Tuyên Quang.",
+        f"file ket-qua-{code}.pdf",
         f"[{AGENCY}] Về hồ sơ {code}: {MESSAGE}",
         f"Ông/bà đã nhận kết quả hồ sơ {code} ngày 24/11/2026. Mời ông/bà đánh giá mức độ hài lòng tại: "
         f"{base}/tra-cuu?ma={code}#danh-gia",

@@ -19,6 +19,7 @@ from workflows.core.dvcqg_config import (
     DVCQG_EMULATOR_PREFIX,
     DvcqgSettings,
 )
+from workflows.core.signing_config import SIGNING_EMULATOR_PREFIX, SigningSettings
 from workflows.core.zalo_templates import ZaloTemplate
 
 # Development defaults. Outside development/test mode they are refused at start-up.
@@ -89,15 +90,30 @@ class HttpSettings(BaseModel):
                           "administrator's access token works too)")
 
 
+class Argon2Settings(BaseModel):
+    """argon2id's cost of each password hash; the defaults are argon2-cffi's (RFC 9106's second choice, 64 MiB,
+    3 passes, 4 lanes). A stored hash keeps the parameters it was made with: a changed setting applies to new
+    passwords and rehashes an old one at its owner's next login."""
+
+    memory_kib: int = Field(65536, ge=8, le=4 * 1024 * 1024, description="Memory per hash, KiB")
+    time_cost: int = Field(3, ge=1, le=20, description="Passes over the memory")
+    parallelism: int = Field(4, ge=1, le=16, description="Lanes (memory_kib must be at least 8 per lane)")
+
+
 class AuthSettings(BaseModel):
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(7, ge=1, le=90)
     max_concurrent_hashes: int = Field(
-        2, ge=1, le=64,
-        description="argon2 verifications at once per process; each holds 64 MiB while it runs, and more "
-                    "than the cores only adds memory, so logins beyond this wait their turn")
+        1, ge=1, le=64,
+        description="argon2 verifications at once per process, each holding 64 MiB while it runs; logins "
+                    "beyond this wait their turn, first come first served. One per process: a verification "
+                    "keeps a core busy and `serve --workers N` runs one process per core")
+    hash_lock_file: Path | None = Field(
+        None, description="A lock file the processes of one server share: they then run one argon2 at a time "
+                          "between them (64 MiB in all). `motcua serve --workers N` sets it for its processes")
     login: LoginThrottleSettings = LoginThrottleSettings()
+    argon2: Argon2Settings = Argon2Settings()
 
 
 class CryptoSettings(BaseModel):
@@ -189,6 +205,28 @@ class StorageSettings(BaseModel):
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
 
 
+class RetentionSettings(BaseModel):
+    """How long a closed dossier keeps its applicant's personal data (docs/OPERATIONS.md "Backups and
+    retention"): years from its closing, per procedure code or the default; procedures whose records are kept
+    permanently are never erased. The periods come from the province's list of records retention periods
+    (Luật Lưu trữ 33/2024/QH15); the default below is a placeholder until the province confirms it."""
+
+    enabled: bool = Field(True, description="Run the retention job in the scheduler")
+    default_years: int = Field(10, ge=1, le=100, description="Years after closing when no procedure period applies")
+    years: dict[str, int] = Field(default_factory=dict, description="Procedure code → years after closing")
+    permanent: list[str] = Field(default_factory=list, description="Procedure codes kept permanently")
+    interval_seconds: float = Field(3600.0, gt=0, description="How often the job looks for expired dossiers")
+    batch: int = Field(100, ge=1, le=10000, description="Dossiers anonymised per job run at most")
+
+    @field_validator("years")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        for code, years in value.items():
+            if years < 1:
+                raise ValueError(f"MOTCUA_RETENTION__YEARS: {code} must keep its data at least 1 year")
+        return value
+
+
 class CalendarSettings(BaseModel):
     morning_start: time = time(7, 30)
     morning_end: time = time(11, 30)
@@ -219,8 +257,10 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     storage: StorageSettings = StorageSettings()
     calendar: CalendarSettings = CalendarSettings()
+    retention: RetentionSettings = RetentionSettings()
     http: HttpSettings = HttpSettings()
     dvcqg: DvcqgSettings = DvcqgSettings()
+    signing: SigningSettings = SigningSettings()
     max_task_depth: int = Field(600, ge=50, le=950, description="Task-tree depth past which an instance is halted")
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
@@ -264,6 +304,10 @@ class Settings(BaseSettings):
                 self.dvcqg.payment.secret.get_secret_value() == DEV_DVCQG_PAYMENT_SECRET:
             raise ValueError("production refuses the development defaults of: MOTCUA_DVCQG__ADAPTER__PASSWORD, "
                              "MOTCUA_DVCQG__PAYMENT__SECRET")
+        remote = self.signing.remote
+        if self.signing.backend == "remote" and (remote.emulator or remote.emulator_url):
+            raise ValueError("production cannot sign through the remote signing emulator "
+                             "(MOTCUA_SIGNING__REMOTE__EMULATOR=false, no MOTCUA_SIGNING__REMOTE__EMULATOR_URL)")
         return self
 
     def _own_secrets(self) -> dict[str, str]:
@@ -277,6 +321,28 @@ class Settings(BaseSettings):
         if self.http.metrics_token is not None:
             secrets["MOTCUA_HTTP__METRICS_TOKEN"] = self.http.metrics_token.get_secret_value()
         return secrets
+
+    @property
+    def signing_auto_provision(self) -> bool:
+        """Whether a missing development CA or official's certificate is created on first use."""
+        auto = self.signing.auto_provision
+        return auto if auto is not None else self.env != "production"
+
+    @property
+    def signing_trusts_dev_ca(self) -> bool:
+        trust = self.signing.trust_dev_ca
+        return trust if trust is not None else self.env != "production"
+
+    @property
+    def remote_signing_base_url(self) -> str:
+        """Where the remote signing client calls: the emulator (its own server or the in-process one) or the
+        provider."""
+        remote = self.signing.remote
+        if remote.emulator_url:
+            return remote.emulator_url.rstrip("/")
+        if remote.emulator:
+            return self.public_base_url.rstrip("/") + SIGNING_EMULATOR_PREFIX
+        return remote.url.rstrip("/")
 
     @property
     def docs_enabled(self) -> bool:

@@ -21,7 +21,7 @@ from workflows import audit
 from workflows.collaborators import DomainServices
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.documents.models import DossierDocument
-from workflows.dossiers import control_log, forms, progress
+from workflows.dossiers import control_log, forms, progress, results
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.schemas import MessageOut, MessagePreviewAttachment, MessagePreviewOut, MessageSentOut
 from workflows.identity.actor import Actor
@@ -51,7 +51,10 @@ def notify_event(
     key = next_key(session, prefix=f"{dossier.code}:{event}:")
     attachment = None
     if rendered.attach_form:
-        document = latest_form(session, code=dossier.code, form=rendered.attach_form)
+        if rendered.attach_form == texts.RESULT_ATTACHMENT:
+            document = results.latest_result(session, code=dossier.code)
+        else:
+            document = latest_form(session, code=dossier.code, form=rendered.attach_form)
         if document is not None:
             attachment = Attachment(document_id=str(document.id), filename=document.filename,
                                     url=services.lookup_url(dossier.code))

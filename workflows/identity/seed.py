@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 
+from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
 from workflows.agencies import service as agencies
@@ -86,10 +86,10 @@ def seed_dvcqg_adapter_key(session: Session, *, secret: str, now: datetime | Non
 
 
 def seed_demo(session: Session, *, now: datetime | None = None,
-              dvcqg_push_key: str = DEV_DVCQG_PUSH_KEY) -> list[str]:
+              dvcqg_push_key: str = DEV_DVCQG_PUSH_KEY, hasher: PasswordHasher | None = None) -> list[str]:
     """Create what is missing and fill the titles and phones of demo rows that have none (a database
     seeded before titles existed); other existing values are left as they are. Return the usernames
-    created."""
+    created. The demo password is hashed with `hasher` (the settings' `auth.argon2`)."""
     # The demo agency tree first (the Sở, the province's office and centre, two communes): imported once.
     if session.get(Agency, XA2) is None:
         agencies.import_file(session, path=agencies.DEMO_FILE, now=now or datetime.now(UTC))
@@ -104,7 +104,7 @@ def seed_demo(session: Session, *, now: datetime | None = None,
             session.add(department)
     existing = {o.username: o for o in session.exec(select(Official)).all()}
     missing = [row for row in DEMO_OFFICIALS if row[0] not in existing]
-    password_hash = _demo_password_hash() if missing else None
+    password_hash = _demo_password_hash(hasher or service.password_hasher()) if missing else None
     for username, full_name, department, role, title, unit in missing:
         service.create_official(
             session, username=username, password=DEMO_PASSWORD, full_name=full_name,
@@ -121,8 +121,13 @@ def seed_demo(session: Session, *, now: datetime | None = None,
     return [row[0] for row in missing]
 
 
-@functools.cache
-def _demo_password_hash() -> str:
-    # One argon2 hash for every demo account, and for every seed in this process (a test seeds each test's
-    # database): hashing costs ~0.1 s, and the demo password is published in the README anyway.
-    return service.hash_password(DEMO_PASSWORD)
+_DEMO_HASHES: dict[tuple[int, int, int], str] = {}
+
+
+def _demo_password_hash(hasher: PasswordHasher) -> str:
+    # One argon2 hash for every demo account, and for every seed in this process with these parameters (a test
+    # seeds each test's database): hashing costs ~0.25 s, and the demo password is published in the README.
+    key = (hasher.memory_cost, hasher.time_cost, hasher.parallelism)
+    if key not in _DEMO_HASHES:
+        _DEMO_HASHES[key] = service.hash_password(DEMO_PASSWORD, hasher=hasher)
+    return _DEMO_HASHES[key]

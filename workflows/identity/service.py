@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import re
 import secrets
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from workflows import audit
 from workflows.core.clock import SystemClock
+from workflows.core.config import Argon2Settings
 from workflows.core.db import memo
 from workflows.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from workflows.identity.actor import Actor
@@ -30,39 +35,100 @@ NAMED_SCOPES = frozenset({"dvcqg.push"})
 MIN_PASSWORD_LENGTH = 8
 API_KEY_PREFIX = "mck_"
 
-# Verified against when the username is unknown, so both failures cost one argon2 verification.
-_DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$Buy2TjBV+rve6mRmCku/gA$WWIG+r0DAQglGwrk1nGS4eufDltmyeGFsOge52efowc"
-)
+# Verified against when the username is unknown, so both failures cost one argon2 verification: one per set
+# of parameters, made with them (a random password nobody knows), so that it costs what a real hash costs.
+_DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
 
 
 class HashingSlots:
-    """Bounds the argon2 computations running at once: each holds 64 MiB (m=65536) for ~0.1 s of CPU, so
-    eight logins at once would add half a gigabyte for no gain on two cores. Built once in the wiring."""
+    """Bounds the argon2 computations running at once: each holds 64 MiB (m=65536) for ~0.1–0.3 s of one
+    core, so logins at once beyond `limit` would add 64 MiB each for no gain. Built once per process in the
+    wiring (default 1: `serve --workers N` runs one process per core, and one verification keeps a core
+    busy). Waiters are served first come, first served: a freed slot is handed to the longest waiter, so a
+    login arriving later cannot overtake one already queued.
 
-    def __init__(self, limit: int) -> None:
+    With `lock_file` (the processes of one `serve --workers N`), a holder also takes an exclusive `flock` on
+    that file, so the processes together run one argon2 at a time: the server's memory peak is one 64 MiB
+    buffer, however the logins fall between its processes. The kernel releases the lock of a process that
+    dies holding it, so a killed process cannot leave the others waiting forever."""
+
+    def __init__(self, limit: int, *, lock_file: Path | None = None) -> None:
         self.limit = limit
-        self._semaphore = threading.BoundedSemaphore(limit)
+        self.lock_file = lock_file
+        self._lock = threading.Lock()
+        self._free = limit
+        self._queue: deque[threading.Lock] = deque()  # one locked turn per waiter, oldest first
+
+    @property
+    def waiting(self) -> int:
+        """Holders queued for a slot now."""
+        with self._lock:
+            return len(self._queue)
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        with self._semaphore:
-            yield
+        with self._lock:
+            if self._free and not self._queue:
+                self._free -= 1
+                turn = None
+            else:
+                turn = threading.Lock()
+                turn.acquire()
+                self._queue.append(turn)
+        if turn is not None:
+            turn.acquire()  # released by the holder that hands its slot over
+        try:
+            if self.lock_file is None:
+                yield
+            else:
+                # An open file of its own per holder: flock excludes other open files of the same file, in
+                # this process as in the others.
+                descriptor = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX)
+                    yield
+                finally:
+                    os.close(descriptor)  # releases the lock
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue.popleft().release()  # the slot passes on without becoming free
+                else:
+                    self._free += 1
 
 
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else SystemClock().now()
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash (argon2-cffi defaults: 64 MiB, 3 passes)."""
+def password_hasher(settings: Argon2Settings | None = None) -> PasswordHasher:
+    """The argon2id hasher of `settings` (argon2-cffi's defaults when None: 64 MiB, 3 passes, 4 lanes)."""
+    settings = settings or Argon2Settings()
+    return PasswordHasher(memory_cost=settings.memory_kib, time_cost=settings.time_cost,
+                          parallelism=settings.parallelism)
+
+
+def _parameters(hasher: PasswordHasher) -> tuple[int, int, int]:
+    return hasher.memory_cost, hasher.time_cost, hasher.parallelism
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = _parameters(hasher)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(secrets.token_urlsafe(24))
+    return _DUMMY_HASHES[key]
+
+
+def hash_password(password: str, *, hasher: PasswordHasher | None = None) -> str:
+    """An argon2id hash with `hasher`'s parameters (the settings' `auth.argon2`; argon2-cffi's defaults when
+    None). Refuses a password shorter than `MIN_PASSWORD_LENGTH`."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
             errors=[{"field": "password", "message": f"Mật khẩu: phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."}],
         )
-    return PasswordHasher().hash(password)
+    return (hasher or PasswordHasher()).hash(password)
 
 
 def create_department(
@@ -108,10 +174,11 @@ def _roles(roles: Iterable[str | Role]) -> list[str]:
 def create_official(
     session: Session, *, username: str, password: str, full_name: str, department_code: str,
     roles: Iterable[str | Role], now: datetime | None = None, password_hash: str | None = None,
-    title: str | None = None, unit_name: str | None = None,
+    title: str | None = None, unit_name: str | None = None, hasher: PasswordHasher | None = None,
 ) -> Official:
-    """Create an official. `password_hash` lets a seed reuse one hash for many demo accounts; `title`
-    (chức danh) and `unit_name` (when the title is held outside the department) are printed on forms."""
+    """Create an official. `password_hash` lets a seed reuse one hash for many demo accounts (else the
+    password is hashed with `hasher`); `title` (chức danh) and `unit_name` (when the title is held outside the
+    department) are printed on forms."""
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
             "Tên đăng nhập gồm 3–64 ký tự thường, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
@@ -129,7 +196,7 @@ def create_official(
         raise Conflict(f"Tên đăng nhập {username} đã được sử dụng.", code="username_taken")
     official = Official(
         username=username, full_name=full_name.strip(),
-        password_hash=password_hash or hash_password(password),
+        password_hash=password_hash or hash_password(password, hasher=hasher),
         department_id=department.id, roles=role_codes, created_at=_now(now),
         title=(title or "").strip() or None, unit_name=(unit_name or "").strip() or None,
     )
@@ -161,16 +228,19 @@ def list_officials(
 
 
 def authenticate(
-    session: Session, *, username: str, password: str, slots: HashingSlots | None = None
+    session: Session, *, username: str, password: str, slots: HashingSlots | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> Official:
     """The official whose password matches. Unknown user and wrong password give the same error and
     cost the same argon2 verification (inside one of `slots`, when given); a disabled account is refused
-    only after a correct password."""
-    hasher = PasswordHasher()
+    only after a correct password. A hash made with other parameters than `hasher`'s (the settings'
+    `auth.argon2`) is replaced by one made with them."""
+    hasher = hasher or PasswordHasher()
     official = session.exec(select(Official).where(Official.username == username)).first()
+    dummy = _dummy_hash(hasher) if official is None else ""
     try:
         with slots.hold() if slots is not None else nullcontext():
-            hasher.verify(official.password_hash if official else _DUMMY_HASH, password)
+            hasher.verify(official.password_hash if official else dummy, password)
     except (VerificationError, InvalidHashError):
         raise NotAuthenticated(BAD_CREDENTIALS, code="invalid_credentials") from None
     if official is None:  # the dummy hash matched: cannot happen with a random password, but never log in
@@ -208,9 +278,10 @@ def disable_official(session: Session, *, username: str, now: datetime | None = 
     return official
 
 
-def set_password(session: Session, *, official: Official, password: str, now: datetime | None = None) -> None:
-    """Change the password and log the official out everywhere."""
-    official.password_hash = hash_password(password)
+def set_password(session: Session, *, official: Official, password: str, now: datetime | None = None,
+                 hasher: PasswordHasher | None = None) -> None:
+    """Change the password (hashed with `hasher`) and log the official out everywhere."""
+    official.password_hash = hash_password(password, hasher=hasher)
     revoke_all_tokens(session, official=official, now=now)
 
 
@@ -295,6 +366,10 @@ def api_key_actor(session: Session, *, secret: str, now: datetime) -> Actor:
 
 def actor_of_official(session: Session, *, official: Official) -> Actor:
     """An authenticated official as the Actor the domain works with (department name and agency included)."""
+    if official in session:
+        # The step's control-log row and forms name the giver (`naming.describe`): the row the token was
+        # checked against is that official, so they need not select it again by username.
+        memo(session, "official_by_username", official.username, lambda: official)
     department = _department(session, official.department_id)
     return Actor.of_official(official, department_name=department.name if department else "",
                              agency_code=department.agency_code if department else None)

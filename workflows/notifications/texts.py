@@ -71,12 +71,16 @@ def _fee(c: MessageContext) -> tuple[str, str, str, str | None]:
             "giải quyết sau khi nộp.", "Yêu cầu thực hiện nghĩa vụ tài chính", "Tra cứu hồ sơ", None)
 
 
+# `Rendered.attach_form` of the message that carries the dossier's signed result (not a form code).
+RESULT_ATTACHMENT = "KET_QUA"
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
     status_label: str
     cta_text: str
-    attach_form: str | None  # the form sent as a file inside the interaction window
+    attach_form: str | None  # the form (or RESULT_ATTACHMENT: the signed result) sent as a file
     cta_url: str = ""  # where the template's button leads (the lookup page, or its rating form)
 
 
@@ -103,7 +107,7 @@ def render(event: str, c: MessageContext) -> Rendered:
         "KY_DUYET": (f"Hồ sơ {c.code} đã được trình lãnh đạo {c.agency} ký duyệt.", "Đang xử lý",
                      "Xem quá trình xử lý", None),
         "DA_CO_KET_QUA": (f"Hồ sơ {c.code} đã có kết quả. Mời ông/bà nhận kết quả tại {c.result_place}.",
-                          "Đã xử lý xong", "Tra cứu hồ sơ", None),
+                          "Đã xử lý xong", "Tra cứu hồ sơ", RESULT_ATTACHMENT),
         "TRA_KET_QUA": (f"Ông/bà đã nhận kết quả hồ sơ {c.code} ngày {_day(c.at)}. Mời ông/bà đánh "
                         f"giá mức độ hài lòng tại: {c.rating_url or c.lookup_url}", "Đã trả kết quả, mời đánh giá",
                         "Đánh giá mức độ hài lòng", None),

@@ -18,7 +18,8 @@ Application errors are HTTP 200 {"error": <negative>, "message": ...}, as Zalo a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
@@ -263,7 +264,13 @@ def create_app(state: EmulatorState, webhooks: WebhookDispatcher, *, prefix: str
                rules: SendingRules, callback_url: str | None = None) -> FastAPI:
     # No Swagger page of its own: FastAPI's loads from a CDN, and nothing here may need the internet. The
     # emulator's wire protocol is Zalo's (ZALO_API.md); its page for people is `/phone`.
-    app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json")
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        webhooks.close()  # served on its own; mounted in our app, that app's lifespan closes it
+
+    app = FastAPI(title="Zalo emulator", docs_url=None, redoc_url=None, openapi_url=f"{prefix}/openapi.json",
+                  lifespan=lifespan)
     app.include_router(build_router(state, webhooks, rules), prefix=prefix)
     app.include_router(build_rules_router(rules), prefix=prefix)  # Zalo's sending rules (rules.py)
     app.include_router(build_phone_router(state), prefix=prefix)

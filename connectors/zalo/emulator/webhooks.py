@@ -32,6 +32,7 @@ class WebhookDispatcher:
         self._queue: queue.Queue[tuple[dict[str, Any], bytes] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._closed = threading.Event()
         self._http = requests.Session()
         self.deliveries: list[dict[str, Any]] = []
 
@@ -63,6 +64,9 @@ class WebhookDispatcher:
         return False
 
     def close(self) -> None:
+        """Stop delivering: what is queued or being retried is dropped (the server it goes to is going away
+        with the emulator), and the thread ends."""
+        self._closed.set()
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(5)
@@ -78,7 +82,7 @@ class WebhookDispatcher:
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
+            if item is None or self._closed.is_set():
                 return
             self._deliver(*item)
 
@@ -89,7 +93,8 @@ class WebhookDispatcher:
                                                       oa_secret_key=self._secret)}
         for attempt in range(len(self._retry_delays) + 1):
             if attempt:
-                time.sleep(self._retry_delays[attempt - 1])
+                if self._closed.wait(self._retry_delays[attempt - 1]):
+                    return
                 headers["num_retry"] = str(attempt)
             record["attempts"] = attempt + 1
             try:
