@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import unicodedata
 from datetime import UTC, datetime
 
@@ -23,7 +24,7 @@ from workflows.documents.context import (
     step_result,
     vn_datetime,
 )
-from workflows.documents.layout import MOTTO_1, MOTTO_2, qr_png
+from workflows.documents.layout import FONT, MOTTO_1, MOTTO_2, FormPdf, qr_png
 from workflows.documents.render import render_form
 
 SINGLE_DOSSIER_FORMS = [f for f in FormCode if f is not FormCode.MAU_07]
@@ -210,3 +211,29 @@ def test_documents_and_items_may_be_plain_tuples_or_names(form_context: FormCont
     assert "1 Tờ khai đăng ký hoạt động thể thao 02 Bản chính" in receipt
     _, request = pdf_text(render_form(FormCode.MAU_02, form_context))
     assert "1 Giấy chứng nhận đủ điều kiện về an ninh, trật tự 01" in request
+
+
+def test_documents_one_after_another_keep_their_own_glyphs_and_embed_only_the_faces_they_use() -> None:
+    """The faces are parsed once per process and shared (layout._document_face); each document must still
+    subset and embed its own glyphs, and a face it never selected is not embedded at all (the footer is
+    always italic, the body regular)."""
+    def one(text: str, *, bold: bool) -> bytes:
+        pdf = FormPdf()
+        pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        if bold:
+            pdf.set_font(FONT, "B", 12)
+            pdf.multi_cell(0, 8, "GHI CHÚ: Ỹ Ữ Ẵ", new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+    first = one("Nguyễn Thị Ánh Tuyết — Đơn đề nghị", bold=True)
+    second = one("Trần Văn Bình, phường Minh Xuân", bold=False)
+    third = one("Nguyễn Thị Ánh Tuyết — Đơn đề nghị", bold=True)
+
+    def fonts(data: bytes) -> list[str]:  # every font the file embeds, used on a page or not
+        return sorted({name.decode() for name in re.findall(rb"/BaseFont /[A-Z]{6}\+(\w+)", data)})
+
+    assert pdf_text(first)[1] == "Nguyễn Thị Ánh Tuyết — Đơn đề nghị GHI CHÚ: Ỹ Ữ Ẵ Trang 1/1"
+    assert pdf_text(second)[1] == "Trần Văn Bình, phường Minh Xuân Trang 1/1"
+    assert first == third  # nothing of the first document's subset leaked into the shared faces
+    assert fonts(first) == ["DejaVuSerifBold", "DejaVuSerifBook", "DejaVuSerifItalic"]
+    assert fonts(second) == ["DejaVuSerifBook", "DejaVuSerifItalic"]

@@ -4,21 +4,27 @@ Vietnamese input (combining marks) prints with the font's precomposed glyphs."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import segno
+from fontTools import ttLib
 from fpdf import FPDF, FontFace
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align, TextEmphasis, XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
 from workflows.core.clock import ensure_utc, to_local
 from workflows.documents.context import FormCode, vn_date
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "DejaVuSerif"
+FACES = {"": "", "B": "-Bold", "I": "-Italic", "BI": "-BoldItalic"}  # style → file suffix
 MOTTO_1 = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
 LINE = 5.3  # body line height, mm
@@ -31,6 +37,34 @@ def nfc(text: object) -> str:
     return unicodedata.normalize("NFC", "" if text is None else str(text))
 
 
+@functools.cache
+def _parsed_face(path: str, fontkey: str, style: str) -> TTFFont:
+    """A face parsed once per process: metrics, character map and glyph ids, which no document changes.
+    fpdf2's `add_font` parses the file again for every document (15-40 ms a face, four faces a form: the
+    largest part of rendering one, docs/PERFORMANCE.md)."""
+    return TTFFont(FPDF(), Path(path), fontkey, style)
+
+
+def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
+    """`pdf`'s own copy of a parsed face, sharing what no document changes. What a document changes is its
+    own: the subset of glyphs it used and their codes, the glyphs it missed, and the fontTools object, which
+    fpdf2 cuts down to that subset in place when it writes the PDF; that object is reopened lazily (its
+    tables are read when the subset is made, and only for the faces the document used). The widths map is
+    copied because fpdf2's default-width lookup adds the characters it did not find. Tied to fpdf2's
+    `TTFFont` fields (2.8): tests/documents/test_render.py renders documents one after another in a process
+    and reads every one back."""
+    parsed = _parsed_face(path, fontkey, style)
+    face = copy.copy(parsed)
+    face.i = len(pdf.fonts) + 1
+    face.ttfont = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
+    face.cw = defaultdict(parsed.cw.default_factory, parsed.cw)
+    face.missing_glyphs = []
+    face.biggest_size_pt = 0
+    face._hbfont = None  # noqa: SLF001 - fpdf2's HarfBuzz face, per document as add_font makes it
+    face.subset = SubsetMap(face)
+    return face
+
+
 class FormPdf(FPDF):
     """An A4 page with the margins of administrative documents and a footer naming the dossier."""
 
@@ -41,8 +75,6 @@ class FormPdf(FPDF):
         # Where each signing block leaves room for the signature: (page index, x, y, width, height) in mm
         # from the page's top-left corner, in the order `signatures` drew them (a digital signature goes there).
         self.signature_boxes: list[tuple[int, float, float, float, float]] = []
-        for style, suffix in (("", ""), ("B", "-Bold"), ("I", "-Italic"), ("BI", "-BoldItalic")):
-            self.add_font(FONT, style, str(FONT_DIR / f"{FONT}{suffix}.ttf"))
         if landscape:
             self.set_margins(12, 12, 12)
         else:
@@ -51,6 +83,17 @@ class FormPdf(FPDF):
         self.alias_nb_pages()
         self.add_page()
         self.set_font(FONT, "", BODY_PT)
+
+    def set_font(self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0) -> None:
+        """fpdf2's `set_font`, adding the face of `style` the first time the document uses it: fpdf2 embeds
+        (and subsets, its largest cost) every face it was given, used or not. fpdf2's own style switches
+        (markdown, table headings) come through here too."""
+        emphasis = style.style if isinstance(style, TextEmphasis) else style.upper()
+        face = "".join(letter for letter in "BI" if letter in emphasis)
+        fontkey = f"{FONT.lower()}{face}"  # as FPDF.add_font names it, so FPDF.set_font finds it
+        if (family or FONT).lower() == FONT.lower() and fontkey not in self.fonts:
+            self.fonts[fontkey] = _document_face(self, str(FONT_DIR / f"{FONT}{FACES[face]}.ttf"), fontkey, face)
+        super().set_font(family, style, size)
 
     def footer(self) -> None:
         self.set_y(-10)
