@@ -51,6 +51,7 @@ from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import EMULATOR_PREFIX, Settings
 from workflows.core.dvcqg_config import DVCQG_EMULATOR_PREFIX
 from workflows.core.signing_config import SIGNING_EMULATOR_PREFIX
+from workflows.identity import service as identity_service
 from workflows.signing.base import ensure_dev_ca
 from workflows.signing.keys import KeyPaths
 from workflows.wiring import Wiring, build_wiring
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, start_backgrou
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         wiring: Wiring = build_wiring(settings, clock=clock)
         app.state.wiring = wiring
+        identity_service.prime_dummy_hash(wiring.password_hasher)  # logins of unknown names cost as others
         if start_background:
             wiring.start_background()
         try:

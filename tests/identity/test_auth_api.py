@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
@@ -12,6 +12,7 @@ from api.auth import require_actor
 from api.main import create_app
 from workflows.core.clock import ManualClock
 from workflows.core.config import Settings
+from workflows.identity import service
 from workflows.identity.actor import Actor
 from workflows.identity.models import Role
 from workflows.identity.seed import DEMO_OFFICIALS, DEMO_PASSWORD
@@ -177,3 +178,16 @@ class TestApiKeys:
                      "/api/v1/api-keys"):
             assert path in spec["paths"]
         assert "OAuth2PasswordBearer" in spec["components"]["securitySchemes"]
+
+
+def test_the_server_makes_the_unknown_user_hash_at_start_up(settings: Settings, clock: ManualClock, db: Any,
+                                                           demo: None) -> None:
+    """Made at the first unknown-user login instead, that login would cost a hash more than any other."""
+    service._DUMMY_HASHES.clear()
+    with TestClient(create_app(settings, clock=clock, start_background=False)) as client:
+        hasher = client.app.state.wiring.password_hasher  # type: ignore[attr-defined]
+        made = dict(service._DUMMY_HASHES)
+        response = client.post("/api/v1/auth/token", data={"username": "khong_co_ai", "password": "sai-mat-khau"})
+    assert list(made) == [(hasher.memory_cost, hasher.time_cost, hasher.parallelism)]
+    assert response.status_code == 401
+    assert made == service._DUMMY_HASHES  # the login used the one made at start-up

@@ -113,6 +113,13 @@ def _parameters(hasher: PasswordHasher) -> tuple[int, int, int]:
     return hasher.memory_cost, hasher.time_cost, hasher.parallelism
 
 
+def prime_dummy_hash(hasher: PasswordHasher) -> None:
+    """Make now (a server's start-up) the hash an unknown username is checked against, for `hasher`'s
+    parameters: made at the first unknown-user login instead, that one login would cost a hash more than
+    any other, which tells whoever times it that the name does not exist."""
+    _dummy_hash(hasher)
+
+
 def _dummy_hash(hasher: PasswordHasher) -> str:
     key = _parameters(hasher)
     if key not in _DUMMY_HASHES:
