@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from api.auth import ActorDep, ReceptionOrKey
 from api.deps import DomainDep, EngineDep, SessionDep
 from api.files import attachment, download_type, read_upload
+from api.params import StatusFilter
 from workflows.core.schemas import Page
 from workflows.dossiers import files, messages, queries, registers, service
 from workflows.dossiers.access import Action, ensure_may
@@ -52,7 +53,7 @@ def create_dossier(body: DossierCreate, session: SessionDep, actor: ReceptionOrK
 @router.get("", response_model=Page[DossierOut], responses=ERRORS, summary="Danh sách hồ sơ của phòng")
 def list_dossiers(
     session: SessionDep, actor: ActorDep, domain: DomainDep,
-    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    status_: StatusFilter = None,
     national_status: Annotated[int | None, Query(ge=1, le=10)] = None,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool | None = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import ActorDep
 from api.deps import DomainDep, EngineDep, SessionDep
+from api.params import StatusFilter
 from workflows.core.schemas import Page
 from workflows.tasks import handover, service
 from workflows.tasks.schemas import CompleteIn, CompleteOut, ReassignIn, TaskCounts, TaskOut
@@ -27,8 +28,7 @@ def list_tasks(
     session: SessionDep, actor: ActorDep, domain: DomainDep,
     scope: Literal["mine", "candidate", "all"] = "mine",
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=32,
-                                         description="The dossier's sub-status (DossierOut.status)")] = None,
+    status_: StatusFilter = None,
     due_before: datetime | None = None,
     overdue: bool | None = None,
     sort: Literal["due_at"] = "due_at",
@@ -46,7 +46,7 @@ def list_tasks(
 def count_tasks(
     session: SessionDep, actor: ActorDep, domain: DomainDep,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    status_: StatusFilter = None,
 ) -> TaskCounts:
     return service.counts(session, actor=actor, now=domain.clock.now(), procedure_code=procedure_code,
                           status=status_)

@@ -32,6 +32,8 @@ from flows import (
 )
 from lxml import etree
 
+from workflows.dossiers.statuses import SubStatus
+
 # Backend-independent (the HTTP contract, no query of its own): on PostgreSQL, the production database, only.
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 pytestmark = ON_POSTGRESQL
@@ -142,6 +144,13 @@ class TestRequestModels:
             {"field": "page", "message": "Trang: phải lớn hơn hoặc bằng 1."},
             {"field": "page_size", "message": "Số dòng mỗi trang: phải là số nguyên."},
         ]
+        statuses = ", ".join(f"“{status.value}”" for status in SubStatus)
+        for path in ("/api/v1/tasks", "/api/v1/tasks/counts", "/api/v1/dossiers"):
+            unknown = app_client.get(f"{path}?status=DANG_XU_LY", headers=headers)  # a name, not a sub-status
+            assert unknown.status_code == 422, (path, unknown.text)
+            assert unknown.json()["errors"] == [
+                {"field": "status", "message": f"Trạng thái: giá trị không hợp lệ; chọn một trong: {statuses}."}]
+            assert app_client.get(f"{path}?status=", headers=headers).status_code == 200, path  # no filter
 
 
 def _headers_reaching_validation(
