@@ -25,7 +25,7 @@ from connectors.zalo.connection import RefreshBackoff
 from connectors.zalo.sender import ZaloSender
 from connectors.zalo.tokens import DbTokenStore
 from engine import Engine, OperatorRegistry
-from workflows import retention
+from workflows import housekeeping, retention
 from workflows.collaborators import AfterStepHooks, CalendarProvider, DomainServices
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
@@ -229,6 +229,9 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     dvcqg_relay = dvcqg_sync_relay(settings, clock, db=delivery_db, client=dvcqg, cipher=cipher)
     extra_jobs = {ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds),
                   DVCQG_SYNC_JOB: (lambda: relay_pass(dvcqg_relay), settings.scheduler.outbox_interval_seconds)}
+    # Ended rate-limit windows and forgotten login-throttle rows (workflows/housekeeping.py).
+    extra_jobs[housekeeping.JOB] = (housekeeping.job(db, login=settings.auth.login, now=clock.now),
+                                    housekeeping.INTERVAL_SECONDS)
     if settings.retention.enabled:  # closed dossiers whose retention ended lose their personal data
         extra_jobs[retention.JOB] = (retention.job(db, store=store, settings=settings.retention, now=clock.now),
                                      settings.retention.interval_seconds)

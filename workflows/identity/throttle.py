@@ -101,9 +101,23 @@ def begin(db: Engine, *, username: str, client: str, settings: LoginThrottleSett
 
 
 def _locked_row(session: Session, key: str) -> LoginThrottle:
+    query = select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
     upsert(session, _TABLE, {"key": key, "failures": 0}, conflict=["key"])  # the row, if it is not there yet
-    row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).one()
+    row = session.exec(query).first()
+    if row is None:  # `prune` deleted the forgotten row between the two statements: make it again
+        upsert(session, _TABLE, {"key": key, "failures": 0}, conflict=["key"])
+        row = session.exec(query).one()
     return row
+
+
+def prune(session: Session, *, now: datetime, settings: LoginThrottleSettings) -> int:
+    """Delete the rows that change nothing any more: no wait running, and no failure within the time after
+    which failures are forgotten (such a row counts as no row: `_count` starts afresh). Flushes only."""
+    forgotten = now - timedelta(minutes=settings.forget_after_minutes)
+    result = session.execute(_TABLE.delete().where(
+        (_TABLE.c.blocked_until.is_(None)) | (_TABLE.c.blocked_until <= now),
+        (_TABLE.c.last_failure_at.is_(None)) | (_TABLE.c.last_failure_at < forgotten)))
+    return int(result.rowcount or 0)
 
 
 def _count(row: LoginThrottle, policy: Policy, now: datetime) -> Counted:

@@ -1,0 +1,36 @@
+"""Rows that matter only for a while, dropped once they no longer change anything: rate-limit windows that
+ended (`rate_limit_hit`) and login-throttle counters whose failures are forgotten and whose wait is over
+(`login_throttle`). Without it both tables grow with every client address and every username typed, and a
+spray of made-up usernames adds a row each (stop 28 left them unpruned).
+
+The scheduler's `housekeeping` job runs `run` once an hour, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from workflows.core import ratelimit
+from workflows.core.config import LoginThrottleSettings
+from workflows.core.db import session_scope
+from workflows.identity import throttle
+
+JOB = "housekeeping"
+INTERVAL_SECONDS = 3600.0
+# Longer than the longest window a limit uses (a day: the lookup's second-factor budget, the client budget),
+# so that only windows that ended are dropped, whatever limit wrote them.
+KEEP_WINDOWS = timedelta(days=2)
+
+
+def run(db: Engine, *, now: datetime, login: LoginThrottleSettings) -> int:
+    """Drop the ended rate-limit windows and the forgotten login-throttle rows; how many rows went."""
+    with session_scope(db) as session:
+        windows = ratelimit.prune(session, before=now - KEEP_WINDOWS)
+        counters = throttle.prune(session, now=now, settings=login)
+    return windows + counters
+
+
+def job(db: Engine, *, login: LoginThrottleSettings, now: Callable[[], datetime]) -> Callable[[], int]:
+    return lambda: run(db, now=now(), login=login)
