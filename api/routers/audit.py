@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from api.auth import require_roles
 from api.deps import DomainDep, SessionDep
-from workflows.core.clock import VnDateTime
 from workflows.core.schemas import Page
 from workflows.dossiers import audit_trail
+from workflows.dossiers.schemas import AuditEntryOut
 from workflows.identity.actor import Actor
 from workflows.identity.models import Role
 
@@ -21,21 +20,6 @@ router = APIRouter(prefix="/api/v1/audit", tags=["dossiers"])
 # The agency's supervisor (its dossiers and officials) and the province's (everything); they also act as
 # the data-protection officer (docs/OPERATIONS.md, "The audit trail").
 Supervisor = Annotated[Actor, Depends(require_roles(Role.GIAM_SAT, Role.GIAM_SAT_TINH))]
-
-
-class AuditEntryOut(BaseModel):
-    """One entry: the action and its kind, who (full name and title), the dossier; reason and data masked."""
-
-    id: int
-    at: VnDateTime
-    action: str
-    action_name: str
-    kind: str
-    kind_name: str
-    by: str
-    dossier_code: str | None
-    reason: str | None
-    data: dict[str, Any]
 
 
 @router.get("", response_model=Page[AuditEntryOut], responses={
@@ -56,5 +40,4 @@ def search(
     items, total = audit_trail.search(session, actor=actor, now=domain.clock.now(), dossier_code=dossier_code,
                                       official=official, action=action, start=from_, end=to, page=page,
                                       page_size=page_size)
-    return Page[AuditEntryOut](items=[AuditEntryOut(**vars(i)) for i in items], total=total, page=page,
-                               page_size=page_size)
+    return Page[AuditEntryOut](items=items, total=total, page=page, page_size=page_size)

@@ -13,7 +13,6 @@ reveal, change, send) it is; the citizen's answer (`workflows.lookup.processing`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from workflows.core.clock import VN_TZ
 from workflows.core.errors import ValidationFailed
 from workflows.dossiers import access
 from workflows.dossiers.models import Dossier
+from workflows.dossiers.schemas import AuditEntryOut
 from workflows.identity import naming
 from workflows.identity.actor import Actor
 from workflows.identity.models import Department, Official, Role
@@ -109,20 +109,6 @@ def _masked(session: Session, value: Any, *, key: str = "") -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class AuditItem:
-    id: int
-    at: datetime
-    action: str
-    action_name: str
-    kind: str
-    kind_name: str
-    by: str
-    dossier_code: str | None
-    reason: str | None
-    data: dict[str, Any]
-
-
 def period(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """[start 00:00, end+1 00:00) in Vietnam time; 422 on `to` for a reversed or too long period."""
     if start and end and (end < start or (end - start).days > MAX_PERIOD_DAYS):
@@ -145,7 +131,7 @@ def search(
     session: Session, *, actor: Actor, now: datetime, dossier_code: str | None = None, official: str | None = None,
     action: str | None = None, start: date | None = None, end: date | None = None, page: int = 1,
     page_size: int = 50,
-) -> tuple[list[AuditItem], int]:
+) -> tuple[list[AuditEntryOut], int]:
     """Entries the supervisor `actor` may read under the filters, newest first. `action` is an action
     ("personal_data.reveal") or its family ("task"); the query itself is audited (`audit.search`)."""
     since, until = period(start, end)
@@ -164,7 +150,7 @@ def search(
     rows = session.exec(select(AuditEntry).where(*where)
                         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
                         .offset((page - 1) * page_size).limit(page_size)).all()
-    items = [AuditItem(id=r.id or 0, at=r.at, action=r.action, action_name=action_name(r.action),
+    items = [AuditEntryOut(id=r.id or 0, at=r.at, action=r.action, action_name=action_name(r.action),
                        kind=kind_of(r.action), kind_name=KIND_NAMES[kind_of(r.action)],
                        by=caller_label(session, r.actor), dossier_code=r.dossier_code,
                        reason=mask_text(r.reason) if r.reason else None, data=_masked(session, r.data or {}))

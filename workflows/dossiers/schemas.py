@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -266,3 +266,19 @@ class DocumentOut(BaseModel):
     created_at: VnDateTime
     created_by: str
     note: str | None = None
+
+
+class AuditEntryOut(BaseModel):
+    """One entry of the audit trail (`audit_trail.search`): the action and its kind, who (full name and
+    title), the dossier; reason and data masked."""
+
+    id: int
+    at: VnDateTime
+    action: str
+    action_name: str
+    kind: str
+    kind_name: str
+    by: str
+    dossier_code: str | None
+    reason: str | None
+    data: dict[str, Any]
