@@ -165,6 +165,10 @@ class DbTokenStore:
                     fresh = exchange(stored.refresh_token)
                 except Exception as exc:  # noqa: BLE001 - recorded below, then raised again
                     failure = exc
+                    # Recorded under the row lock, in the same transaction: recorded after it, another
+                    # process could take the lock in between, find no failure and try the dead token again.
+                    state = mark_refresh_failed(connection, error=str(exc), refused=isinstance(exc, RefreshRefused),
+                                                now=now, backoff=self._backoff)
                 else:
                     values = self._values(fresh, now=now)
                     connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
@@ -173,15 +177,12 @@ class DbTokenStore:
                 # Committed: only now may the new access token be handed out.
                 self._cached = fresh
                 return fresh
-            self._record_failure(failure, now=now)
+            self._open_until = 0.0
+            self._log_failure(state, refused=isinstance(failure, RefreshRefused))
             raise failure
 
-    def _record_failure(self, failure: Exception, *, now: datetime) -> None:
-        refused = isinstance(failure, RefreshRefused)
-        self._open_until = 0.0
-        with self._engine.begin() as connection:
-            state = mark_refresh_failed(connection, error=str(failure), refused=refused, now=now,
-                                        backoff=self._backoff)
+    @staticmethod
+    def _log_failure(state: ConnectionState, *, refused: bool) -> None:
         if refused:
             log.error("zalo.refresh_failed state=refresh_failed error=%s: an OA administrator must grant the "
                       "app again (POST /api/v1/admin/zalo/grant or `motcua zalo-grant`)", state.last_error)

@@ -43,6 +43,11 @@ def system_env(settings: Settings, *, base_url: str) -> dict[str, str]:
         "MOTCUA_ZALO__MAX_ATTEMPTS": "40",  # a third of calls fail: 8 attempts would dead-letter some
         "MOTCUA_ZALO__RETRY_BASE_SECONDS": "0.2",
         "MOTCUA_ZALO__RETRY_MAX_SECONDS": "2",
+        # A token refresh lost to an injected fault waits out a backoff before the next try, and meanwhile
+        # nothing can be sent (the emulator revoked the access token): 60 s by default, which made each such
+        # fault a minute's stall in a run that lasts seconds.
+        "MOTCUA_ZALO__REFRESH_BACKOFF_SECONDS": "0.5",
+        "MOTCUA_ZALO__REFRESH_BACKOFF_MAX_SECONDS": "2",
         "MOTCUA_SCHEDULER__OUTBOX_INTERVAL_SECONDS": "0.1",
         "MOTCUA_SCHEDULER__OUTBOX_LEASE_SECONDS": "6",
         "MOTCUA_SCHEDULER__REMINDER_INTERVAL_SECONDS": "3600",
