@@ -9,7 +9,7 @@ problem+json; the security schemes are built with `auto_error=False` for that re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -112,11 +112,13 @@ def require_roles(*roles: Role) -> Callable[..., Actor]:
     return dependency
 
 
-def require_actor(*, roles: tuple[Role, ...] = (), scopes: tuple[str, ...] = ()) -> Callable[[Actor], Actor]:
+def require_actor(*, roles: tuple[Role, ...] = (),
+                  scopes: tuple[str, ...] = ()) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency admitting officials holding any of `roles` and API keys holding all of `scopes`
-    (an empty `roles` refuses every official; an empty `scopes` refuses every key)."""
+    (an empty `roles` refuses every official; an empty `scopes` refuses every key). `async def`: it only
+    looks at the actor, so it need not take a turn in the thread pool (api/deps.py)."""
 
-    def dependency(actor: CurrentActor) -> Actor:
+    async def dependency(actor: CurrentActor) -> Actor:
         if actor.kind == "official" and roles and actor.has_role(*roles):
             return actor
         if actor.kind == "api_key" and scopes and actor.has_scopes(*scopes):

@@ -41,7 +41,7 @@ class CallbackIn(BaseModel):
         "MaXacThuc": "<sha256 hex>"}]})
 
 
-def get_platform(wiring: WiringDep) -> PaymentPlatform:
+async def get_platform(wiring: WiringDep) -> PaymentPlatform:  # no I/O: no turn in the thread pool
     return wiring.payments
 
 
