@@ -191,14 +191,16 @@ def body_rules(settings: Settings) -> list[BodyRule]:
 
 def preload(settings: Settings) -> None:
     """Import in this process what a server process would otherwise import on its own at startup or on its
-    first requests: the database driver, the holiday tables and the signing library (pyHanko and its
-    ASN.1 and certificate modules, ~16 MB, imported by the first signature). `motcua serve --workers N`
+    first requests: the database driver, the holiday tables, the signing library (pyHanko and its ASN.1 and
+    certificate modules, ~16 MB, imported by the first signature) and the forms' faces, parsed and cut down
+    (`layout.load_faces`, ~0.5 s at the first document). `motcua serve --workers N`
     calls it before it forks the N processes, so that they share these pages instead of each loading a
     copy. One process (`serve` alone) does not call it: pyHanko then waits for the first signature."""
     make_url(settings.database.url).get_dialect().import_dbapi()
     overrides.load_library()
     importlib.import_module("workflows.signing.pades")
     importlib.import_module("workflows.signing.signers")
+    importlib.import_module("workflows.documents.layout").load_faces()
 
 
 def app_from_env() -> FastAPI:

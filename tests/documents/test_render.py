@@ -238,3 +238,35 @@ def test_documents_one_after_another_keep_their_own_glyphs_and_embed_only_the_fa
     assert first == third  # nothing of the first document's subset leaked into the shared faces
     assert fonts(first) == ["DejaVuSerifBold", "DejaVuSerifBook", "DejaVuSerifItalic"]
     assert fonts(second) == ["DejaVuSerifBook", "DejaVuSerifItalic"]
+
+
+def _written(text: str) -> tuple[FormPdf, bytes]:
+    pdf = FormPdf()
+    pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    return pdf, bytes(pdf.output())
+
+
+def _read_from_lean_copy(pdf: FormPdf) -> dict[str, bool]:
+    """Per face the document embeds: was its subset made from the lean copy or from the whole face."""
+    return {key: key in pdf.lean_faces for key in pdf.fonts}
+
+
+def test_vietnamese_text_and_the_forms_symbols_are_written_from_the_lean_faces() -> None:
+    """Every letter of Vietnamese with every tone, upper and lower case, and the punctuation and symbols the
+    forms print come from the lean copies (layout.LEAN_RANGES): the cheap path is the usual one."""
+    vowels = "aăâeêioôơuưy"
+    tones = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    letters = " ".join(unicodedata.normalize("NFC", "".join(v + tone for tone in tones)) for v in vowels)
+    text = f"{letters} {letters.upper()} đĐ bcdghklmnpqrstvx 0123456789 – — “” ‘’ … • № € m² → □ § ° ½ × ≤ ≥ ±"
+    pdf, data = _written(text)
+    assert _read_from_lean_copy(pdf) == {"dejavuserif": True, "dejavuserifI": True}
+    assert text in pdf_text(data)[1]
+
+
+def test_a_character_outside_the_lean_faces_is_written_from_the_whole_face() -> None:
+    """A citizen's name in Cyrillic or Greek is not in the lean copy: that document is written from the whole
+    face, and prints it."""
+    text = "Người nộp: Иванова Мария, Ωμέγα Ltd."
+    pdf, data = _written(text)
+    assert _read_from_lean_copy(pdf) == {"dejavuserif": False, "dejavuserifI": True}
+    assert text in pdf_text(data)[1]

@@ -7,17 +7,20 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import itertools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import segno
-from fontTools import ttLib
+from fontTools import subset, ttLib
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TextEmphasis, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 from workflows.core.clock import ensure_utc, to_local
 from workflows.documents.context import FormCode, vn_date
@@ -45,6 +48,42 @@ def _parsed_face(path: str, fontkey: str, style: str) -> TTFFont:
     return TTFFont(FPDF(), Path(path), fontkey, style)
 
 
+# What a Vietnamese form prints: Latin with its supplements and extensions (Ơ, Ư in Extended-B, the
+# Vietnamese letters in Extended Additional), spacing modifiers and combining marks, punctuation,
+# super/subscripts, currency (€), letterlike symbols (№), arrows, mathematical operators, box drawing, shapes,
+# symbols and dingbats (□, as far as DejaVu Serif has them). A document that uses any other character is
+# written with the whole face.
+LEAN_RANGES = ((0x20, 0x7E), (0xA0, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x22FF), (0x2500, 0x27BF))
+
+
+@functools.cache
+def _lean_face(path: str) -> tuple[bytes, frozenset[str]]:
+    """The face at `path` cut down to `LEAN_RANGES` (≈1,400 of DejaVu's 3,528 glyphs, same glyph names), and
+    the names it keeps. fpdf2 subsets a document's faces when it writes the PDF, reading the tables of the
+    face it was given: the glyphs, their metrics and names (docs/PERFORMANCE.md, "The fonts of every form");
+    from the lean face that costs about half. The layout tables are dropped: fpdf2 drops them when it embeds
+    a face, and shapes no text. Built once per process (0.1-0.15 s a face), before the fork under
+    `serve --workers N` (`load_faces`)."""
+    font = ttLib.TTFont(path, recalcTimestamp=False)
+    options = subset.Options(glyph_names=True, notdef_outline=True, recommended_glyphs=True, hinting=True,
+                             name_IDs=["*"], name_languages=["*"], layout_features=[])
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "hdmx", "MATH", "kern"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=itertools.chain.from_iterable(range(a, b + 1) for a, b in LEAN_RANGES))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue(), frozenset(font.getGlyphOrder())
+
+
+def load_faces() -> None:
+    """Parse every face and build its lean copy in this process (`api.main.preload`, before the fork)."""
+    for style, suffix in FACES.items():
+        path = str(FONT_DIR / f"{FONT}{suffix}.ttf")
+        _parsed_face(path, f"{FONT.lower()}{style}", style)
+        _lean_face(path)
+
+
 def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
     """`pdf`'s own copy of a parsed face, sharing what no document changes. What a document changes is its
     own: the subset of glyphs it used and their codes, the glyphs it missed, and the fontTools object, which
@@ -56,13 +95,22 @@ def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
     parsed = _parsed_face(path, fontkey, style)
     face = copy.copy(parsed)
     face.i = len(pdf.fonts) + 1
-    face.ttfont = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
+    face.ttfont = ttLib.TTFont(path, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     face.cw = defaultdict(parsed.cw.default_factory, parsed.cw)
     face.missing_glyphs = []
     face.biggest_size_pt = 0
     face._hbfont = None  # noqa: SLF001 - fpdf2's HarfBuzz face, per document as add_font makes it
     face.subset = SubsetMap(face)
     return face
+
+
+class _LeanFacesOutput(OutputProducer):
+    """fpdf2's PDF writer, which embeds the fonts once the document is closed: the moment every glyph the
+    document uses is known."""
+
+    def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
+        self.fpdf.read_lean_faces()  # type: ignore[attr-defined]
+        return super()._add_fonts(*args, **kwargs)
 
 
 class FormPdf(FPDF):
@@ -75,6 +123,7 @@ class FormPdf(FPDF):
         # Where each signing block leaves room for the signature: (page index, x, y, width, height) in mm
         # from the page's top-left corner, in the order `signatures` drew them (a digital signature goes there).
         self.signature_boxes: list[tuple[int, float, float, float, float]] = []
+        self.lean_faces: set[str] = set()  # the faces `output` wrote from their lean copies
         if landscape:
             self.set_margins(12, 12, 12)
         else:
@@ -94,6 +143,22 @@ class FormPdf(FPDF):
         if (family or FONT).lower() == FONT.lower() and fontkey not in self.fonts:
             self.fonts[fontkey] = _document_face(self, str(FONT_DIR / f"{FONT}{FACES[face]}.ttf"), fontkey, face)
         super().set_font(family, style, size)
+
+    def output(self) -> bytearray:  # type: ignore[override]
+        """The PDF; each face is read from its lean copy when that has every glyph the document used."""
+        return super().output(output_producer_class=_LeanFacesOutput)
+
+    def read_lean_faces(self) -> None:
+        """Have fpdf2 make the subset of each face it embeds from the face's lean copy (`_lean_face`) when
+        that copy has every glyph the document used (the footers included, which fpdf2 draws as it closes
+        the document): the same glyph names and metrics, so the same text, and fewer glyphs to read."""
+        for face in self.fonts.values():
+            if isinstance(face, TTFFont) and Path(face.ttffile).parent == FONT_DIR:
+                data, names = _lean_face(str(face.ttffile))
+                if names.issuperset(face.subset.get_all_glyph_names()):
+                    self.lean_faces.add(face.fontkey)
+                    face.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False,
+                                               lazy=True)
 
     def footer(self) -> None:
         self.set_y(-10)
