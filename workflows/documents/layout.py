@@ -95,6 +95,8 @@ def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
     parsed = _parsed_face(path, fontkey, style)
     face = copy.copy(parsed)
     face.i = len(pdf.fonts) + 1
+    # Without recalcBBoxes=False, saving the subset expands and re-encodes every glyph it keeps to compute
+    # its box again (a third of writing a form); the boxes in the file are right as they are.
     face.ttfont = ttLib.TTFont(path, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     face.cw = defaultdict(parsed.cw.default_factory, parsed.cw)
     face.missing_glyphs = []
@@ -106,7 +108,8 @@ def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
 
 class _LeanFacesOutput(OutputProducer):
     """fpdf2's PDF writer, which embeds the fonts once the document is closed: the moment every glyph the
-    document uses is known."""
+    document uses is known. `_add_fonts` is fpdf2's (2.8, pinned below 2.9 in pyproject.toml); the tests of
+    tests/documents/test_render.py fail if it stops being called."""
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
         self.fpdf.read_lean_faces()  # type: ignore[attr-defined]
