@@ -76,12 +76,19 @@ def _lean_face(path: str) -> tuple[bytes, frozenset[str]]:
     return out.getvalue(), frozenset(font.getGlyphOrder())
 
 
+def _face_file(style: str) -> str:
+    return str(FONT_DIR / f"{FONT}{FACES[style]}.ttf")
+
+
+def _fontkey(style: str) -> str:
+    return f"{FONT.lower()}{style}"  # as FPDF.add_font names a face, so that FPDF.set_font finds it
+
+
 def load_faces() -> None:
     """Parse every face and build its lean copy in this process (`api.main.preload`, before the fork)."""
-    for style, suffix in FACES.items():
-        path = str(FONT_DIR / f"{FONT}{suffix}.ttf")
-        _parsed_face(path, f"{FONT.lower()}{style}", style)
-        _lean_face(path)
+    for style in FACES:
+        _parsed_face(_face_file(style), _fontkey(style), style)
+        _lean_face(_face_file(style))
 
 
 def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
@@ -142,9 +149,9 @@ class FormPdf(FPDF):
         (markdown, table headings) come through here too."""
         emphasis = style.style if isinstance(style, TextEmphasis) else style.upper()
         face = "".join(letter for letter in "BI" if letter in emphasis)
-        fontkey = f"{FONT.lower()}{face}"  # as FPDF.add_font names it, so FPDF.set_font finds it
+        fontkey = _fontkey(face)
         if (family or FONT).lower() == FONT.lower() and fontkey not in self.fonts:
-            self.fonts[fontkey] = _document_face(self, str(FONT_DIR / f"{FONT}{FACES[face]}.ttf"), fontkey, face)
+            self.fonts[fontkey] = _document_face(self, _face_file(face), fontkey, face)
         super().set_font(family, style, size)
 
     def output(self) -> bytearray:  # type: ignore[override]
