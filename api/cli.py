@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,8 +23,8 @@ import uvicorn
 from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
-from uvicorn import _subprocess as uvicorn_subprocess
 
+from api import supervisor
 from api.main import create_app, preload
 from api.main import dvcqg_emulator as build_dvcqg_emulator
 from connectors.zalo.emulator import create_emulator_app
@@ -102,41 +105,75 @@ def serve(
                                  "(MOTCUA_ZALO__EMULATOR=false)", param_hint="--workers")
     # The processes run one argon2 at a time between them (64 MiB each: issue 22's memory target), unless the
     # operator named a lock file of their own.
-    own_lock = "MOTCUA_AUTH__HASH_LOCK_FILE" not in os.environ
-    if own_lock:
+    remove: list[Path] = []
+    if "MOTCUA_AUTH__HASH_LOCK_FILE" not in os.environ:
         descriptor, lock_file = tempfile.mkstemp(prefix="motcua-argon2-", suffix=".lock")
         os.close(descriptor)
         os.environ["MOTCUA_AUTH__HASH_LOCK_FILE"] = lock_file
-    _fork_server_processes(settings)
+        remove.append(Path(lock_file))
     # Each process builds its app from the same environment (settings are read there, once per process).
-    # uvicorn (≥ 0.3x) restarts a worker that has not finished startup within the health-check timeout (5 s by
-    # default); a busy machine imports and migrates slower than that, so give a starting worker a minute.
-    try:
-        uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", proxy_headers=False, timeout_worker_healthcheck=60)
-    finally:
-        if own_lock:
-            Path(os.environ["MOTCUA_AUTH__HASH_LOCK_FILE"]).unlink(missing_ok=True)
+    config = _server_config(host=host, port=port)
+    sock = config.bind_socket()
+    pids = _fork_server_processes(settings, config, sock, workers)
+    # The supervisor need not keep the imported application: it becomes a small process that only watches
+    # (api/supervisor.py), and the pages the children copy stop having a second, idle original here.
+    supervisor.exec_supervisor(fd=sock.fileno(), pids=pids, remove=remove)
 
 
-def _fork_server_processes(settings: Settings) -> None:
-    """Make uvicorn start the server processes by forking this one once it has imported the application,
-    instead of spawning fresh interpreters that import it again: the N processes and this supervisor then
-    share the imported modules' pages (copy-on-write), where spawned ones held ~140 MB each of their own
-    (docs/PERFORMANCE.md, issue 22). uvicorn has no option for it: its supervisor takes the start method
-    from `uvicorn._subprocess.spawn`, a private name (tests/http_api/test_serve_workers.py fails if the
-    processes are no longer forked). Forking is safe here: this process has started no thread, opened no
-    connection and built no app; each server process builds its own wiring from the environment."""
-    if not hasattr(uvicorn_subprocess, "spawn") or threading.active_count() != 1:
-        typer.echo("warning: starting the server processes with spawn (each imports the application again)",
-                   err=True)
-        return
+@app.command("serve-process", hidden=True)
+def serve_process(fd: Annotated[int, typer.Option(help="The listening socket, inherited")]) -> None:
+    """One server process of `serve --workers N`, started afresh by its supervisor (api/supervisor.py) in
+    place of one that died, on the listening socket the supervisor holds."""
+    config = _server_config(host="", port=0)
+    raise typer.Exit(_serve_on(config, socket.socket(fileno=fd)))
+
+
+def _server_config(*, host: str, port: int) -> uvicorn.Config:
+    # proxy_headers=False: X-Forwarded-For is resolved by the app, from MOTCUA_TRUSTED_PROXIES only.
+    return uvicorn.Config("api.main:app_from_env", factory=True, host=host, port=port, log_level="info",
+                          proxy_headers=False)
+
+
+def _serve_on(config: uvicorn.Config, sock: socket.socket) -> int:
+    """Serve until told to stop; the exit code: 0, or uvicorn's startup failure (3) if it never served."""
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0 if server.started else supervisor.STARTUP_FAILURE
+
+
+def _fork_server_processes(settings: Settings, config: uvicorn.Config, sock: socket.socket, count: int) -> list[int]:
+    """Start `count` server processes on `sock` by forking this one once it has imported the application,
+    instead of starting fresh interpreters that import it again: the processes then share the imported
+    modules' pages (copy-on-write), where fresh ones held ~140 MB each of their own (docs/PERFORMANCE.md,
+    issue 22). Forking is safe here: this process has started no thread, opened no connection and built no
+    app; each server process builds its own wiring from the environment. Returns their pids."""
+    if threading.active_count() != 1:
+        typer.echo("warning: starting the server processes afresh (each imports the application again)", err=True)
+        os.set_inheritable(sock.fileno(), True)
+        command = supervisor.replacement_command(sock.fileno())
+        return [subprocess.Popen(command, pass_fds=(sock.fileno(),)).pid for _ in range(count)]
     preload(settings)
-    uvicorn_subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
     # Objects that exist now move to the permanent generation, so the collector's passes in each process do
     # not write to (and so copy) the pages they share.
     gc.collect()
     gc.freeze()
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:  # the server process: it must never return into the command (nor run its cleanup)
+            code = 1
+            try:
+                code = _serve_on(config, sock)
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        pids.append(pid)
+    return pids
 
 
 @app.command("zalo-emulator")

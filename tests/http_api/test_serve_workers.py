@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -79,7 +80,13 @@ def test_two_server_processes_carry_a_dossier_and_notify_through_the_standalone_
             _process(["serve", "--workers", "2", "--port", str(port)], env, tmp_path / "server.log") as server:
         _wait(f"{emulator}/stats", emu, tmp_path / "emulator.log")
         _wait(f"{base}/readyz", server, tmp_path / "server.log")
-        assert len(_forked_children(server.pid)) == 2  # sharing the imported application (issue 22)
+        children = _forked_children(server.pid)
+        assert len(children) == 2  # sharing the imported application (issue 22)
+        # The supervisor replaced itself with the small watcher, which keeps no copy of the application.
+        assert b"api.supervisor" in Path(f"/proc/{server.pid}/cmdline").read_bytes()
+        assert _pss_mb(server.pid) < 40, _pss_mb(server.pid)
+        lock_file = Path(_environ(server.pid)["MOTCUA_AUTH__HASH_LOCK_FILE"])  # as the exec passed it
+        assert lock_file.exists()
         http = requests.Session()
 
         def login(username: str) -> dict[str, str]:
@@ -114,12 +121,53 @@ def test_two_server_processes_carry_a_dossier_and_notify_through_the_standalone_
         assert len(messages) == len(rows)  # each message once, though both processes run a relay
         assert messages[0]["template_data"]["trang_thai"] == "Được tiếp nhận"
 
+        # A server process that dies is replaced by a fresh one on the same socket; the server keeps answering.
+        os.kill(children[0], signal.SIGKILL)
+        deadline, fresh = time.monotonic() + 60, []
+        while time.monotonic() < deadline and not fresh:
+            fresh = [pid for pid in _children(server.pid)
+                     if b"serve-process" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            time.sleep(0.2)
+        assert fresh and children[0] not in _children(server.pid), Path(tmp_path / "server.log").read_text()[-3000:]
+        os.kill(children[1], signal.SIGKILL)  # the replacement alone must now serve
+        deadline, answered = time.monotonic() + 60, False
+        while time.monotonic() < deadline and not answered:
+            try:
+                answered = http.get(f"{base}/readyz", timeout=2).status_code == 200
+            except requests.RequestException:
+                time.sleep(0.2)
+        assert answered, Path(tmp_path / "server.log").read_text()[-3000:]
+        log = (tmp_path / "server.log").read_text()
+        assert f"Server process [{children[0]}] exited (signal SIGKILL)" in log
+
+        # SIGTERM stops every process and removes the lock file the server made.
+        server.terminate()
+        assert server.wait(timeout=40) == 0
+        assert not lock_file.exists()
+        for pid in [*children, *fresh]:
+            assert not Path(f"/proc/{pid}").exists() or b"zombie" in Path(f"/proc/{pid}/status").read_bytes()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
 
 def _forked_children(pid: int) -> list[int]:
-    """The children of `pid` forked from it (same command line), not spawned (`multiprocessing.spawn`)."""
-    parent = Path(f"/proc/{pid}/cmdline").read_bytes()
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(child) for child in children if Path(f"/proc/{child}/cmdline").read_bytes() == parent]
+    """The children of `pid` forked from it before it became the supervisor: they still run the command it
+    was started with (`motcua serve`), where started ones run `python -m api.cli serve-process`."""
+    return [child for child in _children(pid) if b"serve\x00--workers" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def _environ(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\x00")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+
+
+def _pss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no Pss for {pid}")
 
 
 def _deploy(db: Engine, tmp_path: Path) -> None:
