@@ -40,6 +40,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 STARTUP_FAILURE = 3  # uvicorn.config.STARTUP_FAILURE, not imported: this process imports the stdlib only
 STOP_GRACE_SECONDS = 25.0
@@ -56,9 +57,10 @@ def replacement_command(fd: int) -> list[str]:
     return [sys.executable, "-m", "api.cli", "serve-process", "--fd", str(fd)]
 
 
-def exec_supervisor(*, fd: int, pids: Sequence[int], remove: Sequence[Path] = ()) -> None:
-    """Replace this process with the supervisor of `pids` (never returns). The listening socket `fd` is
-    made inheritable so the supervisor can hand it to replacements; every other descriptor Python opened is
+def exec_supervisor(*, fd: int, pids: Sequence[int], remove: Sequence[Path] = ()) -> NoReturn:
+    """Replace this process with the supervisor of `pids` (never returns; if the exec fails, this process
+    supervises them itself and exits with the supervisor's code). The listening socket `fd` is made
+    inheritable so the supervisor can hand it to replacements; every other descriptor Python opened is
     closed on exec."""
     os.set_inheritable(fd, True)
     sys.stdout.flush()
@@ -66,7 +68,16 @@ def exec_supervisor(*, fd: int, pids: Sequence[int], remove: Sequence[Path] = ()
     arguments = [sys.executable, "-m", "api.supervisor", "--fd", str(fd)]
     arguments += [item for pid in pids for item in ("--pid", str(pid))]
     arguments += [item for path in remove for item in ("--remove", str(path))]
-    os.execv(sys.executable, arguments)
+    try:
+        os.execv(sys.executable, arguments)
+    except OSError as exc:
+        # The processes are running: watch them from here rather than leave them without a supervisor
+        # (this process then keeps the application's memory).
+        print(f"warning: the supervisor could not start ({exc}); supervising from this process", file=sys.stderr)
+        _configure_logging()
+        watcher = Supervisor(fd=fd, pids=pids, remove=remove)
+        watcher.install_signal_handlers()
+        sys.exit(watcher.run())
 
 
 @dataclass
@@ -87,7 +98,7 @@ class Supervisor:
         self.command = list(command) if command is not None else replacement_command(fd)
         now = time.monotonic()
         self.slots = [_Slot(pid=pid, started=now) for pid in pids]
-        self.remove = list(remove)
+        self.remove = [Path(path) for path in remove]
         self.stop = threading.Event()
         self.exit_code = 0
 
@@ -182,13 +193,18 @@ def _describe(code: int) -> str:
     return f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
 
 
+def _configure_logging() -> None:
+    # uvicorn's format, so the supervisor's lines read like the server processes' in one log.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s", stream=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.supervisor", description=__doc__.splitlines()[0])
     parser.add_argument("--fd", type=int, required=True, help="the listening socket, inherited")
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to watch")
     parser.add_argument("--remove", type=Path, action="append", default=[], help="a file to remove at exit")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s", stream=sys.stderr)
+    _configure_logging()
     watcher = Supervisor(fd=args.fd, pids=args.pid, remove=args.remove)
     watcher.install_signal_handlers()
     return watcher.run()

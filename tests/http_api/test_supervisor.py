@@ -93,3 +93,25 @@ def test_a_crash_loop_waits_longer_each_time() -> None:
                                       pause=16.0, popen=process)]
     watcher._reap()
     assert watcher.slots[0].pause == 0.0
+
+
+def test_when_the_exec_fails_the_command_supervises_its_processes_itself(tmp_path: Path) -> None:
+    """The server processes are already running when the command replaces itself: if the exec is refused
+    (here: made to fail), they still get a supervisor, and the startup failure still ends the server."""
+    lock = tmp_path / "argon2.lock"
+    lock.touch()
+    script = (
+        "import os, socket, subprocess, sys\n"
+        "from api import supervisor\n"
+        "def refuse(*args): raise OSError(12, 'Cannot allocate memory')\n"
+        "os.execv = refuse\n"
+        "sock = socket.create_server(('127.0.0.1', 0))\n"
+        f"child = subprocess.Popen([sys.executable, '-c', 'import sys; sys.exit({supervisor.STARTUP_FAILURE})'])\n"
+        f"supervisor.exec_supervisor(fd=sock.fileno(), pids=[child.pid], remove=[{str(lock)!r}])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == supervisor.STARTUP_FAILURE, result.stderr
+    assert "the supervisor could not start ([Errno 12] Cannot allocate memory)" in result.stderr
+    assert "failed to start (exit code 3): stopping the server" in result.stderr
+    assert not lock.exists()
