@@ -74,10 +74,7 @@ def exec_supervisor(*, fd: int, pids: Sequence[int], remove: Sequence[Path] = ()
         # The processes are running: watch them from here rather than leave them without a supervisor
         # (this process then keeps the application's memory).
         print(f"warning: the supervisor could not start ({exc}); supervising from this process", file=sys.stderr)
-        _configure_logging()
-        watcher = Supervisor(fd=fd, pids=pids, remove=remove)
-        watcher.install_signal_handlers()
-        sys.exit(watcher.run())
+        sys.exit(supervise(fd=fd, pids=pids, remove=remove))
 
 
 @dataclass
@@ -193,9 +190,14 @@ def _describe(code: int) -> str:
     return f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
 
 
-def _configure_logging() -> None:
+def supervise(*, fd: int, pids: Sequence[int], remove: Sequence[Path] = ()) -> int:
+    """Supervise `pids` from this process, with its signal handlers and log lines, until stopped; the exit
+    code for the server."""
     # uvicorn's format, so the supervisor's lines read like the server processes' in one log.
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s", stream=sys.stderr)
+    watcher = Supervisor(fd=fd, pids=pids, remove=remove)
+    watcher.install_signal_handlers()
+    return watcher.run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,10 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pid", type=int, action="append", default=[], help="a server process to watch")
     parser.add_argument("--remove", type=Path, action="append", default=[], help="a file to remove at exit")
     args = parser.parse_args(argv)
-    _configure_logging()
-    watcher = Supervisor(fd=args.fd, pids=args.pid, remove=args.remove)
-    watcher.install_signal_handlers()
-    return watcher.run()
+    return supervise(fd=args.fd, pids=args.pid, remove=args.remove)
 
 
 if __name__ == "__main__":
