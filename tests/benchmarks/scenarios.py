@@ -141,12 +141,11 @@ def notification_latency(wiring: Wiring, walks: list[Walk], timeout: float = 120
     """Transition commit (the HTTP response) → the emulator accepted the message (the relay stamps the outbox
     row's `sent_at` right after Zalo's 200 for its last part), over the citizens' messages of `walks`."""
     deadline = time.monotonic() + timeout
+    # A session per look: on SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so one session
+    # held across the sleeps kept the server's relay from marking anything sent until the timeout.
+    while _any_active(wiring) and time.monotonic() < deadline:
+        time.sleep(0.5)
     with Session(wiring.db) as session:
-        while session.exec(select(OutboxMessage.id).where(col(OutboxMessage.status).in_(ACTIVE))).first():
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-            session.expire_all()
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "dossier_event")).all()
     by_code = {w.code: w.transitions for w in walks}
     latencies, unsent = [], 0
@@ -162,6 +161,11 @@ def notification_latency(wiring: Wiring, walks: list[Walk], timeout: float = 120
         if commit is not None:
             latencies.append((row.sent_at.timestamp() - commit) * 1000)
     return {"n": len(latencies), "unsent": unsent, "p50": pct(latencies, 50), "p99": pct(latencies, 99)}
+
+
+def _any_active(wiring: Wiring) -> bool:
+    with Session(wiring.db) as session:
+        return session.exec(select(OutboxMessage.id).where(col(OutboxMessage.status).in_(ACTIVE))).first() is not None
 
 
 TIMER_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
