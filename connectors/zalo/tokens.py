@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
@@ -134,9 +135,12 @@ class DbTokenStore:
         request); the in-memory copy is dropped, so the pair is read back once committed."""
         table = ZaloToken.__table__
         values = self._values(pair, now=now)
-        updated = connection.execute(table.update().where(table.c.id == _ROW_ID).values(**values))
-        if not updated.rowcount:
-            connection.execute(table.insert().values(id=_ROW_ID, **values))
+        # One upsert: two processes saving a grant at once (the development emulator's, which every server
+        # process bootstraps) both succeed, the later pair stays; an UPDATE-then-INSERT let the second INSERT
+        # fail on the primary key.
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(insert(table).values(id=_ROW_ID, **values)
+                           .on_conflict_do_update(index_elements=[table.c.id], set_=values))
         mark_granted(connection, access_expires_at=pair.access_expires_at, now=now)
         self._cached = None
 
