@@ -19,6 +19,7 @@ from connectors.dvcqg.payment import PaymentPlatform
 from connectors.dvcqg.sender import CHANNEL as DVCQG_CHANNEL
 from connectors.dvcqg.sender import DvcqgSender
 from connectors.outbox import OutboxRelay
+from connectors.outbox.wakeup import WakeListener
 from connectors.zalo.articles import ArticleApi
 from connectors.zalo.client import ZaloClient
 from connectors.zalo.connection import RefreshBackoff
@@ -29,7 +30,7 @@ from workflows import housekeeping, retention
 from workflows.collaborators import AfterStepHooks, CalendarProvider, DomainServices
 from workflows.core.clock import Clock, SystemClock
 from workflows.core.config import Settings
-from workflows.core.db import WRITER_PRIORITY, make_db_engine
+from workflows.core.db import WRITER_PRIORITY, is_postgres, make_db_engine
 from workflows.documents.storage import FileStore
 from workflows.dossiers import handover, national_sync
 from workflows.dossiers.operators import register_operators
@@ -83,17 +84,29 @@ class Wiring:
     background: list[Any] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Start the scheduler (which runs the outbox relay) when the settings say this process runs jobs."""
+        """Start the jobs (`start_jobs`) when the settings say this process runs them, and what a server
+        process does at start: the development emulator's grant, the template check."""
         if self.settings.scheduler.enabled:
-            if self.dvcqg_relay is not None:
-                self.dvcqg_relay.start()  # its own thread, woken by notify_relay (the scheduler's job backs it)
-                self.background.append(self.dvcqg_relay)
-            self.scheduler.start()
-            self.background.append(self.scheduler)
+            self.start_jobs()
         if self.settings.emulator_base_url and self.settings.zalo.emulator_auto_grant:
             threading.Thread(target=self.bootstrap_emulator_tokens, name="zalo-bootstrap", daemon=True).start()
         if self.settings.zalo.template_check_on_start:
             self.templates.start_in_background()  # reported in the log and /readyz; never stops the start
+
+    def start_jobs(self) -> None:
+        """Start the scheduler (which runs the outbox relay), the status sync's relay and, on PostgreSQL,
+        the listener that wakes them for rows other processes enqueue (`connectors.outbox.wakeup`). Stopped
+        by `close`."""
+        if self.dvcqg_relay is not None:
+            self.dvcqg_relay.start()  # its own thread, woken by notify_relay (the scheduler's job backs it)
+            self.background.append(self.dvcqg_relay)
+        self.scheduler.start()
+        self.background.append(self.scheduler)
+        if is_postgres(self.db):
+            wake = {relay.channel: relay.notify for relay in (self.relay, self.dvcqg_relay) if relay is not None}
+            listener = WakeListener(db=self.db, wake=wake)
+            listener.start()
+            self.background.append(listener)
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state()

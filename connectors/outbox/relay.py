@@ -385,6 +385,11 @@ class OutboxRelay:
             self._thread = None
 
     @property
+    def channel(self) -> str:
+        """The outbox channel whose rows this relay sends."""
+        return self._channel
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

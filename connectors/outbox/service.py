@@ -12,6 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select, update
 
 from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, tracking_id_for
+from connectors.outbox.wakeup import announce_at_commit
 from connectors.timeutil import utc
 
 ENQUEUED = "outbox.enqueued"  # session.info mark: rows were added in this session
@@ -46,6 +47,7 @@ def enqueue(
     make_transient_to_detached(message)  # the row exists: attach it without another INSERT or SELECT
     session.add(message)
     session.info[ENQUEUED] = True
+    announce_at_commit(session, channel)  # a relay in another process leaves it at once too
     if on_commit is not None:
         event.listen(session, "after_commit", lambda _session: on_commit(), once=True)
     return message
@@ -93,6 +95,7 @@ def requeue(session: Session, *, message_id: int, now: datetime) -> OutboxMessag
     session.add(message)
     session.flush()
     session.info[ENQUEUED] = True
+    announce_at_commit(session, message.channel)
     return message
 
 
@@ -119,4 +122,5 @@ def requeue_where(
     ids = sorted(int(row_id) for row_id in session.execute(statement).scalars().all())
     if ids:
         session.info[ENQUEUED] = True  # the request's commit wakes the relay
+        announce_at_commit(session, channel or "*")  # "*": every channel's relay
     return ids
