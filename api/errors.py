@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import errors as engine_errors
@@ -18,6 +19,7 @@ from workflows.core.field_errors import form_errors, request_errors
 log = logging.getLogger("motcua.api")
 
 PROBLEM = "application/problem+json"
+BUSY_RETRY_AFTER_SECONDS = 5
 
 # Engine errors are generic; the application decides how they look to people.
 ENGINE_ERRORS: dict[type[Exception], tuple[int, str]] = {
@@ -110,6 +112,18 @@ def install(app: FastAPI) -> None:
         # fault, not ours. The request's transaction is rolled back by the session dependency.
         log.info("value refused by the database: %s", type(exc).__name__)
         return problem(422, "value_out_of_range", "Giá trị gửi lên vượt quá giới hạn cho phép.")
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        # SQLite's write lock not had in time (the writer gate's turn or the busy handler), or no pooled
+        # connection free: the server is overloaded, not broken. Nothing was written (the transaction never
+        # began, or was rolled back); the client may send the same request again.
+        if isinstance(exc, PoolTimeout) or "database is locked" in str(exc):
+            log.warning("busy: %s %s (%s)", request.method, request.url.path, str(exc).splitlines()[0][:200])
+            return problem(503, "busy", "Hệ thống đang bận xử lý nhiều yêu cầu; vui lòng thử lại sau ít giây.",
+                           headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -59,6 +59,9 @@ class DatabaseSettings(BaseModel):
     url: str = Field("sqlite:///var/motcua.db", description="SQLAlchemy URL; sqlite:/// or postgresql+psycopg://")
     echo: bool = False
     pool_size: int = Field(10, ge=1, le=200)
+    sqlite_lock_wait_seconds: float = Field(
+        30.0, gt=0, le=600, description="SQLite: how long a transaction waits for the write lock before the "
+                                        "request is answered 503 (busy, try again)")
 
 
 class LoginThrottleSettings(BaseModel):

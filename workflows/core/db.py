@@ -31,12 +31,13 @@ def make_db_engine(settings: DatabaseSettings) -> Engine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            settings.url, echo=settings.echo, connect_args={"check_same_thread": False, "timeout": 30}
+            settings.url, echo=settings.echo,
+            connect_args={"check_same_thread": False, "timeout": settings.sqlite_lock_wait_seconds}
         )
         # Every table's DateTime(timezone=True) reads back aware UTC, as on PostgreSQL.
         engine.dialect.colspecs = {**engine.dialect.colspecs, sqltypes.DateTime: UtcSqliteDateTime}
         event.listen(engine, "connect", _sqlite_pragmas)
-        WriterGate(timeout=30.0).attach(engine)
+        WriterGate(timeout=settings.sqlite_lock_wait_seconds).attach(engine)
         return engine
     return create_engine(
         settings.url, echo=settings.echo, pool_size=settings.pool_size, max_overflow=settings.pool_size,
