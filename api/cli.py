@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -82,24 +82,29 @@ def serve(
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Leave the jobs to `motcua worker`")] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (PostgreSQL only; one per core)")] = 1,
 ) -> None:
-    """Serve the HTTP API (with the scheduler in-process unless --no-scheduler).
+    """Serve the HTTP API, and run the scheduler's jobs unless --no-scheduler.
 
-    With --workers N, N processes share the port; each runs the scheduler's jobs, which claim their rows
-    with SKIP LOCKED as several `motcua worker`s do."""
+    On SQLite the jobs run in the server process (one writer: its in-process writer gate lets the relay
+    ahead of requests). On PostgreSQL the jobs run in a process of their own, forked beside the server
+    processes, so a request never waits for the GIL behind the relay and the emulators' calls (issue 22);
+    rows enqueued by a server process wake it through LISTEN/NOTIFY. With --workers N, N server processes
+    share the port."""
     if "MOTCUA_PUBLIC_BASE_URL" not in os.environ:
         # Links to citizens and the embedded Zalo emulator must point at this very server.
         os.environ["MOTCUA_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     if no_scheduler:
         os.environ["MOTCUA_SCHEDULER__ENABLED"] = "false"
     settings = Settings()
-    if workers == 1:
+    postgres = make_url(settings.database.url).get_backend_name() == "postgresql"
+    jobs = settings.scheduler.enabled and postgres
+    if workers == 1 and not jobs:
         # proxy_headers=False: X-Forwarded-For is resolved by the app, from MOTCUA_TRUSTED_PROXIES only.
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
         return
-    if make_url(settings.database.url).get_backend_name() != "postgresql":
+    if not postgres:
         raise typer.BadParameter("SQLite has a single writer: more processes would only queue for it; "
                                  "serve several workers on PostgreSQL", param_hint="--workers")
-    if settings.zalo.emulator and not settings.zalo.emulator_url:
+    if workers > 1 and settings.zalo.emulator and not settings.zalo.emulator_url:
         raise typer.BadParameter("the in-process Zalo emulator keeps its state in one process: run "
                                  "`motcua zalo-emulator` and set MOTCUA_ZALO__EMULATOR_URL, or use Zalo "
                                  "(MOTCUA_ZALO__EMULATOR=false)", param_hint="--workers")
@@ -111,13 +116,16 @@ def serve(
         os.close(descriptor)
         os.environ["MOTCUA_AUTH__HASH_LOCK_FILE"] = lock_file
         remove.append(Path(lock_file))
+    # The server processes, and those that replace them, only serve: the jobs have their process.
+    os.environ["MOTCUA_SCHEDULER__ENABLED"] = "false"
     # Each process builds its app from the same environment (settings are read there, once per process).
     config = _server_config(host=host, port=port)
     sock = config.bind_socket()
     pids = _fork_server_processes(settings, config, sock, workers)
+    jobs_pid = _start_jobs_process() if jobs else None
     # The supervisor need not keep the imported application: it becomes a small process that only watches
     # (api/supervisor.py), and the pages the children copy stop having a second, idle original here.
-    supervisor.exec_supervisor(fd=sock.fileno(), pids=pids, remove=remove)
+    supervisor.exec_supervisor(fd=sock.fileno(), pids=pids, jobs_pid=jobs_pid, remove=remove)
 
 
 @app.command("serve-process", hidden=True)
@@ -157,23 +165,33 @@ def _fork_server_processes(settings: Settings, config: uvicorn.Config, sock: soc
     # not write to (and so copy) the pages they share.
     gc.collect()
     gc.freeze()
-    pids = []
-    for _ in range(count):
-        pid = os.fork()
-        if pid == 0:  # the server process: it must never return into the command (nor run its cleanup)
-            code = 1
-            try:
-                code = _serve_on(config, sock)
-            except SystemExit as exit_:
-                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        pids.append(pid)
-    return pids
+    return [_fork(lambda: _serve_on(config, sock)) for _ in range(count)]
+
+
+def _start_jobs_process() -> int:
+    """Fork the jobs' process (after the server processes: it shares their preloaded pages), or start
+    `motcua worker` afresh when this process has threads (see `_fork_server_processes`)."""
+    if threading.active_count() != 1:
+        return subprocess.Popen(supervisor.JOBS_COMMAND).pid
+    return _fork(_run_jobs)
+
+
+def _fork(run: Callable[[], int | None]) -> int:
+    """Fork a process that runs `run` and exits with its code (0 for None); the child's pid."""
+    pid = os.fork()
+    if pid == 0:  # the child: it must never return into the command (nor run its cleanup)
+        code = 1
+        try:
+            code = run() or 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    return pid
 
 
 @app.command("zalo-emulator")
@@ -211,18 +229,22 @@ def dvcqg_emulator(
 def worker() -> None:
     """Run the scheduler's jobs (BPMN timers, reminders, outbox, token refresh) in the foreground, without
     HTTP, until SIGTERM or SIGINT. Any number of workers may share one PostgreSQL database."""
+    _run_jobs()
+
+
+def _run_jobs() -> None:
+    """The jobs of `motcua worker` and of `serve`'s jobs process, with settings from the environment (the
+    scheduler runs whatever `MOTCUA_SCHEDULER__ENABLED` says: that flag is about server processes)."""
     wiring = build_wiring(Settings())
-    scheduler = wiring.scheduler
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    scheduler.start()
-    typer.echo(f"worker running jobs: {', '.join(scheduler.jobs)}")
+    wiring.start_jobs()
+    typer.echo(f"worker running jobs: {', '.join(wiring.scheduler.jobs)}")
     try:
         while not stopping.wait(1.0):
             pass
     finally:
-        scheduler.stop()
         wiring.close()
     typer.echo("worker stopped")
 
