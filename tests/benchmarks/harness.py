@@ -132,8 +132,9 @@ def tree_rss_mb(pid: int, *, measure: Callable[[int], float] = rss_mb) -> float:
 
 @dataclass
 class Server:
-    """`motcua serve` in a subprocess: one uvicorn process with the emulator mounted, or `workers` processes
-    and the emulator as a process of its own (`motcua zalo-emulator`, standing in for Zalo: not counted)."""
+    """`motcua serve` in a subprocess: one server process (on PostgreSQL with the jobs in a process of their
+    own beside it), or `workers` processes and `motcua worker`; the Zalo and DVCQG emulators in processes of
+    their own (standing in for Zalo and the national portal: not counted)."""
 
     base: str
     process: subprocess.Popen[bytes]
@@ -144,8 +145,10 @@ class Server:
 
     def rss(self) -> float:
         """All the server's processes together: RSS for one process, PSS summed for several (RSS would
-        count what they share once per process)."""
-        return tree_rss_mb(self.process.pid, measure=pss_mb if self.workers > 1 else rss_mb)
+        count what they share once per process). On PostgreSQL even `serve` alone runs several: the
+        supervisor, the server process and the jobs' process."""
+        several = self.workers > 1 or tree_rss_mb(self.process.pid, measure=lambda _pid: 1.0) > 1
+        return tree_rss_mb(self.process.pid, measure=pss_mb if several else rss_mb)
 
     def sample_forever(self) -> None:
         while not self._stop.wait(0.1):
@@ -166,18 +169,22 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
            # The reminder pass is measured on its own (one run at start, none during the query figures).
            "MOTCUA_SCHEDULER__REMINDER_INTERVAL_SECONDS": "86400"}
     log = open(workdir / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
-    emulator, emulator_process, worker_process = f"{settings.public_base_url}/zalo-emulator", None, None
+    # Zalo and the national portal are other organisations' servers: their emulators run in processes of
+    # their own, so that what the server's processes spend is the server's work (mounted in the server
+    # process, answering the relay's calls cost that process the GIL its requests wait for: issue 22).
+    emulators = {"zalo-emulator": free_port(), "dvcqg-emulator": free_port()}
+    env["MOTCUA_ZALO__EMULATOR_URL"] = emulator = f"http://127.0.0.1:{emulators['zalo-emulator']}"
+    env["MOTCUA_DVCQG__EMULATOR_URL"] = f"http://127.0.0.1:{emulators['dvcqg-emulator']}"
+    helpers = [subprocess.Popen([sys.executable, "-m", "api.cli", name, "--port", str(at)], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT) for name, at in emulators.items()]
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
-    if workers > 1:  # the in-process emulator cannot be shared by several processes
-        emulator_port = free_port()
-        emulator = env["MOTCUA_ZALO__EMULATOR_URL"] = f"http://127.0.0.1:{emulator_port}"
-        emulator_process = subprocess.Popen([sys.executable, "-m", "api.cli", "zalo-emulator", "--port",
-                                             str(emulator_port)], cwd=ROOT, env=env, stdout=log,
-                                            stderr=subprocess.STDOUT)
+    if workers > 1:
         # The jobs (relay, timers, reminders) run in a worker of their own, as a centre scaled out would.
         command += ["--workers", str(workers), "--no-scheduler"]
-        worker_process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
-                                          stdout=log, stderr=subprocess.STDOUT)
+        helpers.append(subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
+                                        stdout=log, stderr=subprocess.STDOUT))
+    for at in emulators.values():
+        _wait_for_port(at)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(base=settings.public_base_url, process=process, emulator=emulator, workers=workers)
     try:
@@ -195,15 +202,23 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
         yield server
     finally:
         server._stop.set()
-        for running in (process, worker_process, emulator_process):
-            if running is None:
-                continue
+        for running in (process, *reversed(helpers)):
             running.terminate()
             try:
                 running.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 running.kill()
         log.close()
+
+
+def _wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def forget_zalo_tokens(wiring: Wiring) -> None:

@@ -120,10 +120,14 @@ def table(results: list[dict[str, Any]], *, sizes: list[int]) -> str:
 
 def details(r: dict[str, Any]) -> str:
     workers = r.get("workers", 1)
-    parts = ["one server process with the Zalo emulator mounted in it"
+    parts = ["one server process"
+             + (" and the jobs in a process of their own (`motcua serve` on PostgreSQL; its memory is the PSS "
+                "summed over the supervisor, the server and the jobs' process)" if r["backend"] == "postgresql"
+                else " with the jobs in it")
+             + "; the Zalo and DVCQG emulators in processes of their own (standing in for Zalo and the national "
+               "portal: not counted in any figure of the server's memory)"
              + (f"; the 'server processes + a worker' rows: `serve --workers {workers} --no-scheduler` and "
-                "`motcua worker` for the jobs, the emulator in a process of its own (standing in for Zalo: "
-                "not counted in the memory, which is the sum of the server processes' PSS)"
+                "`motcua worker` for the jobs (the memory is the sum of the server processes' PSS)"
                 if workers > 1 else ""),
              f"raw n={r['raw']['n']}"]
     if "http1" in r:
