@@ -88,6 +88,7 @@ class _Slot:
     started: float
     command: list[str] = field(default_factory=list)  # what replaces the process when it dies
     name: str = "Server process"
+    serves: bool = True  # a server process: its replacement inherits the listening socket
     pause: float = 0.0
     restart_at: float | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -103,7 +104,7 @@ class Supervisor:
         now = time.monotonic()
         self.slots = [_Slot(pid=pid, started=now, command=server_command) for pid in pids]
         if jobs_pid is not None:
-            self.slots.append(_Slot(pid=jobs_pid, started=now, name="Jobs process",
+            self.slots.append(_Slot(pid=jobs_pid, started=now, name="Jobs process", serves=False,
                                     command=list(jobs_command) if jobs_command is not None else JOBS_COMMAND))
         self.remove = [Path(path) for path in remove]
         self.stop = threading.Event()
@@ -172,7 +173,7 @@ class Supervisor:
         now = time.monotonic()
         for slot in self.slots:
             if slot.pid is None and slot.restart_at is not None and slot.restart_at <= now and not self.stop.is_set():
-                slot.popen = subprocess.Popen(slot.command, pass_fds=(self.fd,))
+                slot.popen = subprocess.Popen(slot.command, pass_fds=(self.fd,) if slot.serves else ())
                 slot.pid, slot.started, slot.restart_at = slot.popen.pid, now, None
                 logger.info("Started %s [%d]", slot.name.lower(), slot.pid)
 
