@@ -4,6 +4,7 @@ from engine.engine import Engine
 from engine.migration import MigrationCheck, MigrationProblem
 from engine.operators import OperatorContext, OperatorParam, OperatorRegistry
 from engine.steps import validate_form
+from engine.store import work_item
 from engine.views import DeployResult, IncidentView, StepResult, WorkItemView
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "StepResult",
     "WorkItemView",
     "validate_form",
+    "work_item",
 ]

@@ -70,9 +70,10 @@ def sync_work_items(
 ) -> tuple[list[WorkItemView], list[WorkItemView]]:
     """Make work_item rows match the READY manual tasks; returns (opened, closed).
 
-    One query reads the instance's items (a few dozen at most); the session keeps them referenced, so the
-    caller's `session.get(WorkItem, id)` of an opened item does not go back to the database (the identity
-    map alone holds rows weakly)."""
+    One query reads the instance's items (a few dozen at most); the session keeps them referenced
+    (`work_item` finds them without going back to the database; the identity map alone holds rows weakly).
+    New items are added, not flushed: the after-step hook gives them their due times first, so each is
+    one INSERT at the next flush instead of an INSERT and an UPDATE (issue 22)."""
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
     closed: list[WorkItemView] = []
     items = {item.id: item for item in session.exec(select(WorkItem).where(WorkItem.instance_id == row.id))}
@@ -94,9 +95,14 @@ def sync_work_items(
         else:  # re-opened, e.g. a retried task
             item.state, item.completed_at, item.completed_by = "open", None, None
         opened.append(WorkItemView.of(item))
-    session.flush()
     session.info.setdefault(SESSION_ITEMS, {}).update(items)
     return opened, closed
+
+
+def work_item(session: Session, item_id: str) -> WorkItem | None:
+    """A work item by id: one of this session's steps (possibly not flushed yet), else from the database."""
+    found = session.info.get(SESSION_ITEMS, {}).get(item_id)
+    return found if found is not None else session.get(WorkItem, item_id)
 
 
 def refresh_work_items(session: Session, row: ProcessInstance, wf: BpmnWorkflow) -> None:

@@ -23,8 +23,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from engine import WorkItemView
-from engine.models import WorkItem
+from engine import WorkItemView, work_item
 from workflows.calendar.working import HOURS_PER_WORKING_DAY, WorkingCalendar
 from workflows.collaborators import CalendarProvider
 from workflows.core.clock import VN_TZ, to_local
@@ -184,7 +183,7 @@ def give_due_times(
     """Give each work item opened at `start` its due time: `hours[step]` working hours later
     (`step_due_at`); a step without hours gets `otherwise` (a case's own deadline) or keeps none."""
     for item in opened:
-        row = session.get(WorkItem, item.id)
+        row = work_item(session, item.id)
         if row is None:
             continue
         step = hours.get(item.element_id)

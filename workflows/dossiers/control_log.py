@@ -20,11 +20,12 @@ def hand_over(
     session: Session, *, dossier_id: int, step: str, step_name: str, at: datetime,
     from_actor: str | None, from_unit: str | None, to_actor: str | None, to_unit: str | None,
     due_at: datetime | None, note: str | None = None, services: DomainServices | None = None,
-    from_title: str | None = None,
+    from_title: str | None = None, started_at: datetime | None = None,
 ) -> ControlLogEntry:
     """Append one row of the Phiếu kiểm soát: on time when the step finished by its due time. With
     `services` (an official's hand-over of a processing step) the row also becomes a progress entry on the
-    national portal (`national_sync.hand_over`; `from_title` is the giver's chức danh)."""
+    national portal (`national_sync.hand_over`; `from_title` is the giver's chức danh, `started_at` when the
+    step began, by default the time of the dossier's previous row)."""
     entry = ControlLogEntry(
         dossier_id=dossier_id, step=step, step_name=step_name, at=at, from_actor=from_actor,
         from_unit=from_unit, to_actor=to_actor, to_unit=to_unit, due_at=due_at,
@@ -32,5 +33,5 @@ def hand_over(
     )
     session.add(entry)
     if services is not None:
-        national_sync.hand_over(session, entry=entry, title=from_title, services=services)
+        national_sync.hand_over(session, entry=entry, title=from_title, services=services, started_at=started_at)
     return entry

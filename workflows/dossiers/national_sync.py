@@ -107,15 +107,17 @@ def madonvi(session: Session, *, dossier: Dossier) -> str | None:
 
 def hand_over(
     session: Session, *, entry: ControlLogEntry, title: str | None, services: DomainServices,
+    started_at: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Queue the `CapNhatTienDoHoSoMC` entry of one control-log row (a hand-over by an official)."""
+    """Queue the `CapNhatTienDoHoSoMC` entry of one control-log row (a hand-over by an official). Its
+    NgayBatDau is `started_at` (the completed work item's opening), else the dossier's previous row's time."""
     if not enabled(services):
         return None
     dossier = session.get(Dossier, entry.dossier_id)
     if dossier is None:
         return None
     session.flush()  # the row's id names the outbox key
-    started = session.exec(
+    started = started_at or session.exec(
         select(func.max(ControlLogEntry.at)).where(ControlLogEntry.dossier_id == entry.dossier_id,
                                                    col(ControlLogEntry.id) < entry.id)).one()
     progress = ProgressEntry(

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from engine import StepResult, WorkItemView
 from workflows.collaborators import DomainServices, Step
+from workflows.core.clock import ensure_utc
 from workflows.deadlines import service as deadlines
 from workflows.dossiers import control_log
 from workflows.dossiers.models import Dossier
@@ -53,6 +54,7 @@ def after_step(session: Session, *, step: Step, services: DomainServices) -> Non
         to_actor=_to_actor(session, result.opened),
         to_unit=_to_unit(result.opened, finished=result.status == "completed"), due_at=step.due_at,
         note=_note(step.form), services=services, from_title=_title(session, step.actor),
+        started_at=ensure_utc(result.completed.created_at),
     )
 
 

@@ -32,6 +32,11 @@ def dossier_by_code(session: Session, code: str) -> Dossier | None:
     return memo(session, "dossier", code, lambda: session.exec(select(Dossier).where(Dossier.code == code)).first())
 
 
+def remember_dossier(session: Session, dossier: Dossier) -> Dossier:
+    """Keep a dossier read some other way (joined to its work item) for `dossier_by_code` in this session."""
+    return memo(session, "dossier", dossier.code, lambda: dossier) or dossier
+
+
 def lateness(session: Session, *, dossier: Dossier, services: DomainServices, now: datetime) -> str | None:
     """The dossier's lateness class (`deadlines.lateness`); None before its clock started."""
     if dossier.due_at is None:

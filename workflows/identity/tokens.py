@@ -20,8 +20,9 @@ from sqlmodel import Session, col, select
 
 from workflows.core.clock import ensure_utc
 from workflows.core.config import AuthSettings
+from workflows.core.db import memo
 from workflows.core.errors import NotAuthenticated
-from workflows.identity.models import Official, RefreshToken
+from workflows.identity.models import Department, Official, RefreshToken
 
 ALGORITHM = "HS256"
 ACCESS = "access"
@@ -63,11 +64,25 @@ def _decode(token: str, *, typ: str, settings: AuthSettings, now: datetime) -> d
 
 
 def _official(session: Session, claims: dict[str, Any]) -> Official:
-    official = session.get(Official, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    official = _with_department(session, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
     if official is None or official.disabled:
         raise NotAuthenticated("Tài khoản không còn hiệu lực.", code="account_disabled")
     if claims["ver"] != official.token_version:
         raise NotAuthenticated("Phiên đăng nhập đã bị thu hồi; vui lòng đăng nhập lại.", code="token_revoked")
+    return official
+
+
+def _with_department(session: Session, official_id: int) -> Official | None:
+    """The official and their department in one query; the department is remembered for the request
+    (`actor_of_official` and the forms ask for it by id), so every authenticated request saves a query."""
+    row = session.exec(select(Official, Department)
+                       .outerjoin(Department, col(Department.id) == Official.department_id)
+                       .where(Official.id == official_id)).first()
+    if row is None:
+        return None
+    official, department = row
+    if department is not None:
+        memo(session, "department", department.id, lambda: department)
     return official
 
 

@@ -20,7 +20,7 @@ from workflows.deadlines import service as deadlines
 from workflows.dossiers import access
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
-from workflows.dossiers.queries import dossier_by_code
+from workflows.dossiers.queries import remember_dossier
 from workflows.dossiers.service import open_items
 from workflows.dossiers.statuses import SUB_STATUS_NAMES, SubStatus
 from workflows.identity.actor import Actor
@@ -141,11 +141,13 @@ def counts(
 
 
 def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
-    item = session.get(WorkItem, task_id)
-    dossier = dossier_by_code(session, item.business_key) if item else None
-    if item is None or dossier is None:
+    """The work item and its dossier (remembered for the step, `dossier_by_code`): one query for both."""
+    row = session.exec(select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == WorkItem.business_key)
+                       .where(WorkItem.id == task_id)).first()
+    if row is None:
         raise NotFound("Không tìm thấy công việc.", code="task_not_found")
-    return item, dossier
+    item, dossier = row
+    return item, remember_dossier(session, dossier)
 
 
 def get_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> TaskOut:
