@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import bindparam, event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select, update
@@ -28,22 +28,21 @@ def enqueue(
     The relay sees the row only after the caller commits; `on_commit` (e.g. `relay.notify`) runs right
     after that commit so the message leaves at once instead of at the next poll.
     """
-    same_subject = OutboxMessage.subject_ref == subject_ref
-    last = session.exec(select(func.max(OutboxMessage.sequence)).where(same_subject)).one()
     values: dict[str, Any] = {
         "idempotency_key": idempotency_key, "channel": channel, "kind": kind, "subject_ref": subject_ref,
         "recipient_ref": recipient_ref, "payload": payload, "status": PENDING, "attempts": 0, "parts_done": 0,
-        "next_attempt_at": utc(now), "created_at": utc(now), "sequence": (last or 0) + 1,
-        "tracking_id": tracking_id_for(idempotency_key),
+        "next_attempt_at": utc(now), "created_at": utc(now), "tracking_id": tracking_id_for(idempotency_key),
     }
     # One statement, no savepoint: an existing key (or one a concurrent transaction is inserting) is left
-    # as it is, and PostgreSQL waits for that transaction instead of failing ours.
+    # as it is, and PostgreSQL waits for that transaction instead of failing ours. The subject's next
+    # sequence number is taken inside it (one round trip, not a max() and then the INSERT).
     statement = _insert_statement(session.get_bind().dialect.name)
-    new_id = session.execute(statement, values).scalar_one_or_none()
-    if new_id is None:
+    inserted = session.execute(statement, {**values, SEQUENCE_OF: subject_ref}).one_or_none()
+    if inserted is None:
         return None
-    message = OutboxMessage(id=new_id, channel_used=None, provider_message_id=None, last_error=None,
-                            sent_at=None, delivered_at=None, seen_at=None, **values)
+    message = OutboxMessage(id=inserted.id, sequence=inserted.sequence, channel_used=None,
+                            provider_message_id=None, last_error=None, sent_at=None, delivered_at=None,
+                            seen_at=None, **values)
     make_transient_to_detached(message)  # the row exists: attach it without another INSERT or SELECT
     session.add(message)
     session.info[ENQUEUED] = True
@@ -54,18 +53,23 @@ def enqueue(
 
 
 _INSERTS: dict[str, Any] = {}
+SEQUENCE_OF = "sequence_of"  # the parameter naming the subject whose next sequence number the INSERT takes
 
 
 def _insert_statement(dialect: str) -> Any:
-    """The enqueue's INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect; the row's values
-    are the execution's parameters. With the values inside the statement, SQLAlchemy walked them (the
-    payload too) to make the statement's cache key on every enqueue: a notifying step enqueues two or
-    three messages, and that walk was a visible share of the server's time under load (py-spy)."""
+    """The enqueue's INSERT … ON CONFLICT DO NOTHING RETURNING id, sequence, built once per dialect; the
+    row's values are the execution's parameters, its sequence the subject's max + 1. With the values inside
+    the statement, SQLAlchemy walked them (the payload too) to make the statement's cache key on every
+    enqueue: a notifying step enqueues two or three messages, and that walk was a visible share of the
+    server's time under load (py-spy)."""
     statement = _INSERTS.get(dialect)
     if statement is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                     .returning(col(OutboxMessage.id)))
+        following = (select(func.coalesce(func.max(OutboxMessage.sequence), 0) + 1)
+                     .where(OutboxMessage.subject_ref == bindparam(SEQUENCE_OF)).scalar_subquery())
+        statement = (insert(OutboxMessage).values(sequence=following)
+                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(col(OutboxMessage.id), col(OutboxMessage.sequence)))
         _INSERTS[dialect] = statement
     return statement
 

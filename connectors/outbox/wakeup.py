@@ -27,14 +27,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "motcua_outbox"
 _ANNOUNCE = "outbox.announce"  # session.info: the relay channels this transaction will announce at commit
 _LISTENING = "outbox.announce.listening"  # session.info: the session's commit and rollback are listened to
-_NOTIFY = text("SELECT pg_notify(:name, :channel)")
+_NOTIFY = text("SELECT pg_notify(:name, c) FROM unnest(CAST(:channels AS text[])) AS c")  # one round trip
 
 
 def announce_at_commit(session: Session, channel: str) -> None:
     """Have this session's next commit wake the relays of `channel` in every process (PostgreSQL; nothing
     on SQLite). One `pg_notify` per channel per transaction, run just before the outermost commit (not at a
-    savepoint's release: the service tasks enqueue inside savepoints); a rollback drops it with the
-    transaction."""
+    savepoint's release: the service tasks enqueue inside savepoints), all channels in one statement; a
+    rollback drops it with the transaction."""
     if session.get_bind().dialect.name != "postgresql":
         return
     if not session.info.get(_LISTENING):
@@ -50,8 +50,9 @@ def announce_at_commit(session: Session, channel: str) -> None:
 def _announce(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint's release: the outermost commit announces
-    for channel in sorted(session.info.pop(_ANNOUNCE, ())):
-        session.execute(_NOTIFY, {"name": CHANNEL, "channel": channel})
+    channels = sorted(session.info.pop(_ANNOUNCE, ()))
+    if channels:
+        session.execute(_NOTIFY, {"name": CHANNEL, "channels": channels})
 
 
 def _forget(session: Session) -> None:
