@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, col, delete
 
 from connectors.timeutil import from_epoch_ms, utc
 from connectors.zalo.users import ZaloUser, record_user
@@ -217,17 +217,16 @@ class ZaloEventRecord(SQLModel, table=True):
 
 def record_event(session: Session, *, event_key: str, event_name: str, user_id: str | None,
                  received_at: datetime) -> bool:
-    """Remember the event; False when it was seen before (then do nothing else with it). Flushes only."""
-    seen = session.exec(select(ZaloEventRecord.id).where(ZaloEventRecord.event_key == event_key)).first()
-    if seen is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ZaloEventRecord(event_key=event_key[:200], event_name=event_name[:64],
-                                        user_id=user_id, received_at=utc(received_at)))
-    except IntegrityError:
-        return False  # a concurrent delivery of the same event won
-    return True
+    """Remember the event; False when it was seen before (then do nothing else with it). One statement, no
+    savepoint (every delivery receipt comes through here): INSERT … ON CONFLICT DO NOTHING, which on
+    PostgreSQL waits for a concurrent delivery of the same event and then finds it there."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(ZaloEventRecord)
+                 .values(event_key=event_key[:200], event_name=event_name[:64], user_id=user_id,
+                         received_at=utc(received_at))
+                 .on_conflict_do_nothing(index_elements=["event_key"]).returning(col(ZaloEventRecord.id)))
+    return session.execute(statement).first() is not None
 
 
 def prune_events(session: Session, *, before: datetime) -> int:
