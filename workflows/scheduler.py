@@ -15,6 +15,8 @@ expires), and those the wiring adds (`zalo_articles`: news published and broadca
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from prometheus_client import CollectorRegistry, Counter, Gauge
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session, col, select
@@ -38,8 +40,10 @@ from engine import Engine, StepResult
 from engine.models import ProcessInstance
 from engine.store import ACTIVE as INSTANCE_ACTIVE
 from workflows.collaborators import DomainServices
+from workflows.core.clock import ensure_utc
 from workflows.core.config import Settings
-from workflows.core.db import session_scope
+from workflows.core.db import session_scope, upsert
+from workflows.core.models import SchedulerJobReport
 from workflows.process import service as process
 from workflows.reminders.jobs import ReminderPolicy, due_reminders, send_due_reminders
 
@@ -61,17 +65,28 @@ class JobState:
     last_duration_seconds: float | None = None
     last_error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    reported: float | None = None  # time.monotonic() of the last report written
+    reported_error: str | None = None  # the last_error that report carried
 
-    def as_dict(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value is not None else None
+    def values(self) -> dict[str, Any]:
+        """The run figures, as `SchedulerJobReport` stores them."""
+        return {name: getattr(self, name) for name in REPORTED}
 
-        return {
-            "interval_seconds": self.interval_seconds, "runs": self.runs, "failures": self.failures,
-            "processed_total": self.processed_total, "last_processed": self.last_processed,
-            "last_started_at": iso(self.last_started_at), "last_success_at": iso(self.last_success_at),
-            "last_duration_seconds": self.last_duration_seconds, "last_error": self.last_error,
-        }
+
+# The figures of a job's runs: JobState's and SchedulerJobReport's columns alike.
+REPORTED = ("interval_seconds", "runs", "failures", "processed_total", "last_processed", "last_started_at",
+            "last_success_at", "last_duration_seconds", "last_error")
+REPORT_SECONDS = 10.0  # a process running the jobs writes each job's report at most this often (and on errors)
+REPORTS_SHOWN = timedelta(days=1)  # reports older than this (a process long gone) are not shown
+
+
+def worker_name() -> str:
+    """This process, as the job reports name it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _iso(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
 class Scheduler:
@@ -109,6 +124,7 @@ class Scheduler:
         for name, (job, interval) in (extra_jobs or {}).items():
             self._jobs[name] = (job, JobState(interval))
         self._aps: BackgroundScheduler | None = None
+        self._reporting = False  # whether runs are written to `scheduler_job_report` (while the clock runs)
         self._metrics = _Metrics(registry, self) if registry is not None else None
 
     # ---- control -----------------------------------------------------------------------------------------
@@ -127,6 +143,7 @@ class Scheduler:
             return
         if self._relay is not None:
             self._relay.start()
+        self._reporting = True  # before the first runs, which start with the clock
         aps = BackgroundScheduler(timezone=UTC)
         first = datetime.now(UTC)
         for name, (_, state) in self._jobs.items():
@@ -142,6 +159,10 @@ class Scheduler:
             if self._aps.running:
                 self._aps.shutdown(wait=True)
             self._aps = None
+            for name, (_, state) in self._jobs.items():  # the runs since the last reports, for those who read them
+                if state.runs:
+                    self._report(name, state, final=True)
+        self._reporting = False
         if self._relay is not None:
             self._relay.stop(timeout)
 
@@ -166,24 +187,69 @@ class Scheduler:
             state.failures += 1
             state.last_error = f"{type(exc).__name__}: {exc}"[:500]
             state.last_duration_seconds = time.monotonic() - started
-            if self._metrics is not None:
-                self._metrics.ran(name, ok=False, processed=0, duration=state.last_duration_seconds)
+            self._report(name, state)
             return 0
         state.last_duration_seconds = time.monotonic() - started
         state.last_processed = processed
         state.processed_total += processed
         state.last_success_at = self._now()
         state.last_error = None
-        if self._metrics is not None:
-            self._metrics.ran(name, ok=True, processed=processed, duration=state.last_duration_seconds)
+        self._report(name, state)
         return processed
+
+    def _report(self, name: str, state: JobState, *, final: bool = False) -> None:
+        """Write the job's figures for the processes that do not run the jobs: at most every
+        `REPORT_SECONDS`, at once when the outcome changes (a failure, a recovery), and when the clock stops
+        (`final`). Only while the clock runs: a job run by hand (tests, the CLI) stays this process's. A
+        report that cannot be written is logged; the job's own outcome stands."""
+        if not self._reporting:
+            return
+        now = time.monotonic()
+        if (not final and state.reported is not None and state.last_error == state.reported_error
+                and now - state.reported < REPORT_SECONDS):
+            return
+        key = {"worker": worker_name(), "job": name}
+        figures = {**state.values(), "reported_at": self._now()}
+        try:
+            with session_scope(self._db) as session:
+                upsert(session, SchedulerJobReport.__table__, {**key, **figures},  # type: ignore[attr-defined]
+                       conflict=list(key), set_=figures)
+        except Exception:  # noqa: BLE001 - the state in this process stays right; the next run retries
+            log.warning("scheduler job %s: its report was not written", name, exc_info=True)
+            return
+        state.reported, state.reported_error = now, state.last_error
 
     # ---- state ---------------------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """{"running", "jobs": {name: {...last run...}}, "backlog": {...}} for /readyz and the admin API."""
-        return {"running": self.running, "jobs": {name: s.as_dict() for name, (_, s) in self._jobs.items()},
+        """{"running", "jobs": {name: {...last run...}}, "backlog": {...}} for /readyz and the admin API.
+        `running` says whether this process runs the jobs; `jobs` is `job_figures()`."""
+        return {"running": self.running, "jobs": {name: _iso(values) for name, values in self.job_figures().items()},
                 "backlog": self.backlog()}
+
+    def job_figures(self) -> dict[str, dict[str, Any]]:
+        """Each job's last run: this process's once it ran the job, else the latest report of a process that
+        runs the jobs (with its `worker` and `reported_at`; on PostgreSQL the server processes do not), else
+        this process's figures of a job never run."""
+        local = {name: state.values() for name, (_, state) in self._jobs.items()}
+        never_ran = [name for name, (_, state) in self._jobs.items() if state.runs == 0]
+        reports = self._reports() if never_ran else {}
+        return {**{name: values for name, values in reports.items() if name not in local},
+                **{name: reports.get(name, values) if name in never_ran else values
+                   for name, values in local.items()}}
+
+    def _reports(self) -> dict[str, dict[str, Any]]:
+        """The latest report of each job, from the processes that reported within `REPORTS_SHOWN`."""
+        try:
+            with Session(self._db) as session:
+                rows = session.exec(select(SchedulerJobReport)
+                                    .where(col(SchedulerJobReport.reported_at) >= self._now() - REPORTS_SHOWN)
+                                    .order_by(col(SchedulerJobReport.reported_at))).all()
+        except Exception:  # noqa: BLE001 - a probe reports, it does not fail
+            log.warning("scheduler job reports unavailable", exc_info=True)
+            return {}
+        return {row.job: {**{name: getattr(row, name) for name in REPORTED}, "worker": row.worker,
+                          "reported_at": row.reported_at} for row in rows}  # the latest of a job comes last
 
     def backlog(self) -> dict[str, int | None]:
         """What is due now and not yet done; None for a count the database could not give."""
@@ -286,23 +352,36 @@ def zalo_token_refresher(
 
 
 class _Metrics:
+    """The `motcua_scheduler_job_*` figures of `Scheduler.job_figures()`, read when Prometheus scrapes: this
+    process's runs, or the reports of the process that runs the jobs (a server process on PostgreSQL)."""
+
     def __init__(self, registry: CollectorRegistry, scheduler: Scheduler) -> None:
-        self.runs = Counter("motcua_scheduler_job_runs", "Scheduler job runs", ["job", "outcome"],
-                            registry=registry)
-        self.processed = Counter("motcua_scheduler_job_processed", "Entities a job processed", ["job"],
-                                 registry=registry)
-        self.last_success = Gauge("motcua_scheduler_job_last_success_timestamp_seconds",
-                                  "Unix time of the job's last successful run", ["job"], registry=registry)
-        self.duration = Gauge("motcua_scheduler_job_last_duration_seconds", "Duration of the job's last run",
-                              ["job"], registry=registry)
+        self._scheduler = scheduler
+        registry.register(self)
         registry.register(_BacklogCollector(scheduler))
 
-    def ran(self, job: str, *, ok: bool, processed: int, duration: float) -> None:
-        self.runs.labels(job=job, outcome="ok" if ok else "error").inc()
-        self.duration.labels(job=job).set(duration)
-        if ok:
-            self.processed.labels(job=job).inc(processed)
-            self.last_success.labels(job=job).set(time.time())
+    def collect(self) -> Iterator[Metric]:
+        runs = CounterMetricFamily("motcua_scheduler_job_runs", "Scheduler job runs", labels=["job", "outcome"])
+        processed = CounterMetricFamily("motcua_scheduler_job_processed", "Entities a job processed",
+                                        labels=["job"])
+        last_success = GaugeMetricFamily("motcua_scheduler_job_last_success_timestamp_seconds",
+                                         "Unix time of the job's last successful run", labels=["job"])
+        duration = GaugeMetricFamily("motcua_scheduler_job_last_duration_seconds", "Duration of the job's last run",
+                                     labels=["job"])
+        for job, figures in self._scheduler.job_figures().items():
+            if not figures["runs"]:
+                continue
+            runs.add_metric([job, "ok"], figures["runs"] - figures["failures"])
+            runs.add_metric([job, "error"], figures["failures"])
+            processed.add_metric([job], figures["processed_total"])
+            if figures["last_success_at"] is not None:
+                last_success.add_metric([job], ensure_utc(figures["last_success_at"]).timestamp())
+            if figures["last_duration_seconds"] is not None:
+                duration.add_metric([job], figures["last_duration_seconds"])
+        yield from (runs, processed, last_success, duration)
+
+    def describe(self) -> list[Metric]:
+        return []  # no scrape at registration time (the database may not be ready)
 
 
 class _BacklogCollector:

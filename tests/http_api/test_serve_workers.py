@@ -200,6 +200,9 @@ def test_one_server_process_leaves_the_jobs_to_a_process_of_its_own_on_postgresq
         _all_sent(db, created.json()["code"], at_least=1, within=10)
         inbox = http.get(f"{base}/zalo-emulator/inbox", params={"phone": "84912000222"}, timeout=10).json()
         assert [m["template_data"]["trang_thai"] for m in inbox["messages"]] == ["Được tiếp nhận"]
+        # The server process shows the jobs as the jobs' process reported them (it runs none itself).
+        timers = requests.get(f"{base}/readyz", timeout=10).json()["scheduler"]["jobs"]["timers"]
+        assert timers["worker"].endswith(f":{jobs}") and timers["runs"] >= 1 and timers["last_success_at"]
 
 
 def _roles(log: Path, pid: int) -> tuple[list[int], int]:

@@ -1,0 +1,90 @@
+"""A process that does not run the jobs (a server process on PostgreSQL, beside `motcua serve`'s jobs' process or
+`motcua worker`) shows the jobs' last runs as the process that runs them reported them: on the state /readyz
+and the admin API give, and in the `motcua_scheduler_job_*` metrics (both databases)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.scheduler.assembly import Domain
+from workflows import housekeeping
+from workflows.core.config import LoginThrottleSettings
+
+
+def _wait_for(check: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("not reported in time")
+
+
+def test_the_jobs_last_runs_are_shown_by_a_process_that_does_not_run_them(domain: Domain) -> None:
+    domain.settings.scheduler.timer_interval_seconds = 0.2
+    calls = {"n": 0}
+
+    def portal() -> int:  # succeeds once, then keeps failing
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("cổng chưa trả lời")
+        return 2
+
+    runner = domain.scheduler(extra_jobs={"portal": (portal, 0.2)})
+    registry = CollectorRegistry()
+    reader = domain.scheduler(registry=registry)  # a server process: its scheduler is never started
+    assert "worker" not in reader.state()["jobs"]["timers"]  # nothing reported yet: its own, never run
+    assert "motcua_scheduler_job_runs_total{" not in generate_latest(registry).decode()
+
+    runner.start()
+    try:
+        # A failure is reported at once, not at the next report (`REPORT_SECONDS`).
+        _wait_for(lambda: reader.state()["jobs"].get("portal", {}).get("failures"))
+        assert runner.state()["jobs"]["portal"]["runs"] >= 2
+    finally:
+        runner.stop()  # writes the runs since the last reports
+    ran = runner.state()["jobs"]
+
+    state = reader.state()
+    assert state["running"] is False
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    timers, failing = state["jobs"]["timers"], state["jobs"]["portal"]
+    assert timers["worker"] == worker and timers["runs"] >= 1 and timers["failures"] == 0
+    assert timers["last_success_at"] == timers["reported_at"] == domain.clock.now().isoformat()
+    assert timers["interval_seconds"] == 0.2
+    assert timers["runs"] == ran["timers"]["runs"] and failing["failures"] == ran["portal"]["failures"]
+    assert failing["worker"] == worker and failing["failures"] >= 1 and failing["processed_total"] == 2
+    assert failing["last_error"] == "RuntimeError: cổng chưa trả lời"
+    assert failing["last_success_at"] == domain.clock.now().isoformat()
+
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(generate_latest(registry).decode())
+               for s in family.samples}
+    runs = "motcua_scheduler_job_runs_total"
+    assert samples[(runs, (("job", "portal"), ("outcome", "error")))] == failing["failures"]
+    assert samples[(runs, (("job", "portal"), ("outcome", "ok")))] == 1
+    assert samples[("motcua_scheduler_job_processed_total", (("job", "portal"),))] == 2
+    assert samples[("motcua_scheduler_job_last_success_timestamp_seconds", (("job", "timers"),))] == \
+        domain.clock.now().timestamp()
+
+    # A job this process runs itself is its own again.
+    reader.run_once("timers")
+    own = reader.state()["jobs"]["timers"]
+    assert "worker" not in own and own["runs"] == 1
+
+    # Reports of a process gone for more than a day are not shown; after a week housekeeping drops them.
+    domain.clock.advance(timedelta(days=2))
+    assert "worker" not in reader.state()["jobs"]["reminders"]
+    assert "portal" not in reader.state()["jobs"]
+    jobs = len(runner.jobs)
+    later = domain.clock.now() + timedelta(days=6)
+    assert housekeeping.run(domain.db, now=later, login=LoginThrottleSettings()) >= jobs
+    assert housekeeping.run(domain.db, now=later, login=LoginThrottleSettings()) == 0
