@@ -18,7 +18,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from connectors.dvcqg import DvcqgClient
+from connectors.dvcqg import AdapterState
 from connectors.outbox import OutboxMessage
 from engine.models import Incident, ProcessInstance, WorkItem
 from workflows.core.clock import Clock
@@ -96,7 +96,8 @@ class BusinessCollector:
     """The gauges above, each family counted in its own short read; a family whose query fails is left out
     of that scrape (logged), so one broken table does not hide the others."""
 
-    def __init__(self, db: Engine, *, clock: Clock, dvcqg: DvcqgClient | None = None) -> None:
+    def __init__(self, db: Engine, *, clock: Clock, dvcqg: Callable[[], AdapterState] | None = None) -> None:
+        """`dvcqg()` is the DVCQG adapter's state (this process's calls and those the jobs' process reported)."""
         self._db = db
         self._clock = clock
         self._dvcqg = dvcqg
@@ -160,10 +161,11 @@ class BusinessCollector:
         if self._dvcqg is not None:
             success = GaugeMetricFamily("motcua_dvcqg_last_success_timestamp_seconds",
                                         "Unix time of the adapter's last successful call (0: none yet)")
-            last = self._dvcqg.last_success_at
+            adapter = self._dvcqg()
+            last = adapter.last_success_at
             success.add_metric([], last.timestamp() if last is not None else 0.0)
             error = GaugeMetricFamily("motcua_dvcqg_adapter_error",
                                       "1 while the adapter's last call failed (cleared by a success)")
-            error.add_metric([], 1.0 if self._dvcqg.last_error else 0.0)
+            error.add_metric([], 1.0 if adapter.last_error else 0.0)
             families += [success, error]
         return families

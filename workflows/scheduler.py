@@ -66,7 +66,7 @@ class JobState:
     last_error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     reported: float | None = None  # time.monotonic() of the last report written
-    reported_error: str | None = None  # the last_error that report carried
+    reported_error: tuple[str | None, str | None] = (None, None)  # the errors that report carried (job, detail)
 
     def values(self) -> dict[str, Any]:
         """The run figures, as `SchedulerJobReport` stores them."""
@@ -98,11 +98,14 @@ class Scheduler:
         registry: CollectorRegistry | None = None, reminder_policy: ReminderPolicy = ReminderPolicy(),
         after_timer: AfterTimer | None = None, batch_size: int = 100, token_interval_seconds: float = 300.0,
         extra_jobs: Mapping[str, tuple[Callable[[], int], float]] | None = None,
+        details: Mapping[str, Callable[[], dict[str, Any]]] | None = None,
     ) -> None:
         """`token_refresher()` refreshes when needed and returns 1 if it did (see `zalo_token_refresher`);
         `after_timer(session, result)`, when given, runs in a fired timer's transaction after the process's own
         after-step hook (tests observe and break a step with it); `extra_jobs` maps more job names to
-        (job, interval in seconds), e.g. `zalo_articles` (workflows/zalo/article_jobs.py)."""
+        (job, interval in seconds), e.g. `zalo_articles` (workflows/zalo/article_jobs.py); `details` maps a
+        job name to what its report also carries (JSON; a change of its `last_error` is reported at once), e.g.
+        the DVCQG adapter's state with `dvcqg_sync`, whose calls the process running the jobs makes."""
         self._db = db
         self._engine = engine
         self._relay = relay
@@ -123,6 +126,7 @@ class Scheduler:
             self._jobs[TOKENS] = (token_refresher, JobState(token_interval_seconds))
         for name, (job, interval) in (extra_jobs or {}).items():
             self._jobs[name] = (job, JobState(interval))
+        self._details = dict(details or {})
         self._aps: BackgroundScheduler | None = None
         self._reporting = False  # whether runs are written to `scheduler_job_report` (while the clock runs)
         self._metrics = _Metrics(registry, self) if registry is not None else None
@@ -205,11 +209,13 @@ class Scheduler:
         if not self._reporting:
             return
         now = time.monotonic()
-        if (not final and state.reported is not None and state.last_error == state.reported_error
+        detail = self._detail(name)
+        errors = (state.last_error, detail.get("last_error") if detail else None)
+        if (not final and state.reported is not None and errors == state.reported_error
                 and now - state.reported < REPORT_SECONDS):
             return
         key = {"worker": worker_name(), "job": name}
-        figures = {**state.values(), "reported_at": self._now()}
+        figures = {**state.values(), "detail": detail, "reported_at": self._now()}
         try:
             with session_scope(self._db) as session:
                 upsert(session, SchedulerJobReport.__table__, {**key, **figures},  # type: ignore[attr-defined]
@@ -217,7 +223,17 @@ class Scheduler:
         except Exception:  # noqa: BLE001 - the state in this process stays right; the next run retries
             log.warning("scheduler job %s: its report was not written", name, exc_info=True)
             return
-        state.reported, state.reported_error = now, state.last_error
+        state.reported, state.reported_error = now, errors
+
+    def _detail(self, name: str) -> dict[str, Any] | None:
+        describe = self._details.get(name)
+        if describe is None:
+            return None
+        try:
+            return describe()
+        except Exception:  # noqa: BLE001 - a report without its detail rather than none
+            log.warning("scheduler job %s: its detail is unavailable", name, exc_info=True)
+            return None
 
     # ---- state ---------------------------------------------------------------------------------------------
 
@@ -231,7 +247,7 @@ class Scheduler:
         """Each job's last run: this process's once it ran the job, else the latest report of a process that
         runs the jobs (with its `worker` and `reported_at`; on PostgreSQL the server processes do not), else
         this process's figures of a job never run."""
-        local = {name: state.values() for name, (_, state) in self._jobs.items()}
+        local = {name: {**state.values(), "detail": self._detail(name)} for name, (_, state) in self._jobs.items()}
         never_ran = [name for name, (_, state) in self._jobs.items() if state.runs == 0]
         reports = self._reports() if never_ran else {}
         return {**{name: values for name, values in reports.items() if name not in local},
@@ -248,8 +264,9 @@ class Scheduler:
         except Exception:  # noqa: BLE001 - a probe reports, it does not fail
             log.warning("scheduler job reports unavailable", exc_info=True)
             return {}
-        return {row.job: {**{name: getattr(row, name) for name in REPORTED}, "worker": row.worker,
-                          "reported_at": row.reported_at} for row in rows}  # the latest of a job comes last
+        return {row.job: {**{name: getattr(row, name) for name in REPORTED}, "detail": row.detail,
+                          "worker": row.worker, "reported_at": row.reported_at}
+                for row in rows}  # the latest report of a job comes last
 
     def backlog(self) -> dict[str, int | None]:
         """What is due now and not yet done; None for a count the database could not give."""

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine as DbEngine
 
-from connectors.dvcqg import DvcqgClient
+from connectors.dvcqg import AdapterState, DvcqgClient
 from connectors.dvcqg.payment import PaymentPlatform
 from connectors.dvcqg.sender import CHANNEL as DVCQG_CHANNEL
 from connectors.dvcqg.sender import DvcqgSender
@@ -111,6 +111,9 @@ class Wiring:
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state()
 
+    def dvcqg_state(self) -> AdapterState:
+        return dvcqg_adapter_state(self.dvcqg, self.scheduler)
+
     def notify_relay(self) -> None:
         """Wake the relay right after a commit that enqueued messages (well under a second to send)."""
         self.relay.notify()
@@ -165,6 +168,13 @@ def payment_platform(settings: Settings, clock: Clock) -> PaymentPlatform:
                            version=payment.version, account=payment.beneficiary_account,
                            bank=payment.beneficiary_bank, account_name=payment.beneficiary_name,
                            session=requests.Session(), timeout=settings.dvcqg.adapter.timeout_seconds, now=clock.now)
+def dvcqg_adapter_state(client: DvcqgClient, scheduler: Scheduler) -> AdapterState:
+    """The DVCQG adapter as this process's calls and the status sync's (reported by the process running the
+    jobs, on PostgreSQL not this one) say together."""
+    reported = scheduler.job_figures().get(DVCQG_SYNC_JOB, {}).get("detail")
+    return client.adapter_state().merged(AdapterState.from_detail(reported))
+
+
 def dvcqg_sync_relay(settings: Settings, clock: Clock, *, db: DbEngine, client: DvcqgClient,
                      cipher: PersonalDataCipher) -> OutboxRelay:
     """The status sync's relay: `dvcqg` rows, one DVCQG call each (a lookup first after an uncertain attempt),
@@ -237,7 +247,6 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
     articles = ArticleJob(db=db, api=ArticleApi(zalo), store=store, now=clock.now, notify=relay.notify)
     registry.register(ConnectionCollector(tokens))
     dvcqg = dvcqg_client(settings, clock)
-    registry.register(BusinessCollector(db, clock=clock, dvcqg=dvcqg))  # dossiers, tasks, incidents, sync
     registry.register(STEP_SECONDS)  # step latency, observed by `process.complete`
     dvcqg_relay = dvcqg_sync_relay(settings, clock, db=delivery_db, client=dvcqg, cipher=cipher)
     extra_jobs = {ARTICLES_JOB: (articles.run, settings.scheduler.zalo_articles_interval_seconds),
@@ -250,7 +259,11 @@ def build_wiring(settings: Settings, *, clock: Clock | None = None) -> Wiring:
                                      settings.retention.interval_seconds)
     scheduler = Scheduler(db=db, engine=engine, relay=relay, services=domain, settings=settings, registry=registry,
                           token_refresher=zalo_token_refresher(tokens=tokens, client=zalo, now=clock.now),
-                          extra_jobs=extra_jobs)
+                          extra_jobs=extra_jobs,
+                          # The status sync's calls are the jobs' process's: its report carries the adapter.
+                          details={DVCQG_SYNC_JOB: lambda: dvcqg.adapter_state().to_detail()})
+    registry.register(BusinessCollector(db, clock=clock,  # dossiers, tasks, incidents, sync
+                                        dvcqg=lambda: dvcqg_adapter_state(dvcqg, scheduler)))
     return Wiring(settings=settings, clock=clock, db=db, metrics_registry=registry, cipher=cipher, engine=engine,
                   domain=domain, tokens=tokens, zalo=zalo, relay=relay, scheduler=scheduler,
                   hashing=HashingSlots(settings.auth.max_concurrent_hashes,

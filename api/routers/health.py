@@ -76,10 +76,10 @@ def _dvcqg(wiring: Wiring) -> dict[str, object]:
     try:
         with Session(wiring.db) as session:
             counts = national_sync.counts(session)
-        client = wiring.dvcqg
+        adapter = wiring.dvcqg_state()
         return {"enabled": wiring.settings.dvcqg.sync.enabled,
-                "last_success_at": client.last_success_at.isoformat() if client.last_success_at else None,
-                "last_error": client.last_error, "waiting": counts.get("pending", 0) + counts.get("sending", 0),
+                "last_success_at": adapter.last_success_at.isoformat() if adapter.last_success_at else None,
+                "last_error": adapter.last_error, "waiting": counts.get("pending", 0) + counts.get("sending", 0),
                 "dead": counts.get("dead", 0)}
     except Exception as exc:  # noqa: BLE001 - a probe reports, it does not fail
         return {"state": "unknown", "error": type(exc).__name__}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,46 @@ def is_success(reply: dict[str, Any]) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class AdapterState:
+    """What the adapter's calls of one process (or several, `merged`) say: the last success, and the last
+    failure when it came after it."""
+
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    def to_detail(self) -> dict[str, str | None]:
+        """As a scheduler job report carries it (JSON)."""
+        return {"last_success_at": _iso(self.last_success_at), "last_error": self.last_error,
+                "last_error_at": _iso(self.last_error_at)}
+
+    @classmethod
+    def from_detail(cls, detail: dict[str, Any] | None) -> AdapterState:
+        detail = detail or {}
+        return cls(last_success_at=_parse(detail.get("last_success_at")), last_error=detail.get("last_error"),
+                   last_error_at=_parse(detail.get("last_error_at")))
+
+    def merged(self, other: AdapterState) -> AdapterState:
+        """The calls of both: the latest success, and the latest failure if none succeeded after it."""
+        successes = [at for at in (self.last_success_at, other.last_success_at) if at is not None]
+        success = max(successes) if successes else None
+        failures = [(state.last_error_at, state.last_error) for state in (self, other)
+                    if state.last_error is not None and state.last_error_at is not None]
+        at, error = max(failures, key=lambda failure: failure[0]) if failures else (None, None)
+        if at is None or (success is not None and success >= at):
+            return AdapterState(last_success_at=success)
+        return AdapterState(last_success_at=success, last_error=error, last_error_at=at)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
 class DvcqgClient:
     def __init__(
         self, *, adapter_url: str, username: str, password: str, dstcode: str, madonvi: str,
@@ -48,7 +89,19 @@ class DvcqgClient:
         self._session_id: str | None = None
         self._lock = threading.Lock()
         self.last_success_at: datetime | None = None
-        self.last_error: str | None = None
+        self.last_error: str | None = None  # the last call's failure; None once a call succeeds
+        self.last_error_at: datetime | None = None
+
+    def adapter_state(self) -> AdapterState:
+        """This process's calls: the last success and the failure since, if any."""
+        return AdapterState(last_success_at=self.last_success_at, last_error=self.last_error,
+                            last_error_at=self.last_error_at)
+
+    def _succeeded(self) -> None:
+        self.last_success_at, self.last_error, self.last_error_at = self._now(), None, None
+
+    def _failed(self, error: str) -> None:
+        self.last_error, self.last_error_at = error, self._now()
 
     # --- the session --------------------------------------------------------------------------------------
 
@@ -58,7 +111,7 @@ class DvcqgClient:
         session_id = reply.get("session")
         if not is_success(reply) or not session_id:
             message = str(reply.get("message") or reply)
-            self.last_error = f"login refused: {message}"
+            self._failed(f"login refused: {message}")
             raise DvcqgAuthFailed(f"the DVCQG adapter refused the login of {self._username}: {message}")
         with self._lock:
             self._session_id = str(session_id)
@@ -86,14 +139,14 @@ class DvcqgClient:
             except _SessionRejected:
                 reply = {"error_code": SESSION_EXPIRED, "message": "HTTP 401"}
             if is_success(reply):
-                self.last_success_at, self.last_error = self._now(), None
+                self._succeeded()
                 return reply
             code = str(reply.get("error_code", "")).strip()
             if code == SESSION_EXPIRED and attempt == 1:
                 with self._lock:
                     self._session_id = None
                 continue
-            self.last_error = f"{service}: error_code {code}: {reply.get('message')}"
+            self._failed(f"{service}: error_code {code}: {reply.get('message')}")
             raise DvcqgRefused(code, str(reply.get("message") or ""))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -102,23 +155,23 @@ class DvcqgClient:
         try:
             response = self._http.post(url, json=body, headers={"dstcode": self._dstcode}, timeout=self._timeout)
         except requests.ConnectionError as exc:
-            self.last_error = f"connection failed: {exc}"
+            self._failed(f"connection failed: {exc}")
             raise DvcqgUnavailable(f"DVCQG adapter unreachable at {url}: {exc}", maybe_applied=False) from exc
         except requests.Timeout as exc:
-            self.last_error = f"timeout after {self._timeout} s"
+            self._failed(f"timeout after {self._timeout} s")
             raise DvcqgUnavailable(f"DVCQG adapter timed out at {url}", maybe_applied=True) from exc
         except requests.RequestException as exc:
-            self.last_error = str(exc)
+            self._failed(str(exc))
             raise DvcqgUnavailable(f"DVCQG call failed at {url}: {exc}", maybe_applied=True) from exc
         if response.status_code == 401:
             raise _SessionRejected()
         if response.status_code >= 500:
-            self.last_error = f"HTTP {response.status_code}"
+            self._failed(f"HTTP {response.status_code}")
             raise DvcqgUnavailable(f"DVCQG adapter answered HTTP {response.status_code}", maybe_applied=True)
         try:
             reply = response.json()
         except ValueError as exc:
-            self.last_error = f"HTTP {response.status_code}, not JSON"
+            self._failed(f"HTTP {response.status_code}, not JSON")
             raise DvcqgUnavailable(f"DVCQG adapter answered HTTP {response.status_code} without JSON",
                                    maybe_applied=True) from exc
         if not isinstance(reply, dict):

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from connectors.dvcqg import AdapterState
 from tests.scheduler.assembly import Domain
 from workflows import housekeeping
 from workflows.core.config import LoginThrottleSettings
@@ -88,3 +89,29 @@ def test_the_jobs_last_runs_are_shown_by_a_process_that_does_not_run_them(domain
     later = domain.clock.now() + timedelta(days=6)
     assert housekeeping.run(domain.db, now=later, login=LoginThrottleSettings()) >= jobs
     assert housekeeping.run(domain.db, now=later, login=LoginThrottleSettings()) == 0
+
+
+def test_a_jobs_detail_travels_with_its_report_and_an_adapter_failure_is_reported_at_once(domain: Domain) -> None:
+    """The status sync's report carries the DVCQG adapter's state (workflows/wiring.py): a server process
+    shows the failure of the jobs' process's calls within a run, not at the next report 10 s later."""
+    succeeded = domain.clock.now()
+    adapter = {"state": AdapterState(last_success_at=succeeded)}
+    runner = domain.scheduler(extra_jobs={"dvcqg_sync": (lambda: 0, 0.2)},
+                              details={"dvcqg_sync": lambda: adapter["state"].to_detail()})
+    reader = domain.scheduler()
+    runner.start()
+    try:
+        _wait_for(lambda: reader.job_figures().get("dvcqg_sync", {}).get("detail"))
+        failed = succeeded + timedelta(seconds=1)
+        adapter["state"] = AdapterState(last_success_at=succeeded, last_error="connection failed: refused",
+                                        last_error_at=failed)
+        error = _wait_for(lambda: reader.job_figures()["dvcqg_sync"]["detail"]["last_error"], timeout=5)
+        assert error == "connection failed: refused"
+    finally:
+        runner.stop()
+    reported = AdapterState.from_detail(reader.job_figures()["dvcqg_sync"]["detail"])
+    assert reported == adapter["state"]
+    # Merged with this process's own calls: a later success of its own clears the failure, an older does not.
+    assert reported.merged(AdapterState(last_success_at=failed - timedelta(seconds=2))) == reported
+    cleared = reported.merged(AdapterState(last_success_at=failed + timedelta(seconds=1)))
+    assert cleared == AdapterState(last_success_at=failed + timedelta(seconds=1))

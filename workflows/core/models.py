@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -38,4 +39,5 @@ class SchedulerJobReport(SQLModel, table=True):
     last_success_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     last_duration_seconds: float | None = None
     last_error: str | None = Field(default=None, max_length=500)
+    detail: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
     reported_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, index=True))

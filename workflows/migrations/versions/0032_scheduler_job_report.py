@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_duration_seconds", sa.Float(), nullable=True),
         sa.Column("last_error", sqlmodel.AutoString(length=500), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=True),
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_scheduler_job_report_reported_at", "scheduler_job_report", ["reported_at"])
