@@ -45,9 +45,13 @@ DONG_BO = "dvcqg.dong_bo"
 TIEN_DO = "dvcqg.tien_do"
 
 # Refusals that say "try again later" rather than "this record is wrong". "-9" is the emulator's busy code;
-# DVCQG's own codes are **unconfirmed**, so a message saying busy/overloaded counts too.
+# DVCQG's own codes are **unconfirmed**, so a message saying busy/overloaded counts too. "Could not fetch the
+# file" is retried as well: the portal fetches our signed link while it checks the record, and a slow or
+# briefly unreachable file server is the usual cause (each attempt signs a fresh link); a file that is truly
+# gone is dead after the relay's attempts, with the portal's message.
 TRANSIENT_CODES = frozenset({"-9"})
 TRANSIENT_WORDS = ("bận", "thử lại", "quá tải")
+FETCH_FAILED_WORDS = "không tải được"
 EXISTS_WORDS = "đã tồn tại"
 MISSING_WORDS = "không tồn tại"
 
@@ -147,10 +151,12 @@ class DvcqgSender:
 
 
 def refusal(exc: DvcqgRefused, *, uncertain: bool) -> RetryableDelivery | PermanentDelivery:
-    """A busy answer is retried; anything else is the record's fault: dead, shown to administrators with
-    DVCQG's own message, resendable once the cause is fixed."""
+    """A busy answer, or a file the portal could not fetch, is retried; anything else is the record's fault:
+    dead, shown to administrators with DVCQG's own message, resendable once the cause is fixed."""
     text = exc.message.lower()
+    suffix = f" ({UNKNOWN_OUTCOME})" if uncertain else ""
     if exc.code in TRANSIENT_CODES or any(word in text for word in TRANSIENT_WORDS):
-        suffix = f" ({UNKNOWN_OUTCOME})" if uncertain else ""
         return RetryableDelivery(f"DVCQG busy: error_code {exc.code}: {exc.message}{suffix}")
+    if FETCH_FAILED_WORDS in text:
+        return RetryableDelivery(f"DVCQG could not fetch a file, retried: error_code {exc.code}: {exc.message}{suffix}")
     return PermanentDelivery(f"DVCQG từ chối (mã {exc.code}): {exc.message}")

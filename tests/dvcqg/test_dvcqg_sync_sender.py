@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from dvcqg_world import dvcqg_emulator
 
-from connectors.dvcqg.sender import DONG_BO, TIEN_DO, DvcqgRecipient, DvcqgSender
+from connectors.dvcqg import DvcqgRefused
+from connectors.dvcqg.sender import DONG_BO, TIEN_DO, DvcqgRecipient, DvcqgSender, refusal
 from connectors.dvcqg.wire import (
     DossierRecord,
     FeeItem,
@@ -100,6 +101,16 @@ class TestSender:
                         if e["service"] == "DongBoHoSoMC"]
             assert services == [("DongBoHoSoMC", "False", "ok"), ("DongBoHoSoMC", "False", "refused"),
                                 ("DongBoHoSoMC", "True", "ok")]
+
+    def test_a_file_the_portal_could_not_fetch_is_retried_and_a_wrong_record_is_not(self) -> None:
+        link = "DanhSachGiayToKetQua[0].DuongDanTepTinKetQua 'https://motcua.example/files/kq.pdf'"
+        fetch = refusal(DvcqgRefused("-1", f"Hồ sơ H60.22-261124-0404: không tải được tệp {link}"), uncertain=False)
+        assert isinstance(fetch, RetryableDelivery)
+        assert str(fetch) == ("DVCQG could not fetch a file, retried: error_code -1: Hồ sơ H60.22-261124-0404: "
+                              f"không tải được tệp {link}")
+        wrong = refusal(DvcqgRefused("-1", "Hồ sơ H60.22-261124-0404: NgayHenTra sai định dạng"), uncertain=False)
+        assert isinstance(wrong, PermanentDelivery)
+        assert str(wrong) == "DVCQG từ chối (mã -1): Hồ sơ H60.22-261124-0404: NgayHenTra sai định dạng"
 
     def test_refusals_busy_and_timeouts(self) -> None:
         clock = ManualClock(AT)
