@@ -6,27 +6,16 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from datetime import timedelta
-from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.dvcqg import AdapterState
+from tests.http_api.live import wait_for
 from tests.scheduler.assembly import Domain
 from workflows import housekeeping
 from workflows.core.config import LoginThrottleSettings
-
-
-def _wait_for(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("not reported in time")
 
 
 def test_the_jobs_last_runs_are_shown_by_a_process_that_does_not_run_them(domain: Domain) -> None:
@@ -48,7 +37,7 @@ def test_the_jobs_last_runs_are_shown_by_a_process_that_does_not_run_them(domain
     runner.start()
     try:
         # A failure is reported at once, not at the next report (`REPORT_SECONDS`).
-        _wait_for(lambda: reader.state()["jobs"].get("portal", {}).get("failures"))
+        assert wait_for(lambda: reader.state()["jobs"].get("portal", {}).get("failures"), timeout=10)
         assert runner.state()["jobs"]["portal"]["runs"] >= 2
     finally:
         runner.stop()  # writes the runs since the last reports
@@ -101,11 +90,11 @@ def test_a_jobs_detail_travels_with_its_report_and_an_adapter_failure_is_reporte
     reader = domain.scheduler()
     runner.start()
     try:
-        _wait_for(lambda: reader.job_figures().get("dvcqg_sync", {}).get("detail"))
+        assert wait_for(lambda: reader.job_figures().get("dvcqg_sync", {}).get("detail"), timeout=10)
         failed = succeeded + timedelta(seconds=1)
         adapter["state"] = AdapterState(last_success_at=succeeded, last_error="connection failed: refused",
                                         last_error_at=failed)
-        error = _wait_for(lambda: reader.job_figures()["dvcqg_sync"]["detail"]["last_error"], timeout=5)
+        error = wait_for(lambda: reader.job_figures()["dvcqg_sync"]["detail"]["last_error"], timeout=5)
         assert error == "connection failed: refused"
     finally:
         runner.stop()
