@@ -14,6 +14,7 @@ import logging
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ import loader  # noqa: E402
 import queries  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
+
+from workflows.wiring import Wiring  # noqa: E402
 
 FULL = {"raw": 300, "one": 200, "eight": 100, "timers": 10_000, "timers_measured": 1_000, "timer_window": 60.0,
         "sizes": [100_000, 1_000_000], "samples": 200}
@@ -62,9 +65,11 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: 
                 out["raw"] = {"n": len(raw), "p50": harness.pct(raw, 50), "p95": harness.pct(raw, 95)}
                 if "http" in parts:
                     say(f"{backend}: complete-task over HTTP, 1 client")
-                    one = scenarios.complete_tasks(server.base, 1, sizes["one"], emulator=server.emulator)
+                    one = scenarios.complete_tasks(server.base, 1, sizes["one"], emulator=server.emulator,
+                                                   meter=_meter(server, wiring))
                     say(f"{backend}: complete-task over HTTP, 8 clients")
-                    eight = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
+                    eight = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator,
+                                                     meter=_meter(server, wiring))
                     out["rss_load"] = server.peak_rss
                     out["http1"] = {k: v for k, v in one.items() if k != "walks"}
                     out["http8"] = {k: v for k, v in eight.items() if k != "walks"}
@@ -102,13 +107,19 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: 
                     harness.wait_for_zalo_tokens(wiring)
                     time.sleep(1)
                     server.reset_peak()
-                    multi = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator)
+                    multi = scenarios.complete_tasks(server.base, 8, sizes["eight"], emulator=server.emulator,
+                                                     meter=_meter(server, wiring))
                     out["http8_multi"] = {k: v for k, v in multi.items() if k != "walks"}
                     out["rss_load_multi"] = server.peak_rss
                     out["notify_multi"] = scenarios.notification_latency(wiring, multi["walks"])
         finally:
             wiring.close()
     return out
+
+
+def _meter(server: harness.Server, wiring: Wiring) -> Callable[[], dict[str, float]]:
+    """CPU seconds by role (`harness.CPU_ROLES`) and outbox rows by channel: what one completion costs."""
+    return lambda: {**server.cpu(), **scenarios.outbox_rows(wiring)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ percentiles and a small HTTP client that logs in as the demo officials."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -130,6 +131,32 @@ def tree_rss_mb(pid: int, *, measure: Callable[[int], float] = rss_mb) -> float:
     return total
 
 
+CPU_ROLES = ("server", "jobs", "postgresql", "emulators", "clients")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (the postmaster, its backends and helpers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 @dataclass
 class Server:
     """`motcua serve` in a subprocess: one server process (on PostgreSQL with the jobs in a process of their
@@ -141,7 +168,30 @@ class Server:
     emulator: str
     workers: int = 1
     peak_rss: float = 0.0
+    log: Path | None = None
+    emulator_pids: list[int] = field(default_factory=list)
+    worker_pid: int | None = None  # `motcua worker`, beside `serve --workers N --no-scheduler`
     _stop: threading.Event = field(default_factory=threading.Event)
+
+    def cpu_pids(self) -> dict[str, list[int]]:
+        """The processes of each role of `CPU_ROLES` (but the clients, which are the bench's): the server's
+        (the supervisor and its server processes; on SQLite the one process, which runs the jobs too), the
+        jobs' (on PostgreSQL the process `serve` forks, named in the supervisor's first line, or `motcua
+        worker`), PostgreSQL's and the emulators'."""
+        tree = [self.process.pid, *_children(self.process.pid)]
+        jobs = [self.worker_pid] if self.worker_pid is not None else []
+        if self.log is not None and self.log.exists():
+            for line in self.log.read_text(errors="replace").splitlines():
+                if "Supervising" in line and f"[{self.process.pid}]" in line:
+                    jobs += [int(pid) for pid in re.findall(r"jobs process (\d+)", line)]
+                    break
+        return {"server": [pid for pid in tree if pid not in jobs], "jobs": jobs, "postgresql": postgres_pids(),
+                "emulators": list(self.emulator_pids)}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each role's processes (`cpu_pids`) and by this process (the clients)."""
+        used = {role: sum(cpu_seconds(pid) for pid in pids) for role, pids in self.cpu_pids().items()}
+        return {**used, "clients": cpu_seconds(os.getpid())}
 
     def rss(self) -> float:
         """All the server's processes together: RSS for one process, PSS summed for several (RSS would
@@ -186,7 +236,9 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
     for at in emulators.values():
         _wait_for_port(at)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(base=settings.public_base_url, process=process, emulator=emulator, workers=workers)
+    server = Server(base=settings.public_base_url, process=process, emulator=emulator, workers=workers,
+                    log=Path(log.name), emulator_pids=[helper.pid for helper in helpers[:2]],
+                    worker_pid=helpers[2].pid if len(helpers) > 2 else None)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -209,6 +261,14 @@ def running_server(settings: Settings, workdir: Path, port: int, *, workers: int
             except subprocess.TimeoutExpired:
                 running.kill()
         log.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:
+        return []
 
 
 def _wait_for_port(port: int, timeout: float = 60) -> None:

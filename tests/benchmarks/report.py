@@ -79,10 +79,33 @@ def rows(sizes: list[int]) -> list[Row]:
         ("5. reminder pass over 100,000 open dossiers (s)", "< 10 s", lambda r: r["scan"]["seconds"],
          lambda r, v: v < 10),
         ("5. due-reminder scan, first batch (ms)", "—", lambda r: r["scan"]["scan_ms"], None),
+        *_cpu_rows(),
         ("6. server RSS at rest (MB)", "—", lambda r: r["rss_rest"], None),
         ("6. server RSS under load, peak, one process (MB)", "—", lambda r: r["rss_load"], None),
         ("6. 2 server processes under load, together (MB)", "< 400 MB", lambda r: r["rss_load_multi"],
          lambda r, v: v < 400),
+    ]
+    return out
+
+
+CPU_LABELS = {"server": "server processes", "jobs": "jobs' process", "postgresql": "PostgreSQL",
+              "emulators": "Zalo and DVCQG emulators", "clients": "the clients (bench process)"}
+
+
+def _per(run: str, key: str, scale: float = 1.0) -> Callable[[dict[str, Any]], float | None]:
+    return lambda r: r[run]["per_completion"][key] * scale if key in r[run]["per_completion"] else 0.0
+
+
+def _cpu_rows() -> list[Row]:
+    """Target 6: what one completion costs each process, under 8 clients (the relay's, the status sync's and
+    the webhooks' work for its messages included), and the messages it causes."""
+    out: list[Row] = [(f"6. CPU per completion, 8 clients, one process: {label} (ms)", "—",
+                       _per("http8", role, 1000), None) for role, label in CPU_LABELS.items()]
+    out += [
+        ("6. same, 2 server processes + a worker: server processes and worker (ms)", "—",
+         lambda r: sum(_per("http8_multi", role, 1000)(r) or 0.0 for role in ("server", "jobs")), None),
+        ("6. Zalo messages per completion", "—", _per("http8", "zalo"), None),
+        ("6. DVCQG status-sync records per completion", "—", _per("http8", "dvcqg"), None),
     ]
     return out
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness import Client, pct
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from connectors.outbox import OutboxMessage
 from connectors.outbox.models import ACTIVE
@@ -106,8 +107,15 @@ def _walk_until(client: Client, walks: list[Walk], count: int, latencies: list[f
             return
 
 
-def complete_tasks(base: str, clients: int, per_client: int, *, emulator: str | None = None) -> dict[str, Any]:
-    """`clients` threads, each completing the next step of its own dossiers, `per_client` completions each."""
+SETTLE_SECONDS = 3.0  # after the last completion: its messages, status syncs and webhooks, in the meter's window
+
+
+def complete_tasks(base: str, clients: int, per_client: int, *, emulator: str | None = None,
+                   meter: Callable[[], dict[str, float]] | None = None) -> dict[str, Any]:
+    """`clients` threads, each completing the next step of its own dossiers, `per_client` completions each.
+    With `meter` (counters: CPU seconds by role, messages by channel), `per_completion` gives how much each
+    grew per completion, from the first completion to `SETTLE_SECONDS` after the last (the dossiers'
+    intake before it is not counted)."""
     pools = []
     for _ in range(clients):
         client = Client(base, emulator)
@@ -124,6 +132,8 @@ def complete_tasks(base: str, clients: int, per_client: int, *, emulator: str | 
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    time.sleep(SETTLE_SECONDS if meter else 0)  # the intakes' own messages and syncs, before the window
+    before = meter() if meter else {}
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -133,8 +143,20 @@ def complete_tasks(base: str, clients: int, per_client: int, *, emulator: str | 
     if errors:
         raise errors[0]
     flat = [x for xs in latencies for x in xs]
-    return {"n": len(flat), "p50": pct(flat, 50), "p95": pct(flat, 95), "p99": pct(flat, 99),
-            "throughput": len(flat) / wall, "walks": [w for _, ws in pools for w in ws]}
+    out = {"n": len(flat), "p50": pct(flat, 50), "p95": pct(flat, 95), "p99": pct(flat, 99),
+           "throughput": len(flat) / wall, "walks": [w for _, ws in pools for w in ws]}
+    if meter:
+        time.sleep(SETTLE_SECONDS)
+        after = meter()
+        out["per_completion"] = {key: (after[key] - before.get(key, 0.0)) / len(flat) for key in after}
+    return out
+
+
+def outbox_rows(wiring: Wiring) -> dict[str, float]:
+    """Outbox rows by channel (`zalo`, `dvcqg`): the messages the steps enqueued, counted before and after."""
+    with Session(wiring.db) as session:
+        rows = session.exec(select(OutboxMessage.channel, func.count()).group_by(OutboxMessage.channel)).all()
+    return {channel: float(count) for channel, count in rows}
 
 
 def notification_latency(wiring: Wiring, walks: list[Walk], timeout: float = 120) -> dict[str, Any]:
