@@ -2,7 +2,7 @@
 runs the jobs, so that server processes without them (PostgreSQL) show the jobs' state.
 
 Revision ID: 0032_scheduler_job_report
-Revises: 0031_retention
+Revises: 0028_signatures (the last of the chain: 0028 came after 0031)
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0032_scheduler_job_report"
-down_revision = "0031_retention"
+down_revision = "0028_signatures"
 branch_labels = None
 depends_on = None
 
