@@ -105,6 +105,7 @@ class BusinessCollector:
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for build in (self._dossiers, self._tasks, self._incidents, self._outbox, self._national):
             yield from self._safely(build)
+        yield from self._adapter()
 
     def describe(self) -> list[GaugeMetricFamily]:
         return []  # no scrape at registration time (the database may not be ready)
@@ -157,15 +158,24 @@ class BusinessCollector:
             counts.setdefault(state, 0)
         for state, n in sorted(counts.items()):
             states.add_metric([state], float(n))
-        families = [states]
-        if self._dvcqg is not None:
-            success = GaugeMetricFamily("motcua_dvcqg_last_success_timestamp_seconds",
-                                        "Unix time of the adapter's last successful call (0: none yet)")
+        return [states]
+
+    def _adapter(self) -> list[GaugeMetricFamily]:
+        """The DVCQG adapter's gauges, outside any session of this scrape: its state reads the job reports in
+        a session of its own, and on SQLite a second transaction of this thread would wait for the first's
+        turn at the writer gate (the scrape hung 30 s)."""
+        if self._dvcqg is None:
+            return []
+        try:
             adapter = self._dvcqg()
-            last = adapter.last_success_at
-            success.add_metric([], last.timestamp() if last is not None else 0.0)
-            error = GaugeMetricFamily("motcua_dvcqg_adapter_error",
-                                      "1 while the adapter's last call failed (cleared by a success)")
-            error.add_metric([], 1.0 if adapter.last_error else 0.0)
-            families += [success, error]
-        return families
+        except Exception:  # noqa: BLE001 - a scrape reports what it can
+            log.warning("metrics family _adapter unavailable", exc_info=True)
+            return []
+        success = GaugeMetricFamily("motcua_dvcqg_last_success_timestamp_seconds",
+                                    "Unix time of the adapter's last successful call (0: none yet)")
+        last = adapter.last_success_at
+        success.add_metric([], last.timestamp() if last is not None else 0.0)
+        error = GaugeMetricFamily("motcua_dvcqg_adapter_error",
+                                  "1 while the adapter's last call failed (cleared by a success)")
+        error.add_metric([], 1.0 if adapter.last_error else 0.0)
+        return [success, error]
