@@ -12,6 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select, update
 
 from connectors.outbox.models import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, tracking_id_for
+from connectors.outbox.wakeup import CHANNEL as WAKE_CHANNEL
 from connectors.outbox.wakeup import announce_at_commit
 from connectors.timeutil import utc
 
@@ -46,7 +47,8 @@ def enqueue(
     make_transient_to_detached(message)  # the row exists: attach it without another INSERT or SELECT
     session.add(message)
     session.info[ENQUEUED] = True
-    announce_at_commit(session, channel)  # a relay in another process leaves it at once too
+    # A relay in another process leaves it at once too: on PostgreSQL the INSERT itself announced the row
+    # (`_insert_statement`), delivered at the commit, dropped with a rolled-back savepoint or transaction.
     if on_commit is not None:
         event.listen(session, "after_commit", lambda _session: on_commit(), once=True)
     return message
@@ -58,7 +60,11 @@ SEQUENCE_OF = "sequence_of"  # the parameter naming the subject whose next seque
 
 def _insert_statement(dialect: str) -> Any:
     """The enqueue's INSERT … ON CONFLICT DO NOTHING RETURNING id, sequence, built once per dialect; the
-    row's values are the execution's parameters, its sequence the subject's max + 1. With the values inside
+    row's values are the execution's parameters, its sequence the subject's max + 1. On PostgreSQL the
+    RETURNING clause also runs `pg_notify('motcua_outbox', channel)` for the inserted row (see
+    connectors/outbox/wakeup.py): the announcement rides on the INSERT instead of a statement of its own
+    before the commit, one round trip less per notifying request; PostgreSQL folds repeated notifications
+    of one transaction into one. With the values inside
     the statement, SQLAlchemy walked them (the payload too) to make the statement's cache key on every
     enqueue: a notifying step enqueues two or three messages, and that walk was a visible share of the
     server's time under load (py-spy)."""
@@ -70,6 +76,9 @@ def _insert_statement(dialect: str) -> Any:
         statement = (insert(OutboxMessage).values(sequence=following)
                      .on_conflict_do_nothing(index_elements=["idempotency_key"])
                      .returning(col(OutboxMessage.id), col(OutboxMessage.sequence)))
+        if dialect == "postgresql":
+            announced = func.pg_notify(WAKE_CHANNEL, col(OutboxMessage.channel)).is_(None).label("announced")
+            statement = statement.returning(announced)
         _INSERTS[dialect] = statement
     return statement
 
