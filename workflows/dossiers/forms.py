@@ -42,19 +42,25 @@ def time_limit_text(value: int | float, unit: str) -> str:
     return f"{int(value):02d} {UNIT_LABELS.get(unit, unit)}"
 
 
-def _agency(session: Session, code: str) -> Agency | None:
+def agency(session: Session, code: str) -> Agency | None:
+    """The agency `code`, read once per session (the steps' messages, forms and sync records all name it)."""
     return memo(session, "agency", code, lambda: session.get(Agency, code))
+
+
+def remember_agency(session: Session, found: Agency) -> Agency:
+    """Keep an agency read some other way (joined to a work item's dossier) for `agency` in this session."""
+    return memo(session, "agency", found.code, lambda: found) or found
 
 
 def agency_name(session: Session, *, code: str, services: DomainServices) -> str:
     """The agency's name people read; the deployment's own name for an agency not in the list."""
-    agency = _agency(session, code)
-    return agency.name if agency is not None else services.settings.agency_name
+    found = agency(session, code)
+    return found.name if found is not None else services.settings.agency_name
 
 
 def desk_place(session: Session, *, dossier: Dossier, services: DomainServices) -> str:
     """The one-stop desk that received the dossier, where the result is handed back."""
-    return agencies.desk_name(_agency(session, dossier.received_agency_code), fallback=services.settings.centre_name)
+    return agencies.desk_name(agency(session, dossier.received_agency_code), fallback=services.settings.centre_name)
 
 
 FORMS_OF_THE_DESK = frozenset({FormCode.MAU_01, FormCode.MAU_07})  # issued in the receiving agency's name

@@ -37,7 +37,6 @@ from connectors.dvcqg.wire import (
 )
 from connectors.outbox import DEAD, PENDING, SENDING, SENT, UNREACHABLE, OutboxMessage, enqueue, requeue_where
 from workflows import audit
-from workflows.agencies.models import Agency
 from workflows.collaborators import DomainServices
 from workflows.core.config import Settings
 from workflows.core.errors import Conflict, NotFound
@@ -101,7 +100,7 @@ def status_changed(
 def madonvi(session: Session, *, dossier: Dossier) -> str | None:
     """The mã định danh the dossier's calls carry: the receiving agency's, whose code starts its MaHoSo;
     None (the adapter's configured one) for an agency not in the list."""
-    agency = session.get(Agency, dossier.received_agency_code)
+    agency = forms.agency(session, dossier.received_agency_code)
     return agency.national_code if agency is not None else None
 
 

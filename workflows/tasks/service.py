@@ -12,12 +12,13 @@ from sqlmodel import Session, col, func, select
 from engine import Engine, validate_form
 from engine.models import WorkItem
 from workflows import audit
+from workflows.agencies.models import Agency
 from workflows.calendar import WorkingCalendar
 from workflows.collaborators import DomainServices
 from workflows.core.clock import VnDateTime
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.deadlines import service as deadlines
-from workflows.dossiers import access
+from workflows.dossiers import access, forms
 from workflows.dossiers.access import SUPERVISOR_ROLES, ensure_can_see, ensure_can_work
 from workflows.dossiers.models import Dossier
 from workflows.dossiers.queries import remember_dossier
@@ -141,12 +142,16 @@ def counts(
 
 
 def _load(session: Session, task_id: str) -> tuple[WorkItem, Dossier]:
-    """The work item and its dossier (remembered for the step, `dossier_by_code`): one query for both."""
-    row = session.exec(select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == WorkItem.business_key)
+    """The work item and its dossier (remembered for the step, `dossier_by_code`), with the dossier's
+    receiving agency (remembered for `forms.agency`: a completion's sync record names it): one query."""
+    row = session.exec(select(WorkItem, Dossier, Agency).join(Dossier, col(Dossier.code) == WorkItem.business_key)
+                       .outerjoin(Agency, col(Agency.code) == Dossier.received_agency_code)
                        .where(WorkItem.id == task_id)).first()
     if row is None:
         raise NotFound("Không tìm thấy công việc.", code="task_not_found")
-    item, dossier = row
+    item, dossier, agency = row
+    if agency is not None:
+        forms.remember_agency(session, agency)
     return item, remember_dossier(session, dossier)
 
 
