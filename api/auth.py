@@ -63,9 +63,10 @@ def get_current_actor(
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 
 
-def get_official_actor(session: SessionDep, official: CurrentOfficial) -> Actor:
-    """An official by bearer token (an API key alone is not authenticated here)."""
-    return service.actor_of_official(session, official=official)
+def get_official_actor(session: SessionDep, settings: SettingsDep, clock: ClockDep, token: BearerToken) -> Actor:
+    """An official by bearer token (an API key alone is not authenticated here). The official is read here,
+    not through `CurrentOfficial`: one sync dependency is one hop to a worker thread, two are two."""
+    return service.actor_of_official(session, official=get_current_official(session, settings, clock, token))
 
 
 ActorDep = Annotated[Actor, Depends(get_official_actor)]
@@ -104,7 +105,8 @@ def _forbidden(roles: tuple[Role, ...]) -> Forbidden:
 def require_roles(*roles: Role) -> Callable[..., Actor]:
     """A dependency admitting officials (by bearer token) holding any of `roles`."""
 
-    def dependency(session: SessionDep, official: CurrentOfficial) -> Actor:
+    def dependency(session: SessionDep, settings: SettingsDep, clock: ClockDep, token: BearerToken) -> Actor:
+        official = get_current_official(session, settings, clock, token)  # in this hop (get_official_actor)
         if not official.has_role(*roles):
             raise _forbidden(roles)
         return service.actor_of_official(session, official=official)
