@@ -281,13 +281,16 @@ def delegated_note(session: Session, delegation: Delegation) -> str:
     return f"Thay {_full_name(session, delegation.delegator)} (ủy quyền đến {delegation.ends_on:%d/%m/%Y})"
 
 
-def notes(session: Session, *, actor: Actor, items: Iterable[WorkItem], now: datetime) -> dict[str, str]:
+def notes(session: Session, *, actor: Actor, items: Iterable[WorkItem], now: datetime,
+          delegations: list[Delegation] | None = None) -> dict[str, str]:
     """What the task list marks on each item the actor holds by a hand-over: "Thay Lê Thị Hương (ủy quyền
     đến 30/11/2026)" for a delegator's task, "Được giao lại bởi Trần Văn Minh, Trưởng phòng …" for a task
-    reassigned to its holder."""
+    reassigned to its holder. `delegations`: the actor's active ones (`active_for_delegate`) when the
+    caller has read them already."""
     items = list(items)
-    by_delegator = {d.delegator: d for d in active_for_delegate(session, username=actor.username,
-                                                                 today=local_day(now))}
+    if delegations is None:
+        delegations = active_for_delegate(session, username=actor.username, today=local_day(now))
+    by_delegator = {d.delegator: d for d in delegations}
     out: dict[str, str] = {}
     held = [i for i in items if i.assignee == actor.username]
     latest: dict[str, TaskReassignment] = {}

@@ -96,8 +96,9 @@ def list_tasks(
     """Open work items of the actor's department visible under `scope`, soonest due first; `status` narrows
     to dossiers in that sub-status. With `services`, each item says whether it is due soon. The tasks of
     whoever delegated to the actor (an active delegation) are the actor's too, marked as such."""
+    delegations = handover.active_for_delegate(session, username=actor.username, today=handover.local_day(now))
     items, dossiers = _visible(actor, now=now, scope=scope, procedure_code=procedure_code, status=status,
-                               due_before=due_before, overdue=overdue, delegators=_delegators(session, actor, now))
+                               due_before=due_before, overdue=overdue, delegators=[d.delegator for d in delegations])
     query = (select(WorkItem, Dossier).join(Dossier, col(Dossier.code) == col(WorkItem.business_key))
              .where(*items, *dossiers))
     if scope == "mine" and not procedure_code and not status:
@@ -113,7 +114,7 @@ def list_tasks(
         .offset((page - 1) * page_size).limit(page_size)
     ).all()
     calendar = deadlines.working_calendar(session, calendars=services.calendars, at=now) if services else None
-    marks = handover.notes(session, actor=actor, items=[item for item, _ in rows], now=now)
+    marks = handover.notes(session, actor=actor, items=[item for item, _ in rows], now=now, delegations=delegations)
     return [to_out(item, dossier, now=now, calendar=calendar, handover_note=marks.get(item.id),
                    procedure_name=get_version(session, version_id=dossier.procedure_version_id).name)
             for item, dossier in rows], int(total)
