@@ -4,8 +4,9 @@ A relay in the process that committed is woken directly (`Wiring.notify_relay`).
 `motcua worker`, or the jobs' process of `motcua serve` — would otherwise find the row only at its next poll
 (`scheduler.outbox_interval_seconds`, 0.5 s): a delay on every message, and with several processes the
 whole of target 3's second (issue 22). So on PostgreSQL a transaction that enqueued (or requeued) rows also
-runs `pg_notify('motcua_outbox', <channel>)` just before it commits; PostgreSQL delivers it at the commit
-and never for a rollback. `WakeListener` holds one connection with `LISTEN motcua_outbox` in each process
+runs `pg_notify('motcua_outbox', <channel>)`: an enqueue inside its INSERT (`connectors.outbox.service`),
+a requeue just before the commit (`announce_at_commit`). PostgreSQL delivers it at the commit, once per
+channel and transaction, and never for a rollback or a rolled-back savepoint. `WakeListener` holds one connection with `LISTEN motcua_outbox` in each process
 that runs relays and wakes the relay of the channel named.
 
 A lost notification (the listener reconnecting, a notification PostgreSQL drops) costs one poll interval,
