@@ -6,8 +6,9 @@ A relay in the process that committed is woken directly (`Wiring.notify_relay`).
 whole of target 3's second (issue 22). So on PostgreSQL a transaction that enqueued (or requeued) rows also
 runs `pg_notify('motcua_outbox', <channel>)`: an enqueue inside its INSERT (`connectors.outbox.service`),
 a requeue just before the commit (`announce_at_commit`). PostgreSQL delivers it at the commit, once per
-channel and transaction, and never for a rollback or a rolled-back savepoint. `WakeListener` holds one connection with `LISTEN motcua_outbox` in each process
-that runs relays and wakes the relay of the channel named.
+channel and transaction, and never for a rollback or a rolled-back savepoint. `WakeListener` holds one
+connection with `LISTEN motcua_outbox` in each process that runs relays and wakes the relay of the channel
+named.
 
 A lost notification (the listener reconnecting, a notification PostgreSQL drops) costs one poll interval,
 never a message: the relays still poll. SQLite has one process, so nothing is announced there.
