@@ -8,10 +8,12 @@ import io
 import re
 import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 
 import pypdf
 import pytest
 import zxingcpp
+from fpdf import FPDF
 from PIL import Image
 
 from workflows.documents.context import (
@@ -24,7 +26,7 @@ from workflows.documents.context import (
     step_result,
     vn_datetime,
 )
-from workflows.documents.layout import FONT, MOTTO_1, MOTTO_2, FormPdf, qr_png
+from workflows.documents.layout import FONT, MOTTO_1, MOTTO_2, FormPdf, _LeanFacesOutput, qr_png
 from workflows.documents.render import render_form
 
 SINGLE_DOSSIER_FORMS = [f for f in FormCode if f is not FormCode.MAU_07]
@@ -270,3 +272,38 @@ def test_a_character_outside_the_lean_faces_is_written_from_the_whole_face() -> 
     pdf, data = _written(text)
     assert _read_from_lean_copy(pdf) == {"dejavuserif": False, "dejavuserifI": True}
     assert text in pdf_text(data)[1]
+
+
+def test_a_document_written_while_another_is_being_written_keeps_its_own_font_objects() -> None:
+    """Request threads and relays render at once, and the faces are shared per process: what fpdf2 numbers
+    and links while it writes one PDF (the font descriptor, its font stream) must belong to that PDF alone.
+    The second document is written at the worst moment for the first, right after the first's fonts got
+    their object numbers and before its objects are serialised (the PostgreSQL soak once failed a form
+    with 'KeyError: 12' from this)."""
+    def document(text: str, pages: int = 1) -> FormPdf:
+        pdf = FormPdf()
+        pdf.set_creation_date(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+        for page in range(pages):
+            if page:
+                pdf.add_page()
+            pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    # The second has more pages, so more objects before its fonts: the numbers differ.
+    first_text = "Nguyễn Thị Ánh Tuyết — Đơn đề nghị " * 3
+    second_text = "Trần Văn Bình, phường Minh Xuân"
+    alone = bytes(document(first_text).output())
+    second_alone = bytes(document(second_text, pages=3).output())
+    written: list[bytes] = []
+
+    class WritesAnotherDocumentMidway(_LeanFacesOutput):
+        def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
+            fonts = super()._add_fonts(*args, **kwargs)
+            written.append(bytes(document(second_text, pages=3).output()))
+            return fonts
+
+    first = document(first_text)
+    together = bytes(FPDF.output(first, output_producer_class=WritesAnotherDocumentMidway))
+    assert written == [second_alone]
+    assert together == alone
+    assert pdf_text(together)[1] == f"{first_text.strip()} Trang 1/1"

@@ -92,8 +92,9 @@ def load_faces() -> None:
 
 
 def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
-    """`pdf`'s own copy of a parsed face, sharing what no document changes. What a document changes is its
-    own: the subset of glyphs it used and their codes, the glyphs it missed, and the fontTools object, which
+    """`pdf`'s own copy of a parsed face, sharing what no document changes; documents are rendered in
+    several threads at once (the request threads, the relays), so what one changes is its own: the subset
+    of glyphs it used and their codes, the glyphs it missed, the font descriptor, and the fontTools object, which
     fpdf2 cuts down to that subset in place when it writes the PDF; that object is reopened lazily (its
     tables are read when the subset is made, and only for the faces the document used). The widths map is
     copied because fpdf2's default-width lookup adds the characters it did not find. Tied to fpdf2's
@@ -106,6 +107,11 @@ def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
     # its box again (a third of writing a form); the boxes in the file are right as they are.
     face.ttfont = ttLib.TTFont(path, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     face.cw = defaultdict(parsed.cw.default_factory, parsed.cw)
+    # fpdf2 numbers the font descriptor as an object of the PDF it writes and hangs that PDF's font stream on
+    # it (`OutputProducer._add_fonts`): shared, two documents written at once in two threads took each
+    # other's numbers, and one of them failed with a KeyError in its cross-reference table (or, worse, would
+    # have pointed at the other's stream).
+    face.desc = copy.copy(parsed.desc)
     face.missing_glyphs = []
     face.biggest_size_pt = 0
     face._hbfont = None  # noqa: SLF001 - fpdf2's HarfBuzz face, per document as add_font makes it
