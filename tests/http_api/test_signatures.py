@@ -81,7 +81,8 @@ class TestTheSignedResult:
         assert status.coverage.name == "ENTIRE_FILE"
         assert status.signing_cert.subject.native["common_name"] == LEADER
         assert status.signing_cert.subject.native["title"] == LEADER_TITLE
-        assert status.timestamp_validity is not None and status.timestamp_validity.intact
+        stamp = status.timestamp_validity
+        assert stamp is not None and stamp.intact and stamp.valid and stamp.trusted
 
         if shutil.which("pdfsig") is None:
             pytest.fail("pdfsig (poppler-utils) is missing: make test installs it")
