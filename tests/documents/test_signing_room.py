@@ -1,0 +1,73 @@
+"""The room a signature gets in the PDF is pyHanko's estimate, made once per signer and timestamp authority
+and reused (workflows.signing.pades): every reused one still validates, and a signature that outgrows a
+remembered room is signed again with a fresh estimate instead of failing the step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from workflows.core.config import Settings
+from workflows.documents.layout import FormPdf
+from workflows.signing import pades, signers
+from workflows.signing.appearance import SignatureBox
+from workflows.signing.keys import OfficialIdentity
+
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+LEADER = OfficialIdentity(username="lanh_dao", full_name="Phạm Quốc Hùng", title="Phó Giám đốc",
+                          organization="Sở Văn hóa, Thể thao và Du lịch tỉnh Tuyên Quang")
+BOX = SignatureBox(page=0, x=110, y=200, width=70, height=25, page_height=297)
+
+
+@pytest.fixture
+def signer(tmp_path: Path) -> signers.LocalSigner:
+    settings = Settings(env="test", signing={"directory": tmp_path / "keys"})  # type: ignore[arg-type]
+    return signers.LocalSigner(settings)
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_room() -> None:
+    pades._ROOM.clear()  # noqa: SLF001 - each test starts from pyHanko's own estimate
+
+
+def _sign(signer: signers.LocalSigner, text: str) -> bytes:
+    pdf = FormPdf()
+    pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    return signer.sign(bytes(pdf.output()), official=LEADER, box=BOX, field_name="lanh_dao",
+                       reason="Ký duyệt kết quả", location="Tuyên Quang", now=NOW).content
+
+
+def _verified(content: bytes, tmp_path: Path) -> pades.SignatureReport:
+    settings = Settings(env="test", signing={"directory": tmp_path / "keys"})  # type: ignore[arg-type]
+    [report] = pades.validate(content, trust_roots=signers.trust_roots(settings))
+    assert (report.intact, report.valid, report.trusted, report.timestamped) == (True, True, True, True)
+    assert (report.signer_name, report.signer_title) == (LEADER.full_name, LEADER.title)
+    return report
+
+
+def test_the_second_signature_reuses_the_first_ones_room_and_validates(
+    signer: signers.LocalSigner, tmp_path: Path,
+) -> None:
+    first = _sign(signer, "Giấy phép kinh doanh dịch vụ karaoke số 01")
+    [room] = pades._ROOM.values()  # noqa: SLF001
+    second = _sign(signer, "Giấy phép kinh doanh dịch vụ karaoke số 02, Nguyễn Thị Ánh Tuyết")
+    assert list(pades._ROOM.values()) == [room]  # noqa: SLF001
+    for content in (first, second):
+        _verified(content, tmp_path)
+        assert pades._reserved_room(content) == room  # noqa: SLF001
+
+
+def test_a_signature_larger_than_the_remembered_room_is_signed_again(
+    signer: signers.LocalSigner, tmp_path: Path,
+) -> None:
+    _sign(signer, "Giấy phép số 01")
+    [key] = pades._ROOM  # noqa: SLF001
+    room = pades._ROOM[key]  # noqa: SLF001
+    pades._ROOM[key] = 64  # noqa: SLF001 - as if the chain or the authority's answers had grown since
+    content = _sign(signer, "Giấy phép số 02")
+    _verified(content, tmp_path)
+    fresh = pades._reserved_room(content)  # noqa: SLF001
+    assert pades._ROOM[key] == fresh  # noqa: SLF001
+    assert abs(fresh - room) < room // 10  # pyHanko's estimate again (an ECDSA value varies by a few bytes)
