@@ -32,14 +32,20 @@ PII_PATTERNS = [re.compile(r"(?<!\d)(?<![0-9a-fA-F]-)" + p + r"(?!\d)") for p in
 HEX = frozenset("0123456789abcdefABCDEF")
 
 
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _inside_digest(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] lies inside a run of 32 or more hex digits (a SHA-256 printed on Mẫu 06 or in a
-    response): such a run holds a phone-shaped group of digits on some days, and is not personal data."""
+    response) or inside a UUID (a task's id, "…-9e0982831549"): such runs hold a phone-shaped group of digits
+    on some days, and are not personal data."""
     while start > 0 and text[start - 1] in HEX:
         start -= 1
     while end < len(text) and text[end] in HEX:
         end += 1
-    return end - start >= 32
+    if end - start >= 32:
+        return True
+    return any(m.start() <= start and end <= m.end() for m in UUID.finditer(text, max(0, start - 24), end + 1))
 
 
 class Written:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -113,6 +114,10 @@ class System:
         self.db = make_db_engine(settings.database)
         self.http = requests.Session()
         self._tokens: dict[str, str] = {}
+        # One login per official, as a person logs in once: the rig's threads asking for the same official's
+        # token at once were up to eight concurrent logins of one account, which the login throttle counts
+        # as failures until each password is verified (workflows/identity/throttle.py): 429 after five.
+        self._login = threading.Lock()
         self._on_response = on_response or (lambda where, body: None)
 
     def start_server(self, timeout: float = 60.0) -> None:
@@ -139,12 +144,16 @@ class System:
         self.db.dispose()
 
     def headers(self, username: str) -> dict[str, str]:
-        if username not in self._tokens:
-            response = self.http.post(f"{self.base}/api/v1/auth/token",  # a token, nothing personal
-                                      data={"username": username, "password": PASSWORD}, timeout=30)
-            assert response.status_code == 200, response.text
-            self._tokens[username] = response.json()["access_token"]
+        with self._login:
+            if username not in self._tokens:
+                self._log_in(username)
         return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    def _log_in(self, username: str) -> None:
+        response = self.http.post(f"{self.base}/api/v1/auth/token",  # a token, nothing personal
+                                  data={"username": username, "password": PASSWORD}, timeout=30)
+        assert response.status_code == 200, response.text
+        self._tokens[username] = response.json()["access_token"]
 
     def call(self, method: str, path: str, *, user: str | None = None, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}) or {})

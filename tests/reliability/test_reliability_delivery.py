@@ -126,7 +126,15 @@ def run_delivery(system: System, settings: Settings, figures: Counter[str], *, b
         with Session(system.db) as session:
             return not session.exec(select(func.count()).select_from(OutboxMessage)
                                     .where(col(OutboxMessage.status).in_(ACTIVE))).one()
-    wait_until(drained, timeout=240, what="the outbox to drain", tick=0.5)
+    try:
+        wait_until(drained, timeout=240, what="the outbox to drain", tick=0.5)
+    except AssertionError:
+        with Session(system.db) as session:  # what is still waiting, for the report
+            waiting = session.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_(ACTIVE))).all()
+            summary = Counter((m.channel, m.status, m.attempts, (m.last_error or "")[:80]) for m in waiting)
+            earliest = min((m.next_attempt_at for m in waiting if m.next_attempt_at), default=None)
+        raise AssertionError(f"{len(waiting)} messages still waiting (next attempt at the earliest "
+                             f"{earliest}): {summary.most_common(8)}; worker alive: {system.worker.alive}") from None
     elapsed = time.monotonic() - started
     stats = requests.get(f"{system.base}/zalo-emulator/stats", timeout=10).json()
 
