@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -46,7 +47,7 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: 
     """The figures of `parts` with one server process (the raw engine always, as every target is a ratio to
     it); then, with "multi" and `workers` > 1, complete-task with 8 clients again against `workers` server
     processes and a separate `motcua worker` for the jobs (RSS summed over the server's processes)."""
-    out: dict[str, Any] = {"backend": backend, "workers": workers}
+    out: dict[str, Any] = {"backend": backend, "workers": workers, "cores": os.cpu_count() or 1}
     with harness.bench_database(backend, workdir) as url:
         port = harness.free_port()
         settings = harness.bench_settings(url, workdir, f"http://127.0.0.1:{port}")
@@ -62,7 +63,8 @@ def run_backend(backend: str, sizes: dict[str, Any], workdir: Path, *, workers: 
                 client = harness.Client(server.base, server.emulator)
                 walks = scenarios.new_dossiers(client, sizes["raw"] // 7 + 1, notify=True)
                 raw = scenarios.raw_engine_cycles(wiring, walks, sizes["raw"])
-                out["raw"] = {"n": len(raw), "p50": harness.pct(raw, 50), "p95": harness.pct(raw, 95)}
+                out["raw"] = {"n": len(raw), "p50": harness.pct(raw, 50), "p95": harness.pct(raw, 95),
+                              "mean": sum(raw) / len(raw)}
                 if "http" in parts:
                     say(f"{backend}: complete-task over HTTP, 1 client")
                     one = scenarios.complete_tasks(server.base, 1, sizes["one"], emulator=server.emulator,
