@@ -145,9 +145,7 @@ class LocalSigner:
                 if not paths.official(official.username).is_file():
                     keys.issue_official(paths.directory, passphrase=passphrase, official=official, now=now)
         try:
-            signer = hanko_signers.SimpleSigner.load_pkcs12(
-                str(paths.official(official.username)), ca_chain_files=[str(paths.ca_cert)]
-                if paths.ca_cert.is_file() else None, passphrase=passphrase.encode())
+            signer = _official_signer(paths.official(official.username), paths.ca_cert, passphrase)
         except Exception as exc:  # noqa: BLE001 - a wrong passphrase or a damaged file: the step fails
             raise SigningFailed(f"Không mở được tệp khóa ký số của {official.full_name} ({type(exc).__name__}).",
                                 code="signing_key_unreadable") from exc
@@ -156,6 +154,34 @@ class LocalSigner:
                                 code="signing_key_unreadable")
         return _sign(content, signer=signer, settings=self._settings, official=official, box=box,
                      field_name=field_name, reason=reason, location=location, now=now, method=self.method)
+
+
+def _official_signer(key_file: Path, ca_cert: Path, passphrase: str) -> hanko_signers.SimpleSigner | None:
+    """pyHanko's signer from an official's PKCS#12 file, kept while the file, the CA's certificate and the
+    passphrase are the same: opening the file (PBKDF2) cost 7 ms of a signature's ~45. The passphrase that
+    opens the files is in this process's settings anyway, so keeping the opened key adds nothing an intruder
+    in the process would not have. None when pyHanko cannot open it (not kept)."""
+    stat = key_file.stat()
+    ca_stat = ca_cert.stat() if ca_cert.is_file() else None
+    cache_key = (str(key_file.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size,
+                 (ca_stat.st_mtime_ns, ca_stat.st_size) if ca_stat else None, passphrase)
+    with _SIGNERS_LOCK:
+        cached = _SIGNERS.get(cache_key)
+    if cached is not None:
+        return cached
+    signer = hanko_signers.SimpleSigner.load_pkcs12(
+        str(key_file), ca_chain_files=[str(ca_cert)] if ca_stat else None, passphrase=passphrase.encode())
+    if signer is not None:
+        with _SIGNERS_LOCK:
+            if len(_SIGNERS) >= _SIGNERS_LIMIT:
+                _SIGNERS.clear()
+            _SIGNERS[cache_key] = signer
+    return signer
+
+
+_SIGNERS: dict[tuple[object, ...], hanko_signers.SimpleSigner] = {}
+_SIGNERS_LOCK = threading.Lock()
+_SIGNERS_LIMIT = 1024  # officials whose keys this server holds; more only means opening some again
 
 
 class _RemoteCmsSigner(hanko_signers.Signer):

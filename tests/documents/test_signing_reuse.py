@@ -1,6 +1,7 @@
-"""The room a signature gets in the PDF is pyHanko's estimate, made once per signer and timestamp authority
-and reused (workflows.signing.pades): every reused one still validates, and a signature that outgrows a
-remembered room is signed again with a fresh estimate instead of failing the step."""
+"""What a signature reuses from the one before (workflows.signing): the room it gets in the PDF, pyHanko's
+estimate made once per signer and timestamp authority, and the official's opened key file. Every reused one
+still validates; a signature that outgrows a remembered room is signed again with a fresh estimate instead
+of failing the step; a rotated key file or another passphrase is opened afresh."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from workflows.core.config import Settings
 from workflows.documents.layout import FormPdf
-from workflows.signing import pades, signers
+from workflows.signing import keys, pades, signers
 from workflows.signing.appearance import SignatureBox
 from workflows.signing.keys import OfficialIdentity
 
@@ -21,10 +22,16 @@ LEADER = OfficialIdentity(username="lanh_dao", full_name="Phạm Quốc Hùng", 
 BOX = SignatureBox(page=0, x=110, y=200, width=70, height=25, page_height=297)
 
 
+def _settings(tmp_path: Path, passphrase: str | None = None) -> Settings:
+    signing: dict[str, object] = {"directory": tmp_path / "keys"}
+    if passphrase is not None:
+        signing["passphrase"] = passphrase
+    return Settings(env="test", signing=signing)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def signer(tmp_path: Path) -> signers.LocalSigner:
-    settings = Settings(env="test", signing={"directory": tmp_path / "keys"})  # type: ignore[arg-type]
-    return signers.LocalSigner(settings)
+    return signers.LocalSigner(_settings(tmp_path))
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +46,10 @@ def _sign(signer: signers.LocalSigner, text: str) -> bytes:
                        reason="Ký duyệt kết quả", location="Tuyên Quang", now=NOW).content
 
 
-def _verified(content: bytes, tmp_path: Path) -> pades.SignatureReport:
-    settings = Settings(env="test", signing={"directory": tmp_path / "keys"})  # type: ignore[arg-type]
-    [report] = pades.validate(content, trust_roots=signers.trust_roots(settings))
+def _verified(content: bytes, tmp_path: Path, official: OfficialIdentity = LEADER) -> pades.SignatureReport:
+    [report] = pades.validate(content, trust_roots=signers.trust_roots(_settings(tmp_path)))
     assert (report.intact, report.valid, report.trusted, report.timestamped) == (True, True, True, True)
-    assert (report.signer_name, report.signer_title) == (LEADER.full_name, LEADER.title)
+    assert (report.signer_name, report.signer_title) == (official.full_name, official.title)
     return report
 
 
@@ -71,3 +77,24 @@ def test_a_signature_larger_than_the_remembered_room_is_signed_again(
     fresh = pades._reserved_room(content)  # noqa: SLF001
     assert pades._ROOM[key] == fresh  # noqa: SLF001
     assert abs(fresh - room) < room // 10  # pyHanko's estimate again (an ECDSA value varies by a few bytes)
+
+
+def test_a_rotated_key_file_signs_with_its_new_certificate(signer: signers.LocalSigner, tmp_path: Path) -> None:
+    before = _verified(_sign(signer, "Giấy phép số 01"), tmp_path)
+    promoted = OfficialIdentity(username=LEADER.username, full_name=LEADER.full_name, title="Giám đốc",
+                                organization=LEADER.organization)
+    keys.issue_official(tmp_path / "keys", passphrase=_settings(tmp_path).signing.passphrase.get_secret_value(),
+                        official=promoted, now=NOW)  # the same official's file, replaced
+    after = _verified(_sign(signer, "Giấy phép số 02"), tmp_path, promoted)
+    assert after.certificate_sha256 != before.certificate_sha256
+
+
+def test_another_passphrase_does_not_open_a_key_file_opened_before(
+    signer: signers.LocalSigner, tmp_path: Path,
+) -> None:
+    _verified(_sign(signer, "Giấy phép số 01"), tmp_path)
+    wrong = signers.LocalSigner(_settings(tmp_path, passphrase="không phải mật khẩu này"))
+    with pytest.raises(signers.SigningFailed) as refused:
+        _sign(wrong, "Giấy phép số 02")
+    assert refused.value.error_code == "signing_key_unreadable"
+    assert "Không mở được tệp khóa ký số của Phạm Quốc Hùng" in str(refused.value)
