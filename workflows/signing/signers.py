@@ -59,7 +59,8 @@ def timestamper(settings: Settings, *, now: datetime) -> TimeStamper:
     ensure_dev_ca(settings, now=now)
     stat = paths.tsa_key.stat()
     # Opening the key file (PBKDF2) costs about 50 ms, a third of a signature: kept while the file is the same.
-    cache_key = (str(paths.tsa_key.resolve()), stat.st_mtime_ns, stat.st_size, signing.passphrase.get_secret_value())
+    cache_key = (str(paths.tsa_key.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size,
+                 signing.passphrase.get_secret_value())
     with _TIMESTAMPERS_LOCK:
         cached = _TIMESTAMPERS.get(cache_key)
     if cached is not None:
@@ -80,7 +81,7 @@ def timestamper(settings: Settings, *, now: datetime) -> TimeStamper:
     return stamper
 
 
-_TIMESTAMPERS: dict[tuple[str, int, int, str], TimeStamper] = {}
+_TIMESTAMPERS: dict[tuple[str, int, int, int, str], TimeStamper] = {}
 _TIMESTAMPERS_LOCK = threading.Lock()
 
 
