@@ -122,19 +122,21 @@ def run_delivery(system: System, settings: Settings, figures: Counter[str], *, b
             future.result()
     assert killer.kills == KILLS and system.worker.alive
 
-    def drained() -> bool:
+    def waiting() -> int:
         with Session(system.db) as session:
-            return not session.exec(select(func.count()).select_from(OutboxMessage)
-                                    .where(col(OutboxMessage.status).in_(ACTIVE))).one()
+            return int(session.exec(select(func.count()).select_from(OutboxMessage)
+                                    .where(col(OutboxMessage.status).in_(ACTIVE))).one())
+    at_the_end_of_the_walks = waiting()
     try:
-        wait_until(drained, timeout=240, what="the outbox to drain", tick=0.5)
+        wait_until(lambda: not waiting(), timeout=240, what="the outbox to drain", tick=0.5)
     except AssertionError:
         with Session(system.db) as session:  # what is still waiting, for the report
-            waiting = session.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_(ACTIVE))).all()
-            summary = Counter((m.channel, m.status, m.attempts, (m.last_error or "")[:80]) for m in waiting)
-            earliest = min((m.next_attempt_at for m in waiting if m.next_attempt_at), default=None)
-        raise AssertionError(f"{len(waiting)} messages still waiting (next attempt at the earliest "
-                             f"{earliest}): {summary.most_common(8)}; worker alive: {system.worker.alive}") from None
+            left = session.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_(ACTIVE))).all()
+            summary = Counter((m.channel, m.status, m.attempts, (m.last_error or "")[:80]) for m in left)
+            earliest = min((m.next_attempt_at for m in left if m.next_attempt_at), default=None)
+        raise AssertionError(f"{len(left)} messages still waiting after 240 s ({at_the_end_of_the_walks} when "
+                             f"the walks ended; seed {seed}; next attempt at the earliest {earliest}): "
+                             f"{summary.most_common(8)}; worker alive: {system.worker.alive}") from None
     elapsed = time.monotonic() - started
     stats = requests.get(f"{system.base}/zalo-emulator/stats", timeout=10).json()
 
