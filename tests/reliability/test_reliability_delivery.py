@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -41,6 +42,22 @@ from workflows.core.config import Settings
 
 FAULTS = {"rate": 0.33, "kinds": ["http_500", "timeout", "rate_limit", "token_expired"], "stall_seconds": 1.5}
 KILLS = 5
+DRAIN_STALL_SECONDS = 90  # no message left the queue for this long: the relay is stuck, not slow
+DRAIN_LIMIT_SECONDS = 900
+
+
+def wait_while_draining(waiting: Callable[[], int], *, stall: float, limit: float) -> None:
+    """Return once `waiting()` is 0; fail when it has not fallen for `stall` seconds, or after `limit`."""
+    started = last_progress = time.monotonic()
+    lowest = waiting()
+    while lowest:
+        now = time.monotonic()
+        assert now - last_progress < stall, f"no message left the queue in {stall:.0f} s"
+        assert now - started < limit, f"the queue still held messages after {limit:.0f} s"
+        time.sleep(0.5)
+        count = waiting()
+        if count < lowest:
+            lowest, last_progress = count, time.monotonic()
 
 
 def make_citizens(system: System, count: int) -> list[str]:
@@ -127,14 +144,17 @@ def run_delivery(system: System, settings: Settings, figures: Counter[str], *, b
             return int(session.exec(select(func.count()).select_from(OutboxMessage)
                                     .where(col(OutboxMessage.status).in_(ACTIVE))).one())
     at_the_end_of_the_walks = waiting()
+    # The relay may end the walks far behind (on SQLite a worker in a process of its own meets the server's
+    # writes at SQLite's busy handler, and a third of Zalo's answers are faults): the test asks that it keeps
+    # draining to the end, not that it keeps up. How fast it delivers is the bench's figure (target 3).
     try:
-        wait_until(lambda: not waiting(), timeout=240, what="the outbox to drain", tick=0.5)
+        wait_while_draining(waiting, stall=DRAIN_STALL_SECONDS, limit=DRAIN_LIMIT_SECONDS)
     except AssertionError:
         with Session(system.db) as session:  # what is still waiting, for the report
             left = session.exec(select(OutboxMessage).where(col(OutboxMessage.status).in_(ACTIVE))).all()
             summary = Counter((m.channel, m.status, m.attempts, (m.last_error or "")[:80]) for m in left)
             earliest = min((m.next_attempt_at for m in left if m.next_attempt_at), default=None)
-        raise AssertionError(f"{len(left)} messages still waiting after 240 s ({at_the_end_of_the_walks} when "
+        raise AssertionError(f"{len(left)} messages still waiting ({at_the_end_of_the_walks} when "
                              f"the walks ended; seed {seed}; next attempt at the earliest {earliest}): "
                              f"{summary.most_common(8)}; worker alive: {system.worker.alive}") from None
     elapsed = time.monotonic() - started
