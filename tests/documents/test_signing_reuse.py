@@ -98,3 +98,17 @@ def test_another_passphrase_does_not_open_a_key_file_opened_before(
         _sign(wrong, "Giấy phép số 02")
     assert refused.value.error_code == "signing_key_unreadable"
     assert "Không mở được tệp khóa ký số của Phạm Quốc Hùng" in str(refused.value)
+
+
+def test_a_remote_signature_gets_a_fresh_estimate_every_time(tmp_path: Path) -> None:
+    """Signed again for want of room, a remote signature would ask the official's phone twice: its room is
+    never remembered, while a local signer's with the same certificate is."""
+    _sign(signers.LocalSigner(_settings(tmp_path)), "Giấy phép số 01")
+    paths = keys.KeyPaths(tmp_path / "keys")
+    local = signers._official_signer(paths.official(LEADER.username), paths.ca_cert,  # noqa: SLF001
+                                     _settings(tmp_path).signing.passphrase.get_secret_value())
+    assert local is not None and pades._room_key(local, None) is not None  # noqa: SLF001
+    remote = signers._RemoteCmsSigner(  # noqa: SLF001
+        client=None, user_id=LEADER.username, certificate=local.signing_cert,  # type: ignore[arg-type]
+        chain=[], timeout=1, poll_interval=1, description="Ký duyệt")
+    assert pades._room_key(remote, None) is None  # noqa: SLF001

@@ -47,7 +47,9 @@ def sign_pdf(content: bytes, *, signer: signers.Signer, timestamper: TimeStamper
 
     The room left for the signature is pyHanko's own estimate (a dry-run signature, plus half again), made
     once per signer, chain and timestamp authority and reused: the dry run was 40 % of a signature's CPU.
-    A signature that does not fit the reused room is signed again with a fresh estimate."""
+    A signature that does not fit the reused room is signed again with a fresh estimate. Only for a signer
+    whose key is here (`SimpleSigner`): a remote signature signed again would ask the official's phone a
+    second time, and the phone, not the dry run, sets that signature's pace."""
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, reason=reason, location=location, md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES)
@@ -83,9 +85,9 @@ _ROOM_LIMIT = 4096
 
 def _room_key(signer: signers.Signer, timestamper: TimeStamper | None) -> tuple[object, ...] | None:
     """What the size of a signature container depends on: the signer's certificate, the certificates it
-    embeds, and the timestamp authority (its address, or the local one's certificate). None when pyHanko
-    cannot estimate (no certificate): it then says so itself."""
-    if signer.signing_cert is None:
+    embeds, and the timestamp authority (its address, or the local one's certificate). None when the room is
+    not to be reused: a remote signer, or no certificate (pyHanko then says so itself)."""
+    if not isinstance(signer, signers.SimpleSigner) or signer.signing_cert is None:
         return None
     chain = tuple(sorted(cert.sha256 for cert in signer.cert_registry)) if signer.cert_registry else ()
     if timestamper is None:
