@@ -57,10 +57,8 @@ def timestamper(settings: Settings, *, now: datetime) -> TimeStamper:
         return HTTPTimeStamper(signing.tsa_url, timeout=10)
     paths = keys.KeyPaths(signing.directory)
     ensure_dev_ca(settings, now=now)
-    stat = paths.tsa_key.stat()
     # Opening the key file (PBKDF2) costs about 50 ms, a third of a signature: kept while the file is the same.
-    cache_key = (str(paths.tsa_key.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size,
-                 signing.passphrase.get_secret_value())
+    cache_key = (_file_identity(paths.tsa_key), signing.passphrase.get_secret_value())
     with _TIMESTAMPERS_LOCK:
         cached = _TIMESTAMPERS.get(cache_key)
     if cached is not None:
@@ -81,7 +79,7 @@ def timestamper(settings: Settings, *, now: datetime) -> TimeStamper:
     return stamper
 
 
-_TIMESTAMPERS: dict[tuple[str, int, int, int, str], TimeStamper] = {}
+_TIMESTAMPERS: dict[tuple[object, ...], TimeStamper] = {}
 _TIMESTAMPERS_LOCK = threading.Lock()
 
 
@@ -162,22 +160,27 @@ def _official_signer(key_file: Path, ca_cert: Path, passphrase: str) -> hanko_si
     passphrase are the same: opening the file (PBKDF2) cost 7 ms of a signature's ~45. The passphrase that
     opens the files is in this process's settings anyway, so keeping the opened key adds nothing an intruder
     in the process would not have. None when pyHanko cannot open it (not kept)."""
-    stat = key_file.stat()
-    ca_stat = ca_cert.stat() if ca_cert.is_file() else None
-    cache_key = (str(key_file.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size,
-                 (ca_stat.st_mtime_ns, ca_stat.st_size) if ca_stat else None, passphrase)
+    has_ca = ca_cert.is_file()
+    cache_key = (_file_identity(key_file), _file_identity(ca_cert) if has_ca else None, passphrase)
     with _SIGNERS_LOCK:
         cached = _SIGNERS.get(cache_key)
     if cached is not None:
         return cached
     signer = hanko_signers.SimpleSigner.load_pkcs12(
-        str(key_file), ca_chain_files=[str(ca_cert)] if ca_stat else None, passphrase=passphrase.encode())
+        str(key_file), ca_chain_files=[str(ca_cert)] if has_ca else None, passphrase=passphrase.encode())
     if signer is not None:
         with _SIGNERS_LOCK:
             if len(_SIGNERS) >= _SIGNERS_LIMIT:
                 _SIGNERS.clear()
             _SIGNERS[cache_key] = signer
     return signer
+
+
+def _file_identity(path: Path) -> tuple[str, int, int, int]:
+    """What tells one version of a key file from another: a rotation writes a new file (atomically: a new
+    inode), so a kept key is opened again at the next signature, without a restart."""
+    stat = path.stat()
+    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 _SIGNERS: dict[tuple[object, ...], hanko_signers.SimpleSigner] = {}
