@@ -3,6 +3,7 @@ written once for both backends."""
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from collections import deque
@@ -17,7 +18,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlmodel import Session, create_engine
 
 from workflows.core.config import DatabaseSettings
@@ -39,10 +40,34 @@ def make_db_engine(settings: DatabaseSettings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         WriterGate(timeout=settings.sqlite_lock_wait_seconds).attach(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         settings.url, echo=settings.echo, pool_size=settings.pool_size, max_overflow=settings.pool_size,
-        pool_pre_ping=True,
     )
+    event.listen(engine, "checkout", _ping_when_the_server_spoke(engine))
+    return engine
+
+
+def _ping_when_the_server_spoke(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    """A pool checkout listener (PostgreSQL): a pooled connection whose socket has something to read is pinged,
+    and replaced if the ping fails; any other is handed out as it is. An idle connection in the pool is never
+    spoken to by a live server (none of them LISTENs: `connectors.outbox.wakeup` keeps its own), so a readable
+    socket means the server closed it: a restart, a terminated backend, an idle timeout. SQLAlchemy's
+    `pool_pre_ping` sent `SELECT 1` on every checkout instead: a round trip for each request and each relay
+    transaction (docs/PERFORMANCE.md). A connection lost without a word (a cable cut, a firewall dropping
+    it) is not seen here, as it was not seen in time by the ping either: the statement fails and the
+    caller's transaction is rolled back, and SQLAlchemy replaces every older connection of the pool."""
+    def check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed:
+            raise DisconnectionError("the connection was closed")
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        if not readable:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - whatever the driver raises, this connection is gone
+            raise DisconnectionError(f"the server closed the connection: {exc}") from exc
+
+    return check
 
 
 class UtcSqliteDateTime(SQLITE_DATETIME):
