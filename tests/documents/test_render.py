@@ -16,6 +16,7 @@ import zxingcpp
 from fpdf import FPDF
 from PIL import Image
 
+from workflows.documents import layout
 from workflows.documents.context import (
     STEP_EARLY,
     STEP_LATE,
@@ -26,7 +27,7 @@ from workflows.documents.context import (
     step_result,
     vn_datetime,
 )
-from workflows.documents.layout import FONT, MOTTO_1, MOTTO_2, FormPdf, _LeanFacesOutput, qr_png
+from workflows.documents.layout import FONT, MOTTO_1, MOTTO_2, FormPdf, _CutFacesOutput, qr_png
 from workflows.documents.render import render_form
 
 SINGLE_DOSSIER_FORMS = [f for f in FormCode if f is not FormCode.MAU_07]
@@ -248,30 +249,65 @@ def _written(text: str) -> tuple[FormPdf, bytes]:
     return pdf, bytes(pdf.output())
 
 
-def _read_from_lean_copy(pdf: FormPdf) -> dict[str, bool]:
-    """Per face the document embeds: was its subset made from the lean copy or from the whole face."""
-    return {key: key in pdf.lean_faces for key in pdf.fonts}
+def _cuts(pdf: FormPdf) -> dict[str, str]:
+    """Per face the document embeds: the cut its subset was made from (`layout.CUTS`), or the whole face."""
+    return {key: pdf.cuts.get(key, "whole") for key in pdf.fonts}
 
 
-def test_vietnamese_text_and_the_forms_symbols_are_written_from_the_lean_faces() -> None:
+VIETNAMESE = " ".join(unicodedata.normalize("NFC", "".join(vowel + tone for tone in ("", "\u0300", "\u0301", "\u0303",
+                                                                                      "\u0309", "\u0323")))
+                      for vowel in "aăâeêioôơuưy")
+FORM_SYMBOLS = "– — “” ‘’ … • № € m² → □ § ° ½ × ≤ ≥ ± ‰"
+
+
+def test_vietnamese_text_and_the_forms_symbols_are_written_from_the_core_cut() -> None:
     """Every letter of Vietnamese with every tone, upper and lower case, and the punctuation and symbols the
-    forms print come from the lean copies (layout.LEAN_RANGES): the cheap path is the usual one."""
-    vowels = "aăâeêioôơuưy"
-    tones = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
-    letters = " ".join(unicodedata.normalize("NFC", "".join(v + tone for tone in tones)) for v in vowels)
-    text = f"{letters} {letters.upper()} đĐ bcdghklmnpqrstvx 0123456789 – — “” ‘’ … • № € m² → □ § ° ½ × ≤ ≥ ±"
+    forms print come from the smallest cut (layout.CORE_RANGES): the cheap path is the usual one."""
+    text = f"{VIETNAMESE} {VIETNAMESE.upper()} đĐ bcdghklmnpqrstvx 0123456789 {FORM_SYMBOLS}"
     pdf, data = _written(text)
-    assert _read_from_lean_copy(pdf) == {"dejavuserif": True, "dejavuserifI": True}
+    assert _cuts(pdf) == {"dejavuserif": "core", "dejavuserifI": "core"}
     assert text in pdf_text(data)[1]
 
 
-def test_a_character_outside_the_lean_faces_is_written_from_the_whole_face() -> None:
-    """A citizen's name in Cyrillic or Greek is not in the lean copy: that document is written from the whole
-    face, and prints it."""
+def test_a_latin_letter_outside_vietnamese_is_written_from_the_lean_cut() -> None:
+    """A name with Polish, Turkish or Czech letters is not in the core cut but in the lean one."""
+    text = "Người nộp: Łukasz Şahin, Dvořák"
+    pdf, data = _written(text)
+    assert _cuts(pdf) == {"dejavuserif": "lean", "dejavuserifI": "core"}
+    assert text in pdf_text(data)[1]
+
+
+def test_a_character_outside_the_cuts_is_written_from_the_whole_face() -> None:
+    """A citizen's name in Cyrillic or Greek is in neither cut: that document is written from the whole face,
+    and prints it."""
     text = "Người nộp: Иванова Мария, Ωμέγα Ltd."
     pdf, data = _written(text)
-    assert _read_from_lean_copy(pdf) == {"dejavuserif": False, "dejavuserifI": True}
+    assert _cuts(pdf) == {"dejavuserif": "whole", "dejavuserifI": "core"}
     assert text in pdf_text(data)[1]
+
+
+@pytest.mark.parametrize("text", [f"{VIETNAMESE} {FORM_SYMBOLS}", "Łukasz Şahin, Dvořák — Nguyễn Thị Ánh"])
+def test_a_document_is_the_same_bytes_from_a_cut_as_from_the_whole_face(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cuts keep the whole face's glyph names, metrics and font-wide values (layout._cut_face), so what
+    fpdf2 embeds does not depend on which copy it subset."""
+    def written(cuts: dict[str, tuple[tuple[int, int], ...]]) -> tuple[dict[str, str], bytes]:
+        monkeypatch.setattr(layout, "CUTS", cuts)
+        pdf = FormPdf()
+        pdf.set_creation_date(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+        pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "B", 12)
+        pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        data = bytes(pdf.output())  # the cuts are chosen as it writes
+        return _cuts(pdf), data
+
+    cut_by_default, default = written({"core": layout.CORE_RANGES, "lean": layout.LEAN_RANGES})
+    from_lean, lean = written({"lean": layout.LEAN_RANGES})
+    from_whole, whole = written({})
+    assert "whole" not in cut_by_default.values()
+    assert set(from_lean.values()) == {"lean"} and set(from_whole.values()) == {"whole"}
+    assert default == lean == whole
 
 
 def test_a_document_written_while_another_is_being_written_keeps_its_own_font_objects() -> None:
@@ -296,7 +332,7 @@ def test_a_document_written_while_another_is_being_written_keeps_its_own_font_ob
     second_alone = bytes(document(second_text, pages=3).output())
     written: list[bytes] = []
 
-    class WritesAnotherDocumentMidway(_LeanFacesOutput):
+    class WritesAnotherDocumentMidway(_CutFacesOutput):
         def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
             fonts = super()._add_fonts(*args, **kwargs)
             written.append(bytes(document(second_text, pages=3).output()))

@@ -54,22 +54,34 @@ def _parsed_face(path: str, fontkey: str, style: str) -> TTFFont:
 # symbols and dingbats (□, as far as DejaVu Serif has them). A document that uses any other character is
 # written with the whole face.
 LEAN_RANGES = ((0x20, 0x7E), (0xA0, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x22FF), (0x2500, 0x27BF))
+# What nearly every document prints, and all the forms' own text: ASCII, Latin-1 (², ½, ×, °, §), the letters
+# of Vietnamese (Ă Đ Ĩ Ũ Ơ Ư and Extended Additional), its tone marks, dashes, quotes, bullets and the ellipsis,
+# ‰, €, №, arrows, −, ≤, ≥ and squares (DejaVu Serif has no ₫, ☐ or ✓). The first cut a document is written
+# from.
+CORE_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x102, 0x103), (0x110, 0x111), (0x128, 0x129), (0x168, 0x169),
+               (0x1A0, 0x1A1), (0x1AF, 0x1B0), (0x300, 0x303), (0x309, 0x309), (0x323, 0x323), (0x1EA0, 0x1EF9),
+               (0x2010, 0x2026), (0x2030, 0x2030), (0x20AC, 0x20AC), (0x2116, 0x2116), (0x2190, 0x2193),
+               (0x2212, 0x2212), (0x2264, 0x2265), (0x25A0, 0x25A1))
+CUTS = {"core": CORE_RANGES, "lean": LEAN_RANGES}  # smallest first
 
 
 @functools.cache
-def _lean_face(path: str) -> tuple[bytes, frozenset[str]]:
-    """The face at `path` cut down to `LEAN_RANGES` (≈1,400 of DejaVu's 3,528 glyphs, same glyph names), and
-    the names it keeps. fpdf2 subsets a document's faces when it writes the PDF, reading the tables of the
-    face it was given: the glyphs, their metrics and names (docs/PERFORMANCE.md, "The fonts of every form");
-    from the lean face that costs about half. The layout tables are dropped: fpdf2 drops them when it embeds
-    a face, and shapes no text. Built once per process (0.1-0.15 s a face), before the fork under
-    `serve --workers N` (`load_faces`)."""
-    font = ttLib.TTFont(path, recalcTimestamp=False)
+def _cut_face(path: str, cut: str) -> tuple[bytes, frozenset[str]]:
+    """The face at `path` cut down to the ranges of `CUTS[cut]` (DejaVu Serif has 3,528 glyphs; "lean" keeps
+    about 1,780 and "core" 361, with the same glyph names), and the names it keeps. fpdf2 subsets a document's
+    faces when it writes the PDF, reading every table of the face it was given (the glyphs, their metrics and
+    names): that is most of writing a form, and it grows with the glyphs the face has (docs/PERFORMANCE.md,
+    "The fonts of every form"). The layout tables are dropped: fpdf2 drops them when it embeds a face, and
+    shapes no text. The font-wide boxes and maxima (head, hhea, maxp) stay the whole face's
+    (recalcBBoxes=False), so that a document comes out byte for byte the same from either cut or from the whole
+    face. Built once per process (0.1-0.15 s a face and cut), before the fork under `serve --workers N`
+    (`load_faces`)."""
+    font = ttLib.TTFont(path, recalcTimestamp=False, recalcBBoxes=False)
     options = subset.Options(glyph_names=True, notdef_outline=True, recommended_glyphs=True, hinting=True,
                              name_IDs=["*"], name_languages=["*"], layout_features=[])
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "hdmx", "MATH", "kern"]
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=itertools.chain.from_iterable(range(a, b + 1) for a, b in LEAN_RANGES))
+    subsetter.populate(unicodes=itertools.chain.from_iterable(range(a, b + 1) for a, b in CUTS[cut]))
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)
@@ -85,10 +97,11 @@ def _fontkey(style: str) -> str:
 
 
 def load_faces() -> None:
-    """Parse every face and build its lean copy in this process (`api.main.preload`, before the fork)."""
+    """Parse every face and build its cuts in this process (`api.main.preload`, before the fork)."""
     for style in FACES:
         _parsed_face(_face_file(style), _fontkey(style), style)
-        _lean_face(_face_file(style))
+        for cut in CUTS:
+            _cut_face(_face_file(style), cut)
 
 
 def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
@@ -119,13 +132,13 @@ def _document_face(pdf: FPDF, path: str, fontkey: str, style: str) -> TTFFont:
     return face
 
 
-class _LeanFacesOutput(OutputProducer):
+class _CutFacesOutput(OutputProducer):
     """fpdf2's PDF writer, which embeds the fonts once the document is closed: the moment every glyph the
     document uses is known. `_add_fonts` is fpdf2's (2.8, pinned below 2.9 in pyproject.toml); the tests of
     tests/documents/test_render.py fail if it stops being called."""
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
-        self.fpdf.read_lean_faces()  # type: ignore[attr-defined]
+        self.fpdf.read_cut_faces()  # type: ignore[attr-defined]
         return super()._add_fonts(*args, **kwargs)
 
 
@@ -139,7 +152,7 @@ class FormPdf(FPDF):
         # Where each signing block leaves room for the signature: (page index, x, y, width, height) in mm
         # from the page's top-left corner, in the order `signatures` drew them (a digital signature goes there).
         self.signature_boxes: list[tuple[int, float, float, float, float]] = []
-        self.lean_faces: set[str] = set()  # the faces `output` wrote from their lean copies
+        self.cuts: dict[str, str] = {}  # fontkey → the cut (`CUTS`) `output` wrote the face from, if any
         if landscape:
             self.set_margins(12, 12, 12)
         else:
@@ -161,20 +174,25 @@ class FormPdf(FPDF):
         super().set_font(family, style, size)
 
     def output(self) -> bytearray:  # type: ignore[override]
-        """The PDF; each face is read from its lean copy when that has every glyph the document used."""
-        return super().output(output_producer_class=_LeanFacesOutput)
+        """The PDF; each face is read from its smallest cut that has every glyph the document used."""
+        return super().output(output_producer_class=_CutFacesOutput)
 
-    def read_lean_faces(self) -> None:
-        """Have fpdf2 make the subset of each face it embeds from the face's lean copy (`_lean_face`) when
-        that copy has every glyph the document used (the footers included, which fpdf2 draws as it closes
-        the document): the same glyph names and metrics, so the same text, and fewer glyphs to read."""
+    def read_cut_faces(self) -> None:
+        """Have fpdf2 make the subset of each face it embeds from the smallest cut of the face (`_cut_face`)
+        that has every glyph the document used (the footers included, which fpdf2 draws as it closes the
+        document), else from the whole face: the same glyph names, metrics and font-wide values, so the same
+        bytes, from fewer glyphs to read."""
         for face in self.fonts.values():
-            if isinstance(face, TTFFont) and Path(face.ttffile).parent == FONT_DIR:
-                data, names = _lean_face(str(face.ttffile))
-                if names.issuperset(face.subset.get_all_glyph_names()):
-                    self.lean_faces.add(face.fontkey)
+            if not (isinstance(face, TTFFont) and Path(face.ttffile).parent == FONT_DIR):
+                continue
+            used = face.subset.get_all_glyph_names()
+            for cut in CUTS:
+                data, names = _cut_face(str(face.ttffile), cut)
+                if names.issuperset(used):
+                    self.cuts[face.fontkey] = cut
                     face.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False,
                                                lazy=True)
+                    break
 
     def footer(self) -> None:
         self.set_y(-10)
