@@ -59,8 +59,9 @@ def _ping_when_the_server_spoke(engine: Engine) -> Callable[[Any, Any, Any], Non
     def check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if dbapi_connection.closed:
             raise DisconnectionError("the connection was closed")
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-        if not readable:
+        poller = select.poll()  # not select.select: a server may hold more than 1,024 descriptors
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if not poller.poll(0):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
