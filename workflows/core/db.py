@@ -54,8 +54,9 @@ def _ping_when_the_server_spoke(engine: Engine) -> Callable[[Any, Any, Any], Non
     socket means the server closed it: a restart, a terminated backend, an idle timeout. SQLAlchemy's
     `pool_pre_ping` sent `SELECT 1` on every checkout instead: a round trip for each request and each relay
     transaction (docs/PERFORMANCE.md). A connection lost without a word (a cable cut, a firewall dropping
-    it) is not seen here, as it was not seen in time by the ping either: the statement fails and the
-    caller's transaction is rolled back, and SQLAlchemy replaces every older connection of the pool."""
+    it) is not seen here. The ping would have waited for TCP to give up, as the statement now does, and then
+    reconnected; now that one statement fails, the caller's transaction is rolled back (a request gets an
+    error once), and SQLAlchemy replaces every older connection of the pool."""
     def check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if dbapi_connection.closed:
             raise DisconnectionError("the connection was closed")
