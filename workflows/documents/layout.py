@@ -70,7 +70,7 @@ def _cut_face(path: str, cut: str) -> tuple[bytes, frozenset[str]]:
     """The face at `path` cut down to the ranges of `CUTS[cut]` (DejaVu Serif has 3,528 glyphs; "lean" keeps
     about 1,780 and "core" 361, with the same glyph names), and the names it keeps. fpdf2 subsets a document's
     faces when it writes the PDF, reading every table of the face it was given (the glyphs, their metrics and
-    names): that is most of writing a form, and it grows with the glyphs the face has (docs/PERFORMANCE.md,
+    names): a large part of writing a form, which grows with the glyphs the face has (docs/PERFORMANCE.md,
     "The fonts of every form"). The layout tables are dropped: fpdf2 drops them when it embeds a face, and
     shapes no text. The font-wide boxes and maxima (head, hhea, maxp) stay the whole face's
     (recalcBBoxes=False), so that a document comes out byte for byte the same from either cut or from the whole
